@@ -1,0 +1,119 @@
+// HttpServer: the HTTP/1.1 transport (Boost.Beast, C++20 coroutines).
+//
+// It owns sockets, limits and timeouts, parses forms while streaming (file
+// parts go to temporary files, never whole into memory) and calls one Handler
+// per request on a worker pool, so a slow handler never blocks the network
+// threads. It knows nothing about routes or the domain.
+//
+// Thread-safety: Start/Stop from one controlling thread; the handler is called
+// concurrently from worker threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace batchcall {
+
+// A file part of a multipart form, spooled to disk. The server deletes the
+// file after the handler returns (and after a streamed response ends).
+struct FormFile {
+  std::string field;         // form field name, e.g. "file"
+  std::string filename;      // client-supplied name (untrusted, for display only)
+  std::string content_type;  // as sent, may be empty
+  std::string path;          // temporary file holding the bytes
+  uint64_t size = 0;
+};
+
+// Fields of a multipart/form-data or application/x-www-form-urlencoded body.
+struct Form {
+  std::multimap<std::string, std::string> fields;  // repeated fields keep every value, in order
+  std::vector<FormFile> files;
+  // First value of a field, or nullopt.
+  std::optional<std::string> Get(const std::string& name) const;
+  // Every value of a field, in order.
+  std::vector<std::string> GetAll(const std::string& name) const;
+  // First file part with this field name, or nullptr.
+  const FormFile* File(const std::string& name) const;
+};
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // raw request target, e.g. "/batches/x/executions?limit=10"
+  std::string path;    // target without the query, percent-decoded
+  std::multimap<std::string, std::string> query;  // decoded query parameters
+  std::vector<std::pair<std::string, std::string>> headers;  // as received
+  std::string body;  // raw body when it is not a form (JSON etc.), bounded by max_body_bytes
+  std::optional<Form> form;  // set when the body was multipart or url-encoded
+  std::string remote_address;
+
+  // Case-insensitive header lookup; first match.
+  std::optional<std::string> Header(std::string_view name) const;
+  std::optional<std::string> Query(const std::string& name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // Content-Type included here
+  std::string body;
+  // When set, the body is produced by repeated calls (on a worker thread) and
+  // sent chunked; each call returns the next piece, or nullopt at the end. A
+  // returned empty string is skipped. `body` is ignored.
+  std::function<std::optional<std::string>()> stream;
+};
+
+using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  std::string listen = "127.0.0.1:8080";   // host:port; port 0 picks a free one
+  int io_threads = 2;                       // network threads
+  int worker_threads = 4;                   // threads running handlers
+  uint64_t max_header_bytes = 16 * 1024;    // request line + headers
+  uint64_t max_body_bytes = 1024 * 1024;    // non-form bodies and url-encoded forms
+  uint64_t max_upload_bytes = 100ull * 1024 * 1024;  // a multipart body in total
+  uint64_t max_form_field_bytes = 64 * 1024;  // one non-file multipart field
+  int max_form_parts = 64;
+  std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in this
+  std::chrono::milliseconds body_idle_timeout{15'000};  // longest gap between body bytes
+  // Minimum average body rate after the first 5 s; slower clients are cut off.
+  uint64_t min_body_bytes_per_second = 16 * 1024;
+  std::chrono::milliseconds keep_alive_timeout{30'000};  // idle connection between requests
+  std::chrono::milliseconds write_timeout{30'000};
+  std::string temp_dir = "/tmp";  // where upload parts are spooled
+};
+
+class HttpServer {
+ public:
+  HttpServer(HttpServerOptions options, HttpHandler handler);
+  ~HttpServer();  // stops if running
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the threads. InvalidArgument for a bad listen address,
+  // Unavailable when the port cannot be bound.
+  Status Start();
+  // The bound port (useful with port 0). Valid after Start().
+  uint16_t port() const;
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Error body per the API contract: {"error": status, "message": message}
+// (plus "details" when given). Used by the server for its own failures (400,
+// 408, 413, 431, ...) and by routes.
+HttpResponse JsonError(int status, std::string_view message, const std::string& details_json = "");
+
+}  // namespace batchcall

@@ -1,0 +1,137 @@
+#include "base/time.h"
+
+#include <date/date.h>
+
+#include <cctype>
+#include <cstdio>
+
+namespace batchcall {
+namespace {
+
+class Cursor {
+ public:
+  explicit Cursor(std::string_view s) : s_(s) {}
+  bool Done() const { return i_ >= s_.size(); }
+  char Peek() const { return Done() ? '\0' : s_[i_]; }
+  bool Eat(char c) {
+    if (Peek() != c) return false;
+    ++i_;
+    return true;
+  }
+  // Reads exactly n decimal digits.
+  bool Digits(int n, int* out) {
+    int v = 0;
+    for (int k = 0; k < n; ++k) {
+      if (Done() || !std::isdigit(static_cast<unsigned char>(s_[i_]))) return false;
+      v = v * 10 + (s_[i_++] - '0');
+    }
+    *out = v;
+    return true;
+  }
+  bool IsDigit() const { return !Done() && std::isdigit(static_cast<unsigned char>(s_[i_])); }
+  void Next() { ++i_; }
+
+ private:
+  std::string_view s_;
+  size_t i_ = 0;
+};
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+Status Bad(std::string_view text, std::string_view why) {
+  std::string m;
+  m.append("'").append(text).append("' is not a valid ISO 8601 time with an offset: ");
+  m.append(why).append(" (example: 2026-06-01T10:00:00+05:30).");
+  return InvalidArgument(std::move(m));
+}
+
+}  // namespace
+
+Result<TimePoint> ParseIso8601(std::string_view raw) {
+  std::string_view text = Trim(raw);
+  if (text.size() > 64) return Bad(text.substr(0, 64), "too long");
+  Cursor c(text);
+  int y, mo, d, h, mi, s = 0, ms = 0;
+  if (!c.Digits(4, &y) || !c.Eat('-') || !c.Digits(2, &mo) || !c.Eat('-') || !c.Digits(2, &d)) {
+    return Bad(text, "expected a date as YYYY-MM-DD");
+  }
+  if (!c.Eat('T') && !c.Eat('t') && !c.Eat(' ')) return Bad(text, "expected 'T' and a time of day");
+  if (!c.Digits(2, &h) || !c.Eat(':') || !c.Digits(2, &mi)) return Bad(text, "expected a time as hh:mm:ss");
+  if (c.Eat(':')) {
+    if (!c.Digits(2, &s)) return Bad(text, "expected two digits of seconds");
+    if (c.Eat('.') || c.Eat(',')) {
+      int n = 0;
+      while (c.IsDigit()) {
+        int digit;
+        (void)c.Digits(1, &digit);
+        if (n < 3) ms = ms * 10 + digit;
+        if (++n > 9) return Bad(text, "too many fractional digits");
+      }
+      if (n == 0) return Bad(text, "expected digits after the decimal point");
+      for (int k = n; k < 3; ++k) ms *= 10;
+    }
+  }
+  int offset_minutes = 0;
+  if (c.Eat('Z') || c.Eat('z')) {
+    offset_minutes = 0;
+  } else if (c.Peek() == '+' || c.Peek() == '-') {
+    int sign = c.Peek() == '-' ? -1 : 1;
+    c.Next();
+    int oh, om = 0;
+    if (!c.Digits(2, &oh)) return Bad(text, "expected an offset as +hh:mm");
+    if (c.Eat(':')) {
+      if (!c.Digits(2, &om)) return Bad(text, "expected an offset as +hh:mm");
+    } else if (c.IsDigit()) {
+      if (!c.Digits(2, &om)) return Bad(text, "expected an offset as +hhmm");
+    }
+    if (oh > 23 || om > 59) return Bad(text, "offset out of range");
+    offset_minutes = sign * (oh * 60 + om);
+  } else if (c.Done()) {
+    return Bad(text, "the time has no offset; add Z or an offset such as +05:30");
+  } else {
+    return Bad(text, "unexpected characters after the time");
+  }
+  if (!c.Done()) return Bad(text, "unexpected characters after the offset");
+
+  date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
+                           date::day{static_cast<unsigned>(d)}};
+  if (!ymd.ok()) return Bad(text, "no such calendar date");
+  if (h > 23 || mi > 59 || s > 60) return Bad(text, "time of day out of range");
+  if (s == 60) s = 59;  // a leap second is read as the last second of the minute
+  auto local = date::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+               std::chrono::seconds{s} + std::chrono::milliseconds{ms};
+  return TimePoint(local - std::chrono::minutes{offset_minutes});
+}
+
+std::string FormatRfc3339(TimePoint t) {
+  return date::format("%Y-%m-%dT%H:%M:%S", t) + "+00:00";
+}
+
+std::string Humanize(TimePoint then, TimePoint now) {
+  using namespace std::chrono;
+  auto delta = duration_cast<seconds>(now - then).count();
+  bool future = delta < 0;
+  long long s = future ? -delta : delta;
+  if (s < 45) return future ? "in a few seconds" : "just now";
+  struct Unit {
+    long long seconds;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{365LL * 86400, "year"}, {30LL * 86400, "month"}, {7LL * 86400, "week"},
+                                    {86400, "day"},          {3600, "hour"},          {60, "minute"}};
+  for (const Unit& u : kUnits) {
+    if (s >= u.seconds) {
+      long long n = (s + u.seconds / 2) / u.seconds;
+      if (n == 0) n = 1;
+      std::string text = std::to_string(n) + " " + u.name + (n == 1 ? "" : "s");
+      return future ? "in " + text : text + " ago";
+    }
+  }
+  return "just now";
+}
+
+}  // namespace batchcall

@@ -1,0 +1,145 @@
+// Plain domain records shared by the store, the engine and the API. No logic
+// beyond defaults; values, not thread-safe to mutate concurrently.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "domain/states.h"
+
+namespace batchcall {
+
+// How strictly contact numbers are checked at upload.
+enum class PhoneValidationMode {
+  kStrict,    // valid for its country (libphonenumber IsValidNumber); the default
+  kPossible,  // plausible length for its country (IsPossibleNumber)
+  kE164,      // syntax only: '+', a country code, at most 15 digits
+};
+std::string_view ToString(PhoneValidationMode m);  // "strict" | "possible" | "e164"
+std::optional<PhoneValidationMode> ParsePhoneValidationMode(std::string_view s);
+
+struct RetryConfig {
+  bool enabled = false;
+  int max_retries = 0;  // retries after the first attempt, 0..10
+  std::vector<ExecutionStatus> retry_on_statuses;  // subset of no-answer, busy, failed, error
+  bool retry_on_voicemail = false;
+  std::vector<int> retry_intervals_minutes;  // the last one repeats; empty means 30
+};
+
+struct CallingGuardrails {
+  int call_start_hour = 9;   // 0..23, recipient's local time, inclusive
+  int call_end_hour = 21;    // 1..24, exclusive; must be > call_start_hour
+  std::string default_timezone = "UTC";  // IANA name used when a number's zone is unknown
+};
+
+struct Account {
+  std::string id;
+  std::string name;
+  TimePoint created_at;
+};
+
+struct ApiKey {
+  std::string id;
+  std::string account_id;
+  std::string name;
+  std::string key_hash;  // lowercase hex SHA-256 of the key; the key itself is never stored
+  TimePoint created_at;
+};
+
+struct Agent {
+  std::string id;  // hyphenated UUID
+  std::string account_id;
+  std::string name;
+  std::string provider_type;          // "simulator" | "twilio" | "http"
+  nlohmann::json provider = nlohmann::json::object();  // settings, secrets included (store encrypts)
+  std::vector<std::string> from_phone_numbers;
+  std::optional<std::string> webhook_url;
+  std::string welcome_message;
+  std::optional<CallingGuardrails> calling_guardrails;
+  int max_concurrency = 10;
+  double calls_per_second = 1.0;  // 0 = unpaced
+  std::optional<RetryConfig> retry_config;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+struct Batch {
+  std::string id;  // 32 lowercase hex
+  std::string account_id;
+  std::string agent_id;
+  BatchStatus status = BatchStatus::kCreated;
+  std::optional<TimePoint> scheduled_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+  std::string file_name;
+  int64_t total_contacts = 0;    // data rows in the file
+  int64_t valid_contacts = 0;    // rows that became executions
+  int64_t invalid_contacts = 0;  // rows in the rejected-row report
+  std::vector<std::string> columns;  // variable column names, in file order (contact_number excluded)
+  std::vector<std::string> from_phone_numbers;
+  std::optional<RetryConfig> retry_config;
+  std::optional<std::string> webhook_url;
+  PhoneValidationMode phone_validation = PhoneValidationMode::kStrict;
+  std::string default_country;  // ISO region used for numbers without '+', or empty
+  bool allow_duplicates = false;
+  bool bypass_call_guardrails = false;
+};
+
+// One valid contact row, as handed from ingest to the store.
+struct ContactRow {
+  int64_t row_index = 0;  // 0-based among valid rows, CSV order
+  int64_t line = 0;       // 1-based physical line where the row starts (header is line 1)
+  std::string contact_number;          // E.164
+  std::vector<std::string> variables;  // values, aligned with Batch::columns
+};
+
+// One rejected row of the upload report. `code` is a stable wire string.
+struct RejectedRow {
+  int64_t line = 0;
+  std::string contact_number;  // raw value as it appeared (may be empty)
+  std::string code;            // invalid_number, missing_country_code, duplicate, ...
+  std::string message;         // one sentence
+};
+
+struct Execution {
+  std::string id;  // hyphenated UUID
+  std::string account_id;
+  std::string batch_id;
+  std::string agent_id;
+  int64_t row_index = 0;
+  int64_t line = 0;
+  std::string contact_number;          // E.164 (user_number)
+  std::vector<std::string> variables;  // aligned with the batch's columns
+  ExecutionStatus status = ExecutionStatus::kPrepared;
+  std::string agent_number;  // caller id used, when dialled
+  double conversation_duration = 0;
+  double total_cost = 0;
+  bool answered_by_voice_mail = false;
+  std::string transcript;
+  std::string summary;
+  nlohmann::json extracted_data;   // null when none
+  nlohmann::json telephony_data;   // null when no call was placed
+  std::string error_message;
+  int retry_count = 0;
+  std::optional<TimePoint> next_attempt_at;
+  TimePoint created_at;
+  TimePoint updated_at;
+};
+
+// Filter and keyset page for listing executions of one batch, in CSV order.
+struct ExecutionQuery {
+  std::string account_id;
+  std::string batch_id;
+  std::vector<ExecutionStatus> statuses;  // empty = all
+  std::optional<int64_t> after_row_index;  // exclusive
+  int64_t limit = 1000;
+};
+
+using StatusCounts = std::map<ExecutionStatus, int64_t>;
+
+}  // namespace batchcall
