@@ -1,2 +1,78 @@
+#include "base/time.h"
+
 #include <gtest/gtest.h>
-TEST(Placeholder, Empty) {}
+
+namespace batchcall {
+namespace {
+
+TimePoint Utc(const char* rfc) {
+  auto r = ParseIso8601(rfc);
+  EXPECT_TRUE(r.ok()) << rfc << ": " << r.status().ToString();
+  return r.ok() ? *r : TimePoint{};
+}
+
+TEST(ParseIso8601, AcceptsOffsetsAndNormalizesToUtc) {
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00+05:30")), "2026-06-01T04:30:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00+0530")), "2026-06-01T04:30:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00+05")), "2026-06-01T05:00:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00Z")), "2026-06-01T10:00:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01t10:00:00z")), "2026-06-01T10:00:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01 10:00:00-04:00")), "2026-06-01T14:00:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00Z")), "2026-06-01T10:00:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("  2026-06-01T10:00:00Z ")), "2026-06-01T10:00:00.000+00:00");
+}
+
+TEST(ParseIso8601, KeepsMillisecondsAndTruncatesFinerDigits) {
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00.5Z")), "2026-06-01T10:00:00.500+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2026-06-01T10:00:00.123456789Z")), "2026-06-01T10:00:00.123+00:00");
+}
+
+TEST(ParseIso8601, CrossesDayAndYearBoundaries) {
+  EXPECT_EQ(FormatRfc3339(Utc("2027-01-01T02:00:00+05:30")), "2026-12-31T20:30:00.000+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("2028-02-29T23:00:00-02:00")), "2028-03-01T01:00:00.000+00:00");
+}
+
+TEST(ParseIso8601, RejectsNaiveAndMalformedTimes) {
+  const char* bad[] = {
+      "2026-06-01T10:00:00",       // naive
+      "2026-06-01",                // date only
+      "2026-06-01T10:00:00+5:30",  // one-digit hour offset
+      "2026-06-01T10:00:00+05:3",  // truncated offset
+      "2026-06-01T10:00:00+24:00", // offset out of range
+      "2026-02-30T10:00:00Z",      // no such date
+      "2026-06-01T25:00:00Z",      // hour out of range
+      "2026-06-01T10:61:00Z",      // minute out of range
+      "2026-06-01T10:00:00Zjunk",  // trailing characters
+      "2026-06-01T10:00:00.Z",     // empty fraction
+      "tomorrow",
+      "",
+      "now",                       // handled by the API, not here
+  };
+  for (const char* text : bad) {
+    auto r = ParseIso8601(text);
+    EXPECT_FALSE(r.ok()) << text;
+    if (!r.ok()) {
+      EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+      EXPECT_FALSE(r.status().message().empty());
+    }
+  }
+}
+
+TEST(ParseIso8601, NaiveTimeMessageExplainsTheFix) {
+  auto r = ParseIso8601("2026-06-01T10:00:00");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("offset"), std::string::npos);
+}
+
+TEST(Humanize, DescribesDistances) {
+  TimePoint now = Utc("2026-06-01T10:00:00Z");
+  EXPECT_EQ(Humanize(now, now), "just now");
+  EXPECT_EQ(Humanize(now - std::chrono::minutes(5), now), "5 minutes ago");
+  EXPECT_EQ(Humanize(now - std::chrono::minutes(1), now), "1 minute ago");
+  EXPECT_EQ(Humanize(now - std::chrono::hours(3), now), "3 hours ago");
+  EXPECT_EQ(Humanize(now - std::chrono::hours(48), now), "2 days ago");
+  EXPECT_EQ(Humanize(now + std::chrono::minutes(10), now), "in 10 minutes");
+}
+
+}  // namespace
+}  // namespace batchcall
