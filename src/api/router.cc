@@ -1,1 +1,146 @@
-// placeholder
+#include "api/router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace batchcall {
+namespace {
+
+std::vector<std::string> Split(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool Match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           std::map<std::string, std::string>* params) {
+  if (pattern.size() != path.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const std::string& p = pattern[i];
+    if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
+      (*params)[p.substr(1, p.size() - 2)] = path[i];
+    } else if (p != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::optional<std::string> BearerToken(const HttpRequest& req) {
+  auto h = req.Header("Authorization");
+  if (!h) return std::nullopt;
+  std::string_view v = *h;
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (v.size() <= kPrefix.size()) return std::nullopt;
+  std::string scheme(v.substr(0, kPrefix.size()));
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(), ::tolower);
+  if (scheme != "bearer ") return std::nullopt;
+  v.remove_prefix(kPrefix.size());
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return std::string(v);
+}
+
+}  // namespace
+
+void Router::Add(std::string method, std::string pattern, RouteHandler handler) {
+  auto segments = Split(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), true, std::move(handler)});
+}
+
+void Router::AddPublic(std::string method, std::string pattern, RouteHandler handler) {
+  auto segments = Split(pattern);
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), false, std::move(handler)});
+}
+
+std::vector<std::pair<std::string, std::string>> Router::Routes() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Route& r : routes_) out.emplace_back(r.method, r.pattern);
+  return out;
+}
+
+HttpResponse Router::Dispatch(const HttpRequest& request) const {
+  auto path = Split(request.path);
+  std::vector<std::string> allowed;
+  for (const Route& route : routes_) {
+    std::map<std::string, std::string> params;
+    if (!Match(route.segments, path, &params)) continue;
+    if (route.method != request.method) {
+      allowed.push_back(route.method);
+      continue;
+    }
+    RouteContext ctx{request, std::move(params), ""};
+    if (route.needs_auth) {
+      auto token = BearerToken(request);
+      if (!token) {
+        auto r = JsonError(401, "Missing API key: send the header 'Authorization: Bearer <api key>'.");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        return r;
+      }
+      auto account = authenticate_(*token);
+      if (!account.ok()) {
+        if (account.status().code() != StatusCode::kUnauthenticated) return ErrorResponse(account.status());
+        auto r = JsonError(401, "Unknown API key.");
+        r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        return r;
+      }
+      ctx.account_id = *account;
+    }
+    auto result = route.handler(ctx);
+    if (!result.ok()) return ErrorResponse(result.status());
+    return std::move(result).value();
+  }
+  if (!allowed.empty()) {
+    std::string allow;
+    for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    auto r = JsonError(405, "Method " + request.method + " is not allowed here; use " + allow + ".");
+    r.headers.emplace_back("Allow", allow);
+    return r;
+  }
+  return JsonError(404, "No such route: " + request.method + " " + request.path + ".");
+}
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kConflict: return 409;
+    case StatusCode::kPayloadTooLarge: return 413;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+HttpResponse ErrorResponse(const Status& status) {
+  int http = HttpStatusFor(status.code());
+  if (http >= 500) {
+    spdlog::error("request failed: {}", status.ToString());
+    if (http == 500) return JsonError(500, "Internal error; the server log has the details.");
+  }
+  return JsonError(http, status.message());
+}
+
+HttpResponse JsonResponse(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.headers.emplace_back("Content-Type", "application/json");
+  r.body = std::move(body);
+  return r;
+}
+
+}  // namespace batchcall

@@ -1,1 +1,302 @@
-// placeholder
+// Batch routes: create (CSV upload), schedule, get, list, stop, pause,
+// resume, delete.
+#include <fstream>
+
+#include "api/agent_input.h"
+#include "api/api.h"
+#include "api/views.h"
+#include "base/ids.h"
+#include "base/time.h"
+#include "csv/ingest.h"
+#include "domain/retry_config.h"
+#include "phone/phone_validator.h"
+
+namespace batchcall {
+namespace {
+
+using api_internal::Field;
+using api_internal::ParseBool;
+
+// Streams ingest results into one store import, started when the header is
+// known, and keeps the first rejects for an error report.
+class ImportSink final : public ContactSink {
+ public:
+  static constexpr size_t kMaxDetails = 100;
+
+  ImportSink(Store& store, Batch draft) : store_(store), draft_(std::move(draft)) {}
+
+  Status OnHeader(const std::vector<std::string>& columns) override {
+    draft_.columns = columns;
+    auto import = store_.BeginImport(draft_);
+    if (!import.ok()) return import.status();
+    import_ = std::move(import).value();
+    return Status::Ok();
+  }
+  Status OnContact(const ContactRow& row) override { return import_->AddContact(row); }
+  Status OnReject(const RejectedRow& row) override {
+    if (details_.size() < kMaxDetails) details_.push_back(row);
+    return import_->AddReject(row);
+  }
+
+  BatchImport* import() { return import_.get(); }
+  const std::vector<RejectedRow>& details() const { return details_; }
+
+ private:
+  Store& store_;
+  Batch draft_;
+  std::unique_ptr<BatchImport> import_;
+  std::vector<RejectedRow> details_;
+};
+
+// from_phone_numbers may repeat, or hold a JSON array string; from_phone_number is the
+// legacy singular.
+Result<std::vector<std::string>> FromNumbers(const Form& form) {
+  std::vector<std::string> out;
+  for (const std::string& v : form.GetAll("from_phone_numbers")) {
+    std::string_view s = v;
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    if (!s.empty() && s.front() == '[') {
+      auto j = nlohmann::json::parse(s, nullptr, false);
+      if (j.is_discarded() || !j.is_array())
+        return InvalidArgument("from_phone_numbers must be a number or a JSON array of numbers.");
+      for (const auto& n : j) {
+        if (!n.is_string()) return InvalidArgument("from_phone_numbers must hold strings.");
+        out.push_back(n.get<std::string>());
+      }
+    } else if (!s.empty()) {
+      out.emplace_back(s);
+    }
+  }
+  if (auto single = form.Get("from_phone_number"); single && !single->empty()) {
+    if (std::find(out.begin(), out.end(), *single) == out.end()) out.push_back(*single);
+  }
+  BC_RETURN_IF_ERROR(ValidateFromNumbers(out, "from_phone_numbers"));
+  return out;
+}
+
+std::string SafeFileName(const std::string& name) {
+  std::string base = name.substr(name.find_last_of("/\\") == std::string::npos ? 0 : name.find_last_of("/\\") + 1);
+  std::string out;
+  for (char c : base)
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) out += c;
+  if (out.size() > 255) out.resize(255);
+  return out.empty() ? "contacts.csv" : out;
+}
+
+// Fills batch options from the form; InvalidArgument naming the field.
+Status ApplyBatchForm(const Form& form, Batch* b) {
+  auto from = FromNumbers(form);
+  if (!from.ok()) return from.status();
+  b->from_phone_numbers = *from;
+  if (auto rc = form.Get("retry_config"); rc && !rc->empty()) {
+    auto j = nlohmann::json::parse(*rc, nullptr, false);
+    if (j.is_discarded()) return InvalidArgument("retry_config must be a JSON object string.");
+    auto parsed = ParseRetryConfig(j);
+    if (!parsed.ok()) return parsed.status();
+    b->retry_config = *parsed;
+  }
+  if (auto url = form.Get("webhook_url"); url && !url->empty()) {
+    BC_RETURN_IF_ERROR(ValidateHttpUrl(*url, "webhook_url"));
+    b->webhook_url = *url;
+  }
+  if (auto mode = form.Get("phone_validation"); mode && !mode->empty()) {
+    auto m = ParsePhoneValidationMode(*mode);
+    if (!m) return InvalidArgument("phone_validation must be \"strict\", \"possible\" or \"e164\".");
+    b->phone_validation = *m;
+  }
+  if (auto country = form.Get("default_country"); country && !country->empty()) {
+    std::string c = *country;
+    std::transform(c.begin(), c.end(), c.begin(), ::toupper);
+    if (!PhoneValidator::IsKnownRegion(c))
+      return InvalidArgument("default_country must be a two-letter ISO region such as \"US\" or \"IN\".");
+    b->default_country = c;
+  }
+  if (auto dup = form.Get("allow_duplicates")) {
+    auto v = ParseBool(*dup, "allow_duplicates");
+    if (!v.ok()) return v.status();
+    b->allow_duplicates = *v;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+void Api::AddBatchRoutes() {
+  router_.Add("POST", "/batches", [this](RouteContext& c) { return CreateBatch(c); });
+  router_.Add("POST", "/batches/{batch_id}/schedule", [this](RouteContext& c) { return ScheduleBatch(c); });
+  router_.Add("GET", "/batches/{batch_id}", [this](RouteContext& c) { return GetBatch(c); });
+  router_.Add("GET", "/batches/{agent_id}/all", [this](RouteContext& c) { return ListBatches(c); });
+  router_.Add("POST", "/batches/{batch_id}/stop", [this](RouteContext& c) { return StopBatch(c); });
+  router_.Add("POST", "/batches/{batch_id}/pause", [this](RouteContext& c) { return PauseBatch(c); });
+  router_.Add("POST", "/batches/{batch_id}/resume", [this](RouteContext& c) { return ResumeBatch(c); });
+  router_.Add("DELETE", "/batches/{batch_id}", [this](RouteContext& c) { return DeleteBatch(c); });
+}
+
+Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
+  const HttpRequest& req = ctx.request;
+  if (!req.form) {
+    return InvalidArgument("POST /batches takes multipart/form-data with the fields agent_id and file.");
+  }
+  const Form& form = *req.form;
+  auto agent_raw = form.Get("agent_id");
+  if (!agent_raw || agent_raw->empty()) return InvalidArgument("agent_id is required.");
+  const FormFile* file = form.File("file");
+  if (!file) return InvalidArgument("file is required: attach the contacts CSV as the form part \"file\".");
+  auto agent_id = NormalizeUuid(*agent_raw);
+  if (!agent_id) return NotFound("Agent " + agent_raw->substr(0, 64) + " not found.");
+  auto agent = store_.GetAgent(ctx.account_id, *agent_id);
+  if (!agent.ok()) return agent.status();
+
+  Batch draft;
+  draft.id = NewBatchId();
+  draft.account_id = ctx.account_id;
+  draft.agent_id = agent->id;
+  draft.status = BatchStatus::kCreated;
+  draft.created_at = draft.updated_at = clock_.Now();
+  draft.file_name = SafeFileName(file->filename);
+  BC_RETURN_IF_ERROR(ApplyBatchForm(form, &draft));
+
+  IngestOptions options;
+  options.mode = draft.phone_validation;
+  options.default_country = draft.default_country;
+  options.allow_duplicates = draft.allow_duplicates;
+  options.max_rows = options_.max_rows;
+
+  std::ifstream in(file->path, std::ios::binary);
+  if (!in) return Internal("cannot open the spooled upload " + file->path);
+  ImportSink sink(store_, draft);
+  auto summary = IngestContacts(in, options, sink);
+  if (!summary.ok()) return summary.status();
+  if (summary->valid == 0) {
+    OrderedJson details = OrderedJson::array();
+    for (const auto& r : sink.details()) details.push_back(RejectView(r));
+    std::string message = summary->total_rows == 0
+                              ? "The file has a header but no contact rows."
+                              : "No valid contacts: all " + std::to_string(summary->total_rows) +
+                                    " rows were rejected (see details).";
+    return JsonError(400, message, details.dump());
+  }
+  auto batch = sink.import()->Commit(summary->total_rows, summary->valid, summary->rejected);
+  if (!batch.ok()) return batch.status();
+  OrderedJson out;
+  out["batch_id"] = batch->id;
+  out["state"] = "created";
+  out["total_contacts"] = summary->total_rows;
+  out["valid_contacts"] = summary->valid;
+  out["invalid_contacts"] = summary->rejected;
+  out["rejected_by_code"] = summary->rejected_by_code;
+  return JsonResponse(201, out.dump());
+}
+
+Result<HttpResponse> Api::ScheduleBatch(RouteContext& ctx) {
+  const HttpRequest& req = ctx.request;
+  nlohmann::json json_body;
+  if (!req.form) {
+    auto j = api_internal::JsonBody(req);
+    if (!j.ok()) {
+      return InvalidArgument(
+          "Send scheduled_at as a form field or in a JSON body, e.g. {\"scheduled_at\": "
+          "\"2026-06-01T10:00:00+05:30\"}.");
+    }
+    json_body = *j;
+  }
+  auto when = Field(req, req.form ? nullptr : &json_body, "scheduled_at");
+  if (!when || when->empty()) return InvalidArgument("scheduled_at is required (ISO 8601 with an offset, or \"now\").");
+  TimePoint now = clock_.Now();
+  TimePoint at = now;
+  if (*when != "now") {
+    auto parsed = ParseIso8601(*when);
+    if (!parsed.ok()) return parsed.status();
+    at = *parsed;
+    if (at < now - options_.schedule_skew) {
+      return InvalidArgument("scheduled_at " + FormatRfc3339(at) + " is in the past (now is " +
+                             FormatRfc3339(now) + "); use a future time or \"now\".");
+    }
+    if (at > now + std::chrono::hours(24 * 366))
+      return InvalidArgument("scheduled_at is more than a year ahead.");
+  }
+  BatchTransition t;
+  t.to = BatchStatus::kScheduled;
+  t.scheduled_at = at;
+  if (auto bypass = Field(req, req.form ? nullptr : &json_body, "bypass_call_guardrails")) {
+    auto v = ParseBool(*bypass, "bypass_call_guardrails");
+    if (!v.ok()) return v.status();
+    t.bypass_call_guardrails = *v;
+  }
+  auto id = NormalizeBatchId(ctx.Param("batch_id"));
+  if (!id) return NotFound("Batch " + ctx.Param("batch_id").substr(0, 64) + " not found.");
+  auto batch = store_.TransitionBatch(ctx.account_id, *id, t, now);
+  if (!batch.ok()) return batch.status();
+  OrderedJson out = {{"message", "success"},
+                     {"state", "scheduled"},
+                     {"scheduled_at", FormatRfc3339(*batch->scheduled_at)}};
+  return JsonResponse(200, out.dump());
+}
+
+Result<HttpResponse> Api::GetBatch(RouteContext& ctx) {
+  auto batch = LoadBatch(ctx);
+  if (!batch.ok()) return batch.status();
+  return BatchResponse(200, *batch);
+}
+
+Result<HttpResponse> Api::ListBatches(RouteContext& ctx) {
+  auto agent_id = NormalizeUuid(ctx.Param("agent_id"));
+  if (!agent_id) return NotFound("Agent " + ctx.Param("agent_id").substr(0, 64) + " not found.");
+  auto agent = store_.GetAgent(ctx.account_id, *agent_id);
+  if (!agent.ok()) return agent.status();
+  auto batches = store_.ListBatches(ctx.account_id, *agent_id);
+  if (!batches.ok()) return batches.status();
+  OrderedJson out = OrderedJson::array();
+  TimePoint now = clock_.Now();
+  for (const Batch& b : *batches) {
+    auto counts = store_.CountExecutions(b.id);
+    if (!counts.ok()) return counts.status();
+    out.push_back(BatchView(b, *counts, now));
+  }
+  return JsonResponse(200, out.dump());
+}
+
+Result<HttpResponse> Api::StopBatch(RouteContext& ctx) {
+  auto batch = LoadBatch(ctx);
+  if (!batch.ok()) return batch.status();
+  auto stopped = store_.StopBatch(ctx.account_id, batch->id, clock_.Now());
+  if (!stopped.ok()) {
+    if (stopped.status().code() == StatusCode::kConflict) return NotFound("Batch is not queued or running");
+    return stopped.status();
+  }
+  return JsonResponse(200, R"({"message":"success","state":"stopped"})");
+}
+
+Result<HttpResponse> Api::PauseBatch(RouteContext& ctx) {
+  auto batch = LoadBatch(ctx);
+  if (!batch.ok()) return batch.status();
+  BatchTransition t;
+  t.to = BatchStatus::kPaused;
+  auto paused = store_.TransitionBatch(ctx.account_id, batch->id, t, clock_.Now());
+  if (!paused.ok()) return paused.status();
+  return JsonResponse(200, R"({"message":"success","state":"paused"})");
+}
+
+Result<HttpResponse> Api::ResumeBatch(RouteContext& ctx) {
+  auto batch = LoadBatch(ctx);
+  if (!batch.ok()) return batch.status();
+  if (batch->status != BatchStatus::kPaused)
+    return Conflict("Batch is " + std::string(ToString(batch->status)) + "; only a paused batch can be resumed.");
+  TimePoint now = clock_.Now();
+  BatchTransition t;
+  // A batch paused before its start time waits for it again; otherwise it runs on.
+  t.to = batch->scheduled_at && *batch->scheduled_at > now ? BatchStatus::kScheduled : BatchStatus::kRunning;
+  auto resumed = store_.TransitionBatch(ctx.account_id, batch->id, t, now);
+  if (!resumed.ok()) return resumed.status();
+  OrderedJson out = {{"message", "success"}, {"state", std::string(ToString(resumed->status))}};
+  return JsonResponse(200, out.dump());
+}
+
+Result<HttpResponse> Api::DeleteBatch(RouteContext& ctx) {
+  auto batch = LoadBatch(ctx);
+  if (!batch.ok()) return batch.status();
+  BC_RETURN_IF_ERROR(store_.DeleteBatch(ctx.account_id, batch->id));
+  return JsonResponse(200, R"({"message":"success","state":"deleted"})");
+}
+
+}  // namespace batchcall

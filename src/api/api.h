@@ -1,0 +1,82 @@
+// Api: the HTTP API of docs/api.md on top of a Store. Builds the router and
+// owns the route handlers; the only HttpHandler the server needs.
+//
+// Thread-safe: Handle() is called concurrently from the server's workers.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "api/auth.h"
+#include "api/http_server.h"
+#include "api/router.h"
+#include "base/clock.h"
+#include "store/store.h"
+
+namespace batchcall {
+
+struct ApiOptions {
+  int64_t max_rows = 1'000'000;  // data rows per uploaded CSV; more is 413
+  // How far in the past a scheduled_at may lie (clock skew) before it is refused.
+  std::chrono::milliseconds schedule_skew{5'000};
+  // Rows per store page when streaming executions and reports.
+  int64_t stream_page_rows = 500;
+};
+
+class Api {
+ public:
+  Api(Store& store, const Clock& clock, ApiOptions options);
+  HttpResponse Handle(const HttpRequest& request) const { return router_.Dispatch(request); }
+  // (method, pattern) of every route, for docs and tests.
+  std::vector<std::pair<std::string, std::string>> Routes() const { return router_.Routes(); }
+
+ private:
+  void AddAgentRoutes();
+  void AddBatchRoutes();
+  void AddExecutionRoutes();
+
+  // Route handlers (routes_*.cc).
+  Result<HttpResponse> CreateAgent(RouteContext& ctx);
+  Result<HttpResponse> ListAgents(RouteContext& ctx);
+  Result<HttpResponse> GetAgent(RouteContext& ctx);
+  Result<HttpResponse> PatchAgent(RouteContext& ctx);
+  Result<HttpResponse> DeleteAgent(RouteContext& ctx);
+  Result<HttpResponse> CreateBatch(RouteContext& ctx);
+  Result<HttpResponse> ScheduleBatch(RouteContext& ctx);
+  Result<HttpResponse> GetBatch(RouteContext& ctx);
+  Result<HttpResponse> ListBatches(RouteContext& ctx);
+  Result<HttpResponse> StopBatch(RouteContext& ctx);
+  Result<HttpResponse> PauseBatch(RouteContext& ctx);
+  Result<HttpResponse> ResumeBatch(RouteContext& ctx);
+  Result<HttpResponse> DeleteBatch(RouteContext& ctx);
+  Result<HttpResponse> ListExecutions(RouteContext& ctx);
+  Result<HttpResponse> GetExecution(RouteContext& ctx);
+  Result<HttpResponse> GetReport(RouteContext& ctx);
+
+  // The batch named by the {batch_id} parameter, in this account, or NotFound.
+  Result<Batch> LoadBatch(const RouteContext& ctx) const;
+  Result<HttpResponse> BatchResponse(int status, const Batch& batch) const;
+
+  Store& store_;
+  const Clock& clock_;
+  ApiOptions options_;
+  std::unique_ptr<ApiKeyAuthenticator> auth_;
+  Router router_;
+};
+
+// Request helpers shared by the route files.
+namespace api_internal {
+// The JSON body; InvalidArgument when missing or malformed.
+Result<nlohmann::json> JsonBody(const HttpRequest& request);
+// A form or JSON field value as a string (JSON strings as-is, other JSON values dumped).
+std::optional<std::string> Field(const HttpRequest& request, const nlohmann::json* json_body,
+                                 const std::string& name);
+// "true"/"false"/"1"/"0"/"yes"/"no" (any case); InvalidArgument naming the field otherwise.
+Result<bool> ParseBool(const std::string& value, const std::string& field);
+// True when the client asked for CSV (?format=csv or Accept: text/csv).
+Result<bool> WantsCsv(const HttpRequest& request);
+}  // namespace api_internal
+
+}  // namespace batchcall

@@ -1,0 +1,42 @@
+// JSON and CSV views of domain records: the wire shapes of docs/api.md.
+// Pure functions; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "domain/model.h"
+
+namespace batchcall {
+
+using OrderedJson = nlohmann::ordered_json;
+
+// Agent with provider secrets masked ("****" + last 4 characters).
+OrderedJson AgentView(const Agent& agent);
+
+// Batch object of GET /batches/{id}: Bolna fields, execution_status counts and
+// the progress extension.
+OrderedJson BatchView(const Batch& batch, const StatusCounts& counts, TimePoint now);
+
+// Execution object; `columns` are the batch's variable names (recipient_data keys).
+OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& columns);
+
+OrderedJson RejectView(const RejectedRow& r);
+
+// "****" plus the last 4 characters when the secret is longer than 8.
+std::string MaskSecret(std::string_view secret);
+
+// One RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
+std::string CsvField(std::string_view value);
+
+// CSV export of executions: header line, then one line per execution.
+std::string ExecutionCsvHeader(const std::vector<std::string>& columns);
+std::string ExecutionCsvRow(const Execution& e);
+
+std::string RejectCsvHeader();
+std::string RejectCsvRow(const RejectedRow& r);
+
+}  // namespace batchcall
