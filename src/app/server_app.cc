@@ -1,1 +1,183 @@
-// placeholder
+#include "app/server_app.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+
+#include "api/api.h"
+#include "api/auth.h"
+#include "base/clock.h"
+#include "base/crypto.h"
+#include "base/ids.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace batchcall {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::string_view kSqlitePrefix = "sqlite:";
+
+Result<std::string> SqlitePath(const std::string& db) {
+  if (db.rfind(kSqlitePrefix, 0) == 0 && db.size() > kSqlitePrefix.size()) return db.substr(kSqlitePrefix.size());
+  if (db.rfind("postgres", 0) == 0)
+    return InvalidArgument("PostgreSQL is not supported yet; use --db sqlite:PATH.");
+  return InvalidArgument("--db must be sqlite:PATH (for example sqlite:./data/batchcall.db).");
+}
+
+// Reads the at-rest encryption key, creating it (mode 0600) on first start.
+Result<std::string> LoadOrCreateSecretKey(const fs::path& file) {
+  std::error_code ec;
+  if (fs::exists(file, ec)) {
+    std::ifstream in(file);
+    std::string key;
+    in >> key;
+    if (key.size() != 64) return InvalidArgument("The secret key file " + file.string() + " is malformed.");
+    return key;
+  }
+  std::string key = RandomHex(32);
+  std::string tmp = file.string() + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) return Internal("cannot write " + tmp);
+    out << key << "\n";
+  }
+  ::chmod(tmp.c_str(), 0600);
+  fs::rename(tmp, file, ec);
+  if (ec) return Internal("cannot create " + file.string() + ": " + ec.message());
+  return key;
+}
+
+Agent DemoAgent(const std::string& account_id, TimePoint now) {
+  Agent a;
+  a.id = NewUuid();
+  a.account_id = account_id;
+  a.name = "demo";
+  a.provider_type = "simulator";
+  a.provider = {{"type", "simulator"}, {"speed", 1.0}, {"seed", 0}, {"answer_rate", 0.6},
+                {"busy_rate", 0.1}, {"no_answer_rate", 0.15}, {"voicemail_rate", 0.1},
+                {"failure_rate", 0.05}, {"ring_seconds", {3, 15}}, {"talk_seconds", {20, 90}}};
+  a.welcome_message = "Hi {first_name}, this is a reminder about your appointment on {appointment_day}.";
+  a.max_concurrency = 5;
+  a.calls_per_second = 1;
+  a.created_at = a.updated_at = now;
+  return a;
+}
+
+}  // namespace
+
+std::string DataDirOf(const std::string& db) {
+  auto path = SqlitePath(db);
+  if (!path.ok()) return "./data";
+  fs::path parent = fs::path(*path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key) {
+  auto path = SqlitePath(db);
+  if (!path.ok()) return path.status();
+  fs::path dir = DataDirOf(db);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return InvalidArgument("Cannot create the data directory " + dir.string() + ": " + ec.message());
+  std::string key = secret_key;
+  if (key.empty()) {
+    auto loaded = LoadOrCreateSecretKey(dir / "secret.key");
+    if (!loaded.ok()) return loaded.status();
+    key = *loaded;
+  }
+  if (key.size() != 64 || key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+    return InvalidArgument("BATCHCALL_SECRET_KEY must be 64 hex characters.");
+  OpenedStore opened;
+  opened.secret_box = std::make_unique<SecretBox>(key);
+  SqliteStoreOptions options;
+  options.path = *path;
+  options.secret_box = opened.secret_box.get();
+  auto store = SqliteStore::Open(options);
+  if (!store.ok()) return store.status();
+  opened.store = std::move(store).value();
+  return opened;
+}
+
+struct ServerApp::Parts {
+  SystemClock clock;
+  OpenedStore opened;
+  Store* store = nullptr;
+  std::unique_ptr<Api> api;
+  std::unique_ptr<HttpServer> server;
+};
+
+ServerApp::ServerApp(ServerOptions options, std::ostream& out)
+    : options_(std::move(options)), out_(out), parts_(std::make_unique<Parts>()) {}
+
+ServerApp::~ServerApp() { Stop(); }
+
+Status ServerApp::Bootstrap() {
+  Store& store = *parts_->store;
+  TimePoint now = parts_->clock.Now();
+  auto keys = store.CountApiKeys();
+  if (!keys.ok()) return keys.status();
+  bool first_start = *keys == 0;
+  auto account = store.EnsureDefaultAccount(now);
+  if (!account.ok()) return account.status();
+  if (!options_.api_key.empty()) {
+    std::string hash = Sha256Hex(options_.api_key);
+    auto owner = store.FindAccountIdByKeyHash(hash);
+    if (!owner.ok()) {
+      if (owner.status().code() != StatusCode::kNotFound) return owner.status();
+      BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now}));
+    }
+  } else if (first_start) {
+    std::string key = NewApiKey();
+    BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now}));
+    out_ << "Created the first API key (shown once, keep it safe):\n  " << key << "\n"
+         << "Use it as: Authorization: Bearer " << key << "\n";
+  }
+  if (first_start) {
+    Agent demo = DemoAgent(account->id, now);
+    BC_RETURN_IF_ERROR(store.CreateAgent(demo));
+    out_ << "Created the simulator agent \"demo\": " << demo.id << "\n";
+  }
+  return Status::Ok();
+}
+
+Status ServerApp::Start() {
+  auto store = OpenStore(options_.db, options_.secret_key);
+  if (!store.ok()) return store.status();
+  parts_->opened = std::move(store).value();
+  parts_->store = parts_->opened.store.get();
+  BC_RETURN_IF_ERROR(Bootstrap());
+
+  ApiOptions api_options;
+  api_options.max_rows = options_.max_rows;
+  parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
+
+  HttpServerOptions http = options_.http;
+  http.listen = options_.listen;
+  fs::path tmp = fs::path(DataDirOf(options_.db)) / "tmp";
+  std::error_code ec;
+  fs::create_directories(tmp, ec);
+  if (ec) return InvalidArgument("Cannot create " + tmp.string() + ": " + ec.message());
+  http.temp_dir = tmp.string();
+  Api* api = parts_->api.get();
+  parts_->server = std::make_unique<HttpServer>(http, [api](const HttpRequest& r) { return api->Handle(r); });
+  BC_RETURN_IF_ERROR(parts_->server->Start());
+  std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
+  out_ << "batchcall listening on http://" << host << ":" << parts_->server->port() << std::endl;
+  return Status::Ok();
+}
+
+uint16_t ServerApp::port() const { return parts_->server ? parts_->server->port() : 0; }
+
+void ServerApp::Stop() {
+  if (parts_->server) parts_->server->Stop();
+  parts_->server.reset();
+  parts_->api.reset();
+  parts_->store = nullptr;
+  parts_->opened = OpenedStore{};
+}
+
+}  // namespace batchcall

@@ -1,0 +1,64 @@
+// ServerApp: the composition root. The only place that names concrete
+// classes: opens the store named by --db, bootstraps the default account,
+// keys and the demo agent, and wires the API into the HTTP server.
+//
+// Not thread-safe: Start/Stop from the main thread.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "api/http_server.h"
+#include "base/crypto.h"
+#include "base/status.h"
+#include "store/store.h"
+
+namespace batchcall {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:8080";           // --listen / BATCHCALL_LISTEN
+  std::string db = "sqlite:./data/batchcall.db";   // --db / BATCHCALL_DB
+  std::string api_key;     // BATCHCALL_API_KEY: accepted for the default account when set
+  std::string secret_key;  // BATCHCALL_SECRET_KEY (64 hex); else <db dir>/secret.key
+  std::string public_url;  // BATCHCALL_PUBLIC_URL (used by providers, later)
+  int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
+  HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
+};
+
+// A store and the at-rest encryption key it uses (which must outlive it).
+struct OpenedStore {
+  std::unique_ptr<SecretBox> secret_box;
+  std::unique_ptr<Store> store;  // declared last: destroyed first
+};
+
+// Opens the store named by a --db value ("sqlite:PATH"; PostgreSQL is not
+// supported yet). Creates the SQLite file's directory and the secret key file
+// when missing.
+Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key);
+
+// Directory holding the database (for temp files and the secret key).
+std::string DataDirOf(const std::string& db);
+
+class ServerApp {
+ public:
+  ServerApp(ServerOptions options, std::ostream& out);
+  ~ServerApp();
+  // Opens the store, bootstraps, binds and starts serving. `out` receives
+  // the startup lines (listening address, a first key shown once).
+  Status Start();
+  uint16_t port() const;
+  // Stops the server and closes the store. Idempotent.
+  void Stop();
+
+ private:
+  Status Bootstrap();
+
+  ServerOptions options_;
+  std::ostream& out_;
+  struct Parts;
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace batchcall

@@ -1,0 +1,163 @@
+"""Starts a real `batchcall serve` on a free loopback port and talks HTTP to it.
+
+Used by the black-box tests. Only the standard library: http.client and sockets.
+"""
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import uuid
+
+BIN = os.environ.get("BATCHCALL_BIN", "batchcall")
+DATA = os.environ.get("BATCHCALL_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
+
+
+def data_file(name):
+    with open(os.path.join(DATA, name), "rb") as f:
+        return f.read()
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return "Response(%d, %r)" % (self.status, self.body[:500])
+
+
+def multipart(fields, files):
+    """fields: list of (name, value); files: list of (name, filename, bytes)."""
+    boundary = "----batchcall" + uuid.uuid4().hex
+    out = bytearray()
+    for name, value in fields:
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n" % (boundary, name)).encode()
+        out += value.encode() if isinstance(value, str) else value
+        out += b"\r\n"
+    for name, filename, content in files:
+        out += ("--%s\r\nContent-Disposition: form-data; name=\"%s\"; filename=\"%s\"\r\n"
+                "Content-Type: text/csv\r\n\r\n" % (boundary, name, filename)).encode()
+        out += content
+        out += b"\r\n"
+    out += ("--%s--\r\n" % boundary).encode()
+    return bytes(out), "multipart/form-data; boundary=" + boundary
+
+
+class Server:
+    """A batchcall server process with its own data directory."""
+
+    def __init__(self, api_key="bc_test_key_0123456789abcdef", extra_args=(), env=None, data_dir=None):
+        self.owns_dir = data_dir is None
+        self.dir = data_dir or tempfile.mkdtemp(prefix="batchcall-test-")
+        self.db = "sqlite:" + os.path.join(self.dir, "batchcall.db")
+        self.api_key = api_key
+        self.extra_args = list(extra_args)
+        self.env = dict(os.environ)
+        self.env.pop("BATCHCALL_API_KEY", None)
+        if api_key:
+            self.env["BATCHCALL_API_KEY"] = api_key
+        # Keep ASan's quarantine small so memory measurements mean something.
+        self.env.setdefault("ASAN_OPTIONS", "quarantine_size_mb=8:detect_leaks=1")
+        if env:
+            self.env.update(env)
+        self.proc = None
+        self.port = None
+        self.startup_output = ""
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db] + self.extra_args,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, text=True)
+        deadline = time.time() + 30
+        lines = []
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("server exited during start-up:\n" + "".join(lines))
+            lines.append(line)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                self.startup_output = "".join(lines)
+                return self
+        raise RuntimeError("server did not start:\n" + "".join(lines))
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        rest = self.proc.stdout.read() if self.proc else ""
+        code = self.proc.returncode if self.proc else 0
+        return code, rest
+
+    def cleanup(self):
+        if self.owns_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- HTTP
+    def request(self, method, path, body=None, headers=None, key="default", timeout=60):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        h = dict(headers or {})
+        k = self.api_key if key == "default" else key
+        if k:
+            h["Authorization"] = "Bearer " + k
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        conn.request(method, path, body=body, headers=h)
+        r = conn.getresponse()
+        resp = Response(r.status, r.getheaders(), r.read())
+        conn.close()
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post_json(self, path, obj, **kw):
+        return self.request("POST", path, body=obj, **kw)
+
+    def post_form(self, path, fields, **kw):
+        from urllib.parse import urlencode
+        return self.request("POST", path, body=urlencode(fields).encode(),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}, **kw)
+
+    def upload(self, agent_id, content, filename="contacts.csv", fields=(), **kw):
+        body, ctype = multipart([("agent_id", agent_id)] + list(fields), [("file", filename, content)])
+        return self.request("POST", "/batches", body=body, headers={"Content-Type": ctype}, **kw)
+
+    def demo_agent_id(self, key="default"):
+        agents = self.get("/agents", key=key).json()
+        return [a for a in agents if a["agent_name"] == "demo"][0]["agent_id"]
+
+    def keys_create(self, *args):
+        out = subprocess.run([BIN, "keys", "create", "--db", self.db] + list(args), env=self.env,
+                             capture_output=True, text=True, timeout=30)
+        if out.returncode != 0:
+            raise RuntimeError(out.stderr)
+        return out.stdout.strip().splitlines()[-1]
+
+    def vm_hwm_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        return 0

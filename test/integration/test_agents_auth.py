@@ -1,0 +1,157 @@
+"""Black-box: health, authentication, account isolation and the agent routes."""
+import unittest
+
+from harness import Server
+
+SIM = {"type": "simulator", "speed": 100, "seed": 7}
+
+
+class AgentsAndAuth(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server().start()
+        cls.other_key = cls.s.keys_create("--new-account", "other-team")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.stop()
+        cls.s.cleanup()
+
+    def test_healthz_needs_no_key(self):
+        r = self.s.get("/healthz", key=None)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(r.json(), {"status": "ok"})
+
+    def test_missing_and_unknown_keys_are_401_json(self):
+        for key in (None, "bc_not_a_real_key"):
+            r = self.s.get("/agents", key=key)
+            self.assertEqual(r.status, 401, r)
+            self.assertEqual(r.json()["error"], 401)
+            self.assertTrue(r.json()["message"])
+        r = self.s.request("GET", "/agents", key=None, headers={"Authorization": "Basic abc"})
+        self.assertEqual(r.status, 401)
+
+    def test_every_api_route_needs_a_key(self):
+        some = "0" * 32
+        for method, path in [("GET", "/agents"), ("POST", "/agents"), ("GET", "/batches/%s" % some),
+                             ("POST", "/batches"), ("POST", "/batches/%s/schedule" % some),
+                             ("GET", "/batches/%s/executions" % some), ("GET", "/batches/%s/report" % some),
+                             ("POST", "/batches/%s/stop" % some), ("DELETE", "/batches/%s" % some),
+                             ("GET", "/executions/%s" % some)]:
+            self.assertEqual(self.s.request(method, path, key=None).status, 401, (method, path))
+
+    def test_demo_agent_exists_on_first_start(self):
+        agents = self.s.get("/agents").json()
+        demo = [a for a in agents if a["agent_name"] == "demo"]
+        self.assertEqual(len(demo), 1)
+        self.assertEqual(demo[0]["provider"]["type"], "simulator")
+        self.assertEqual(demo[0]["provider"]["speed"], 1.0)
+
+    def test_agent_crud(self):
+        r = self.s.post_json("/agents", {"agent_name": "crud", "provider": SIM, "max_concurrency": 3,
+                                         "calls_per_second": 2.5, "from_phone_numbers": ["+14155552671"],
+                                         "calling_guardrails": {"call_start_hour": 9, "call_end_hour": 18,
+                                                                "default_timezone": "Asia/Kolkata"},
+                                         "retry_config": {"enabled": True, "max_retries": 2}})
+        self.assertEqual(r.status, 201, r)
+        agent = r.json()
+        self.assertEqual(agent["max_concurrency"], 3)
+        self.assertEqual(agent["provider"]["seed"], 7)
+        self.assertAlmostEqual(agent["provider"]["answer_rate"], 0.6)
+        aid = agent["agent_id"]
+        self.assertEqual(self.s.get("/agents/" + aid).json()["agent_name"], "crud")
+        r = self.s.request("PATCH", "/agents/" + aid, body={"agent_name": "renamed", "webhook_url": None})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["agent_name"], "renamed")
+        self.assertEqual(r.json()["max_concurrency"], 3)  # untouched by the patch
+        self.assertIn(aid, [a["agent_id"] for a in self.s.get("/agents").json()])
+        self.assertEqual(self.s.request("DELETE", "/agents/" + aid).status, 200)
+        self.assertEqual(self.s.get("/agents/" + aid).status, 404)
+
+    def test_agent_validation_errors_are_400_with_field(self):
+        cases = [
+            ({"provider": SIM}, "agent_name"),
+            ({"agent_name": "x"}, "provider"),
+            ({"agent_name": "x", "provider": {"type": "pigeon"}}, "provider.type"),
+            ({"agent_name": "x", "provider": {"type": "simulator", "answer_rate": 0.9}}, "sum to 1"),
+            ({"agent_name": "x", "provider": SIM, "max_concurrency": 0}, "max_concurrency"),
+            ({"agent_name": "x", "provider": SIM, "webhook_url": "ftp://x"}, "webhook_url"),
+            ({"agent_name": "x", "provider": SIM, "from_phone_numbers": ["12345"]}, "from_phone_numbers"),
+            ({"agent_name": "x", "provider": SIM, "calling_guardrails": {"default_timezone": "Mars/Base"}},
+             "default_timezone"),
+            ({"agent_name": "x", "provider": SIM, "calling_guardrails": {"call_start_hour": 20, "call_end_hour": 8}},
+             "call_end_hour"),
+            ({"agent_name": "x", "provider": SIM, "retry_config": {"max_retries": 50}}, "max_retries"),
+            ({"agent_name": "x", "provider": SIM, "colour": "blue"}, "colour"),
+        ]
+        for body, needle in cases:
+            r = self.s.post_json("/agents", body)
+            self.assertEqual(r.status, 400, (body, r))
+            self.assertIn(needle, r.json()["message"], body)
+        r = self.s.request("POST", "/agents", body=b"{not json", headers={"Content-Type": "application/json"})
+        self.assertEqual(r.status, 400)
+        self.assertEqual(r.json()["error"], 400)
+
+    def test_provider_secrets_are_write_only(self):
+        token = "super-secret-auth-token-1234"
+        r = self.s.post_json("/agents", {"agent_name": "tw", "provider": {
+            "type": "twilio", "account_sid": "AC" + "0" * 32, "auth_token": token,
+            "twiml_url": "https://example.test/twiml"}})
+        self.assertEqual(r.status, 201, r)
+        self.assertNotIn(token.encode(), r.body)
+        self.assertEqual(r.json()["provider"]["auth_token"], "****1234")
+        aid = r.json()["agent_id"]
+        self.assertNotIn(token.encode(), self.s.get("/agents/" + aid).body)
+        self.assertNotIn(token.encode(), self.s.get("/agents").body)
+        # Echoing the masked value back keeps the secret; the database never holds it in clear.
+        r = self.s.request("PATCH", "/agents/" + aid, body={"provider": {"auth_token": "****1234"}})
+        self.assertEqual(r.status, 200, r)
+        with open(self.s.db[len("sqlite:"):], "rb") as f:
+            self.assertNotIn(token.encode(), f.read())
+
+    def test_accounts_are_isolated(self):
+        mine = self.s.post_json("/agents", {"agent_name": "mine", "provider": SIM}).json()["agent_id"]
+        self.assertEqual(self.s.get("/agents/" + mine, key=self.other_key).status, 404)
+        self.assertEqual(self.s.request("PATCH", "/agents/" + mine, body={"agent_name": "x"},
+                                        key=self.other_key).status, 404)
+        self.assertEqual(self.s.request("DELETE", "/agents/" + mine, key=self.other_key).status, 404)
+        self.assertNotIn(mine, [a["agent_id"] for a in self.s.get("/agents", key=self.other_key).json()])
+        self.assertEqual(self.s.get("/batches/%s/all" % mine, key=self.other_key).status, 404)
+
+    def test_unknown_routes_and_methods(self):
+        r = self.s.get("/nope")
+        self.assertEqual(r.status, 404)
+        self.assertEqual(r.json()["error"], 404)
+        r = self.s.request("PUT", "/agents")
+        self.assertEqual(r.status, 405)
+        self.assertIn("GET", r.header("Allow"))
+        self.assertEqual(self.s.get("/agents/not-a-uuid").status, 404)
+
+
+class FirstStartKey(unittest.TestCase):
+    def test_first_start_prints_a_key_once_and_it_works(self):
+        s = Server(api_key=None).start()
+        try:
+            import re
+            m = re.search(r"(bc_[0-9a-f]{48})", s.startup_output)
+            self.assertIsNotNone(m, s.startup_output)
+            key = m.group(1)
+            self.assertEqual(s.get("/agents", key=key).status, 200)
+            s.stop()
+            s2 = Server(api_key=None, data_dir=s.dir).start()
+            try:
+                self.assertNotIn("bc_", s2.startup_output)
+                self.assertEqual(s2.get("/agents", key=key).status, 200)
+                # The demo agent is created once, not again on restart.
+                self.assertEqual(len([a for a in s2.get("/agents", key=key).json() if a["agent_name"] == "demo"]), 1)
+                cli_key = s2.keys_create("--name", "ci")
+                self.assertEqual(s2.get("/agents", key=cli_key).status, 200)
+            finally:
+                s2.stop()
+        finally:
+            s.stop()
+            s.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
