@@ -72,7 +72,8 @@ class Server:
         if api_key:
             self.env["BATCHCALL_API_KEY"] = api_key
         # Keep ASan's quarantine small so memory measurements mean something.
-        self.env.setdefault("ASAN_OPTIONS", "quarantine_size_mb=8:detect_leaks=1")
+        asan = self.env.get("ASAN_OPTIONS", "")
+        self.env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "quarantine_size_mb=8"
         if env:
             self.env.update(env)
         self.proc = None
