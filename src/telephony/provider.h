@@ -1,0 +1,85 @@
+// Provider: the one narrow interface between the engine and a telephony
+// provider (simulator, Twilio, a voice-agent server).
+//
+// The engine stores an attempt as `initiated` with an idempotency key BEFORE
+// calling StartCall, so after a crash it can ask the provider what happened
+// (Lookup) instead of dialling again. Events come back asynchronously through
+// a CallEventSink, normalised to execution statuses.
+//
+// Thread-safety: implementations are thread-safe; StartCall and Lookup may
+// be called concurrently from several threads.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "domain/states.h"
+
+namespace batchcall {
+
+struct CallRequest {
+  std::string execution_id;
+  std::string attempt_id;       // unique per dial
+  std::string idempotency_key;  // the provider places at most one call per key
+  std::string to;               // E.164
+  std::string from;             // E.164 caller id, may be empty (provider default)
+  // The contact's variables (CSV columns except contact_number), in file order.
+  std::vector<std::pair<std::string, std::string>> variables;
+  std::string welcome_message;  // template with {variable} placeholders
+  std::string callback_url;     // where a remote provider reports events (may be empty)
+};
+
+// A normalised provider event for one attempt. `status` is one of ringing,
+// in-progress, call-disconnected (progress) or completed, busy, no-answer,
+// failed, canceled, error (the attempt's outcome; exactly one per attempt).
+struct CallEvent {
+  std::string attempt_id;
+  std::string idempotency_key;
+  std::string provider_call_id;
+  ExecutionStatus status = ExecutionStatus::kRinging;
+  TimePoint at;
+  // Filled on the outcome event:
+  double duration_seconds = 0;       // talk time
+  double ring_seconds = 0;
+  double cost = 0;                   // in the provider's currency unit (USD for the simulator)
+  bool answered_by_voice_mail = false;
+  std::string transcript;            // lines "agent: ..." / "user: ..."
+  std::string summary;
+  std::string recording_url;
+  std::string hangup_by;             // "agent" | "user" | "provider"
+  std::string hangup_reason;
+  std::string error_message;         // for failed / error
+  nlohmann::json extracted_data;     // null when none
+};
+
+inline bool IsOutcome(const CallEvent& e) { return IsTerminal(e.status); }
+
+class CallEventSink {
+ public:
+  virtual ~CallEventSink() = default;
+  // Called from a provider thread; must not block for long.
+  virtual void OnCallEvent(CallEvent event) = 0;
+};
+
+class Provider {
+ public:
+  virtual ~Provider() = default;
+  // Places the call and returns the provider's call id. Idempotent on
+  // request.idempotency_key: a second call with the same key places nothing
+  // and returns the same id. Unavailable for transient failures (the engine
+  // may retry the same request); InvalidArgument for permanent ones (bad
+  // number, rejected by the provider) — the attempt then ends `failed`.
+  virtual Result<std::string> StartCall(const CallRequest& request) = 0;
+
+  // What happened to the dial with this idempotency key, for reconciliation
+  // after a crash: NotFound when the provider never placed it; otherwise the
+  // latest event known (an outcome event when the call has ended).
+  virtual Result<CallEvent> Lookup(const std::string& idempotency_key) = 0;
+};
+
+}  // namespace batchcall
