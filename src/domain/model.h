@@ -106,6 +106,33 @@ struct RejectedRow {
   std::string message;         // one sentence
 };
 
+// One dial of an execution, as listed in retry_history.
+struct AttemptSummary {
+  int attempt = 0;  // 1-based
+  ExecutionStatus status = ExecutionStatus::kInitiated;
+  TimePoint at;     // when the attempt started
+};
+
+// A stored dial attempt.
+struct Attempt {
+  std::string id;  // hyphenated UUID; also the idempotency key sent to the provider
+  std::string execution_id;
+  std::string agent_id;
+  int number = 1;  // 1-based
+  std::string idempotency_key;
+  std::string provider_call_id;  // empty until the provider answered StartCall
+  std::string from_number;
+  ExecutionStatus status = ExecutionStatus::kInitiated;
+  TimePoint started_at;
+  std::optional<TimePoint> ended_at;
+};
+
+struct DncEntry {
+  std::string number;  // E.164
+  std::string reason;
+  TimePoint created_at;
+};
+
 struct Execution {
   std::string id;  // hyphenated UUID
   std::string account_id;
@@ -125,7 +152,9 @@ struct Execution {
   nlohmann::json extracted_data;   // null when none
   nlohmann::json telephony_data;   // null when no call was placed
   std::string error_message;
-  int retry_count = 0;
+  int retry_count = 0;     // attempts made beyond the first
+  int attempt_count = 0;   // attempts begun (0 before the first dial)
+  std::vector<AttemptSummary> retry_history;  // every finished attempt, oldest first
   std::optional<TimePoint> next_attempt_at;
   TimePoint created_at;
   TimePoint updated_at;

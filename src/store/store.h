@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "domain/call_event.h"
 #include "domain/model.h"
 
 namespace batchcall {
@@ -42,6 +43,47 @@ struct BatchTransition {
   BatchStatus to = BatchStatus::kScheduled;
   std::optional<TimePoint> scheduled_at;        // set when present
   std::optional<bool> bypass_call_guardrails;   // set when present
+};
+
+// --- engine types
+
+// A running batch with its agent, as the dispatcher sees it.
+struct RunningBatch {
+  Batch batch;
+  Agent agent;
+};
+
+// One dial about to be placed (BeginAttempts).
+struct AttemptStart {
+  std::string attempt_id;       // new UUID
+  std::string execution_id;
+  std::string idempotency_key;  // sent to the provider; = attempt_id
+  std::string from_number;      // caller id used (may be empty)
+  int attempt_number = 1;       // execution.retry_count + 1
+};
+
+// A provider event to record (ApplyCallUpdates). For an outcome event the
+// engine has already decided whether to retry.
+struct CallUpdate {
+  CallEvent event;
+  bool retry = false;           // outcome only: schedule another attempt
+  TimePoint next_attempt_at;    // when retry
+};
+
+// What an applied outcome did to its execution.
+struct AppliedOutcome {
+  std::string attempt_id;
+  std::string execution_id;
+  std::string agent_id;
+  ExecutionStatus execution_status;  // new status: the outcome, or scheduled (retry)
+};
+
+// An attempt not yet closed, with what reconciliation needs.
+struct OpenAttempt {
+  Attempt attempt;
+  std::string account_id;
+  std::string batch_id;
+  int retry_count = 0;  // of its execution
 };
 
 class Store {
@@ -102,6 +144,114 @@ class Store {
   // Rejected rows of a batch, by line ascending, lines > after_line, at most limit.
   virtual Result<std::vector<RejectedRow>> ListRejects(const std::string& batch_id,
                                                        int64_t after_line, int64_t limit) = 0;
+
+  // --- engine. Not account-scoped: the engine serves every account. The
+  // defaults below exist only while backends catch up; each returns Internal.
+
+  // scheduled batches with scheduled_at <= now -> running, and their prepared
+  // executions -> queued, atomically per batch. Returns the started batch ids.
+  virtual Result<std::vector<std::string>> StartDueBatches(TimePoint now) { return Todo(now); }
+  // Every running batch (all accounts) with its agent.
+  virtual Result<std::vector<RunningBatch>> ListRunningBatches() { return Todo(); }
+  // Claims up to `limit` eligible executions of one running batch for
+  // `worker` until lease_until, in one atomic step. Eligible: queued, or
+  // scheduled/rescheduled with next_attempt_at <= now; and not leased by
+  // another worker whose lease is still valid. Claimed executions come back
+  // `queued` (scheduled/rescheduled ones move to queued), due retries first
+  // (next_attempt_at), then CSV order.
+  virtual Result<std::vector<Execution>> ClaimExecutions(const std::string& batch_id, int64_t limit,
+                                                         const std::string& worker, TimePoint now,
+                                                         TimePoint lease_until) {
+    return Todo(batch_id, limit, worker, now, lease_until);
+  }
+  // Claimed executions outside calling hours: queued -> rescheduled with
+  // next_attempt_at; the lease is released.
+  virtual Status RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
+                                      const std::string& worker, TimePoint now) {
+    return TodoStatus(ids_and_times, worker, now);
+  }
+  // Claimed executions that must not be called (do-not-call): queued ->
+  // canceled with error_message; the lease is released.
+  virtual Status CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
+                                  const std::string& worker, TimePoint now) {
+    return TodoStatus(ids_and_messages, worker, now);
+  }
+  // Releases leases held by `worker` without changing status.
+  virtual Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {
+    return TodoStatus(execution_ids, worker);
+  }
+  // In one transaction, for each start whose execution is still queued,
+  // leased by `worker`, and whose batch is running: inserts the attempt as
+  // `initiated` and moves the execution queued -> initiated (agent_number =
+  // from_number, attempt_count + 1). Returns the attempt ids actually
+  // started; the other executions' leases are released.
+  virtual Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
+                                                         const std::string& worker, TimePoint now) {
+    return Todo(starts, worker, now);
+  }
+  // Records provider call ids (attempt id, provider call id).
+  virtual Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) {
+    return TodoStatus(ids);
+  }
+  // Applies events in order, in one transaction. Progress events move the
+  // attempt and its execution forward only: a status that is not ahead of the
+  // current one (duplicate, late, out of order) changes nothing. An outcome
+  // closes the attempt once (later outcomes for a closed attempt are ignored)
+  // and sets the execution to `scheduled` (retry: next_attempt_at,
+  // retry_count + 1) or to the outcome, with the result fields, telephony
+  // data and retry_history. A retry is turned into the outcome when the
+  // batch is stopped. Unknown attempt ids are ignored. Returns the outcomes applied.
+  virtual Result<std::vector<AppliedOutcome>> ApplyCallUpdates(const std::vector<CallUpdate>& updates,
+                                                               TimePoint now) {
+    return Todo(updates, now);
+  }
+  // Running batches whose executions are all terminal -> completed. Returns their ids.
+  virtual Result<std::vector<std::string>> CompleteFinishedBatches(TimePoint now) { return Todo(now); }
+  // Earliest instant at which timed work is due: a scheduled batch's
+  // scheduled_at, or the next_attempt_at of a scheduled/rescheduled execution
+  // of a running batch. nullopt when nothing is waiting on time.
+  virtual Result<std::optional<TimePoint>> NextDueTime() { return Todo(); }
+  // Attempts not closed yet (initiated, ringing, in-progress, call-disconnected).
+  virtual Result<std::vector<OpenAttempt>> ListOpenAttempts() { return Todo(); }
+  // Attempts of one execution, oldest first.
+  virtual Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) { return Todo(execution_id); }
+
+  // --- do-not-call list, per account. Numbers are E.164.
+  // Adds (or keeps) each number; returns how many were new.
+  virtual Result<int64_t> AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
+                                       const std::string& reason, TimePoint now) {
+    return Todo(account_id, numbers, reason, now);
+  }
+  // Numbers > after_number, ascending, at most limit.
+  virtual Result<std::vector<DncEntry>> ListDoNotCall(const std::string& account_id,
+                                                      const std::string& after_number, int64_t limit) {
+    return Todo(account_id, after_number, limit);
+  }
+  // NotFound when the number is not listed.
+  virtual Status RemoveDoNotCall(const std::string& account_id, const std::string& number) {
+    return TodoStatus(account_id, number);
+  }
+  // The subset of `numbers` that is listed for the account.
+  virtual Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
+                                                           const std::vector<std::string>& numbers) {
+    return Todo(account_id, numbers);
+  }
+
+ private:
+  template <typename... Args>
+  static Status TodoStatus(const Args&...) {
+    return Internal("this store does not implement the engine operations yet");
+  }
+  struct TodoResult {
+    template <typename T>
+    operator Result<T>() const {  // NOLINT
+      return TodoStatus();
+    }
+  };
+  template <typename... Args>
+  static TodoResult Todo(const Args&...) {
+    return {};
+  }
 };
 
 }  // namespace batchcall
