@@ -1,8 +1,10 @@
 // Contact number normalisation and validation (libphonenumber).
 //
-// Thread-safe: Check() is const and may be called from many threads.
+// Thread-safe: Check() and Fingerprint() are const and may be called from
+// many threads; the static helpers are pure.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -15,8 +17,9 @@ namespace batchcall {
 // report codes below and message one sentence for a human.
 //
 // Codes: "empty", "excel_scientific", "missing_country_code",
-// "invalid_characters", "too_long", "invalid_country_code", "invalid_number"
-// (strict), "impossible_number" (possible), "invalid_e164" (e164 mode).
+// "invalid_characters", "too_long", "too_short", "invalid_country_code",
+// "invalid_number" (strict), "impossible_number" (possible), "invalid_e164"
+// (e164 mode). docs/csv_format.md describes each one.
 struct PhoneCheck {
   bool ok = false;
   std::string e164;
@@ -26,8 +29,9 @@ struct PhoneCheck {
 
 struct PhoneValidatorOptions {
   PhoneValidationMode mode = PhoneValidationMode::kStrict;
-  // ISO 3166 region (e.g. "IN") applied to numbers without '+'. Empty: such
-  // numbers are rejected as missing_country_code.
+  // ISO 3166 region (e.g. "IN", case-insensitive) applied to numbers without
+  // '+'. Empty: such numbers are rejected as missing_country_code (except a
+  // leading "00", which is then read as '+'). Must satisfy IsKnownRegion().
   std::string default_country;
 };
 
@@ -38,7 +42,20 @@ class PhoneValidator {
   // parentheses) and validates per the mode.
   PhoneCheck Check(std::string_view raw) const;
 
-  // True when region is a region libphonenumber knows ("US", "IN", ...).
+  // A cheap (no libphonenumber) 64-bit key of raw's normalised digits, or 0
+  // when raw fails the cheap syntax checks. Contract: two values with the
+  // same non-zero fingerprint get the same Check() verdict and e164; for a
+  // value written with '+' (or "00" without a default country) the key equals
+  // E164Key() of "+" followed by its digits.
+  uint64_t Fingerprint(std::string_view raw) const;
+
+  // Key of an E.164 string "+<1..15 digits>" (as produced by Check()), never 0;
+  // 0 when e164 is not of that shape. Distinct numbers get distinct keys.
+  static uint64_t E164Key(std::string_view e164);
+  // Inverse of E164Key() for keys of '+' numbers: "+14155552671".
+  static std::string E164FromKey(uint64_t key);
+
+  // True when region is a region libphonenumber knows ("US", "in", ...).
   static bool IsKnownRegion(std::string_view region);
 
  private:
