@@ -19,6 +19,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddAgentRoutes();
   AddBatchRoutes();
   AddExecutionRoutes();
+  AddDncRoutes();
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

@@ -4,6 +4,7 @@
 // Thread-safe: Handle() is called concurrently from the server's workers.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -23,6 +24,9 @@ struct ApiOptions {
   std::chrono::milliseconds schedule_skew{5'000};
   // Rows per store page when streaming executions and reports.
   int64_t stream_page_rows = 500;
+  // Called after a change the engine must see at once (schedule, pause,
+  // resume, stop, delete). May be empty.
+  std::function<void()> on_batch_change;
 };
 
 class Api {
@@ -36,6 +40,7 @@ class Api {
   void AddAgentRoutes();
   void AddBatchRoutes();
   void AddExecutionRoutes();
+  void AddDncRoutes();
 
   // Route handlers (routes_*.cc).
   Result<HttpResponse> CreateAgent(RouteContext& ctx);
@@ -54,6 +59,12 @@ class Api {
   Result<HttpResponse> ListExecutions(RouteContext& ctx);
   Result<HttpResponse> GetExecution(RouteContext& ctx);
   Result<HttpResponse> GetReport(RouteContext& ctx);
+  Result<HttpResponse> AddDnc(RouteContext& ctx);
+  Result<HttpResponse> ListDnc(RouteContext& ctx);
+  Result<HttpResponse> RemoveDnc(RouteContext& ctx);
+  void Changed() const {
+    if (options_.on_batch_change) options_.on_batch_change();
+  }
 
   // The batch named by the {batch_id} parameter, in this account, or NotFound.
   Result<Batch> LoadBatch(const RouteContext& ctx) const;

@@ -227,6 +227,7 @@ Result<HttpResponse> Api::ScheduleBatch(RouteContext& ctx) {
   if (!id) return NotFound("Batch " + ctx.Param("batch_id").substr(0, 64) + " not found.");
   auto batch = store_.TransitionBatch(ctx.account_id, *id, t, now);
   if (!batch.ok()) return batch.status();
+  Changed();
   OrderedJson out = {{"message", "success"},
                      {"state", "scheduled"},
                      {"scheduled_at", FormatRfc3339(*batch->scheduled_at)}};
@@ -264,6 +265,7 @@ Result<HttpResponse> Api::StopBatch(RouteContext& ctx) {
     if (stopped.status().code() == StatusCode::kConflict) return NotFound("Batch is not queued or running");
     return stopped.status();
   }
+  Changed();
   return JsonResponse(200, R"({"message":"success","state":"stopped"})");
 }
 
@@ -274,6 +276,7 @@ Result<HttpResponse> Api::PauseBatch(RouteContext& ctx) {
   t.to = BatchStatus::kPaused;
   auto paused = store_.TransitionBatch(ctx.account_id, batch->id, t, clock_.Now());
   if (!paused.ok()) return paused.status();
+  Changed();
   return JsonResponse(200, R"({"message":"success","state":"paused"})");
 }
 
@@ -288,6 +291,7 @@ Result<HttpResponse> Api::ResumeBatch(RouteContext& ctx) {
   t.to = batch->scheduled_at && *batch->scheduled_at > now ? BatchStatus::kScheduled : BatchStatus::kRunning;
   auto resumed = store_.TransitionBatch(ctx.account_id, batch->id, t, now);
   if (!resumed.ok()) return resumed.status();
+  Changed();
   OrderedJson out = {{"message", "success"}, {"state", std::string(ToString(resumed->status))}};
   return JsonResponse(200, out.dump());
 }
@@ -296,6 +300,7 @@ Result<HttpResponse> Api::DeleteBatch(RouteContext& ctx) {
   auto batch = LoadBatch(ctx);
   if (!batch.ok()) return batch.status();
   BC_RETURN_IF_ERROR(store_.DeleteBatch(ctx.account_id, batch->id));
+  Changed();
   return JsonResponse(200, R"({"message":"success","state":"deleted"})");
 }
 

@@ -133,7 +133,11 @@ OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& co
                             {"updated_at", FormatRfc3339(e.updated_at)},
                             {"retried", e.retry_count}};
   j["retry_count"] = e.retry_count;
-  j["retry_history"] = OrderedJson::array();
+  OrderedJson history = OrderedJson::array();
+  for (const AttemptSummary& a : e.retry_history)
+    history.push_back({{"attempt", a.attempt}, {"status", std::string(ToString(a.status))}, {"at", FormatRfc3339(a.at)}});
+  j["retry_history"] = history;
+  j["attempts"] = e.attempt_count;
   j["next_attempt_at"] = TimeOrNull(e.next_attempt_at);
   return j;
 }
@@ -165,7 +169,7 @@ std::string ExecutionCsvHeader(const std::vector<std::string>& columns) {
 std::string ExecutionCsvRow(const Execution& e) {
   std::string line = CsvField(e.contact_number);
   for (const auto& v : e.variables) line += "," + CsvField(v);
-  int attempts = IsPreDial(e.status) && e.retry_count == 0 ? 0 : e.retry_count + 1;
+  int attempts = e.attempt_count;
   char duration[32];
   std::snprintf(duration, sizeof duration, "%g", e.conversation_duration);
   line += "," + std::string(ToString(e.status)) + "," + std::to_string(attempts) + "," + duration + "," +
