@@ -20,6 +20,10 @@ struct IngestOptions {
   std::string default_country;  // ISO region for numbers without '+'; empty = reject them
   bool allow_duplicates = false;
   int64_t max_rows = 1'000'000;  // data rows (valid + rejected); more is PayloadTooLarge
+  // Threads running libphonenumber beside the calling thread (which reads the
+  // CSV and calls the sink). 0 checks everything on the calling thread.
+  // Files of fewer than 1024 data rows never start a thread.
+  int check_threads = 1;
 };
 
 // Receives the result of an ingest as it is produced.
@@ -42,9 +46,12 @@ struct IngestSummary {
 
 // Reads the whole stream. File-level failures (InvalidArgument unless noted):
 // not UTF-8 (message names the line), empty file / no header row, no
-// contact_number column, duplicate or empty column names, more than max_rows
-// data rows (PayloadTooLarge). A sink error stops the ingest and is returned.
-// Zero valid rows is NOT a failure here (the caller decides).
+// contact_number column, duplicate or empty column names, a malformed file
+// (unclosed quote, oversized field or row; see csv_reader.h), an unknown
+// default_country, more than max_rows data rows (PayloadTooLarge). A sink
+// error stops the ingest and is returned. Zero valid rows is NOT a failure
+// here (the caller decides). Rows whose fields are all blank are skipped like
+// blank lines. docs/csv_format.md describes the format and the reject codes.
 Result<IngestSummary> IngestContacts(std::istream& in, const IngestOptions& options,
                                      ContactSink& sink);
 

@@ -301,6 +301,15 @@ PhoneCheck PhoneValidator::Check(std::string_view raw) const {
                       " is a national trunk prefix, and without it " + nsn +
                       " matches no number range in use there.");
   }
+  // Contact lists are mostly mobiles: say so when the length rules one out.
+  const auto mobile = Util().IsPossibleNumberForTypeWithReason(parsed, PhoneNumberUtil::MOBILE);
+  if (mobile == PhoneNumberUtil::TOO_SHORT || mobile == PhoneNumberUtil::TOO_LONG) {
+    return Reject("invalid_number",
+                  number + " is not a valid number in " + place + ": its " + std::to_string(nsn.size()) +
+                      " digits after " + cc_text + " are too " +
+                      (mobile == PhoneNumberUtil::TOO_SHORT ? "few" : "many") +
+                      " for a mobile number there and match no other number range in use.");
+  }
   return Reject("invalid_number", number + " is not a valid number in " + place + ": its " +
                                       std::to_string(nsn.size()) + " digits after " + cc_text +
                                       " match no number range in use there.");
