@@ -92,8 +92,12 @@ CleanNumber Clean(std::string_view raw, bool zeros_mean_plus) {
       ++i;
       continue;
     }
-    if (const size_t blank = BlankAt(s, i); blank > 0) {
-      i += blank;
+    if (c == ' ' || c == '\t') {
+      ++i;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) == 0xC2 && BlankAt(s, i) == 2) {  // U+00A0
+      i += 2;
       continue;
     }
     if (c == '+' && total_digits == 0 && !out.plus) {

@@ -36,7 +36,8 @@ struct CleanNumber {
 
 // Trims blanks (ASCII whitespace and U+00A0), drops one leading apostrophe,
 // detects Excel scientific notation, drops spaces, tabs, U+00A0, '-', '.',
-// '(' and ')', and accepts one '+' before the first digit. When
+// '(' and ')' anywhere (a line break inside the value is a bad character),
+// and accepts one '+' before the first digit. When
 // zeros_mean_plus, a leading "00" followed by a non-zero digit is read as '+'.
 // `out.trimmed` and `out.bad_char` point into raw.
 CleanNumber Clean(std::string_view raw, bool zeros_mean_plus);

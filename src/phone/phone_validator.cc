@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <bitset>
 #include <cctype>
+#include <cstdio>
 #include <set>
 #include <unordered_map>
 
@@ -94,10 +95,28 @@ std::string PlaceForCountryCode(int country_code) {
   return out;
 }
 
+// The value in quotes, cut (on a character boundary) after 40 bytes.
 std::string Quote(std::string_view s) {
+  constexpr size_t kMax = 40;
   std::string out("\"");
-  out.append(s).append("\"");
+  if (s.size() <= kMax) {
+    out.append(s);
+  } else {
+    size_t end = kMax;
+    while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+    out.append(s.substr(0, end)).append("...");
+  }
+  out.append("\"");
   return out;
+}
+
+// "\"x\"", or "a line break" / "the control character U+0001" for those.
+std::string DescribeChar(std::string_view ch) {
+  if (ch.size() != 1 || static_cast<unsigned char>(ch[0]) >= 0x20) return Quote(ch);
+  if (ch[0] == '\n' || ch[0] == '\r') return "a line break";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "the control character U+%04X", static_cast<unsigned>(ch[0]));
+  return buf;
 }
 
 // Prefix length (1..3) of digits that is an assigned country calling code, or 0.
@@ -179,7 +198,7 @@ PhoneCheck PhoneValidator::Check(std::string_view raw) const {
                         "column as Text and enter the full numbers again.");
     case CleanNumber::Kind::kBadChar:
       return Reject("invalid_characters",
-                    Quote(c.trimmed) + " contains " + Quote(c.bad_char) +
+                    Quote(c.trimmed) + " contains " + DescribeChar(c.bad_char) +
                         "; only digits, one leading '+', spaces, dashes, dots and parentheses "
                         "are allowed.");
     case CleanNumber::Kind::kTooLong:

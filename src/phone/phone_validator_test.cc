@@ -73,6 +73,7 @@ const Case kCases[] = {
     {"+1/415/5552671", kStrict, "", "invalid_characters", ""},
     {"+1415555267\xC3\xA9", kStrict, "", "invalid_characters", ""},
     {"abc", kE164, "", "invalid_characters", ""},
+    {"+1415\n5552671", kStrict, "", "invalid_characters", ""},
     // Length.
     {"+1234567890123456", kStrict, "", "too_long", ""},
     {"+1234567890123456", kE164, "", "too_long", ""},
@@ -134,6 +135,11 @@ TEST(PhoneValidator, MessagesNameTheProblem) {
   EXPECT_NE(strict.Check("+1 415 CALL").message.find("\"C\""), std::string::npos);
   EXPECT_NE(strict.Check("+91012345678").message.find("trunk prefix"), std::string::npos);
   EXPECT_NE(strict.Check("+91012345678").message.find("India (IN)"), std::string::npos);
+  EXPECT_EQ(strict.Check("+1415\n5552671").message,
+            "\"+1415\n5552671\" contains a line break; only digits, one leading '+', spaces, "
+            "dashes, dots and parentheses are allowed.");
+  EXPECT_EQ(strict.Check(std::string(50, 'x')).message.substr(0, 46),
+            "\"" + std::string(40, 'x') + "...\" ");
   EXPECT_EQ(strict.Check("+00021000000").message,
             "+00021000000 does not start with a country code (no country code starts with 0).");
 }
