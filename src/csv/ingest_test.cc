@@ -280,3 +280,28 @@ TEST(Ingest, ThreadedMatchesInline) {
 
 }  // namespace
 }  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+// Stopping early (sink error, max_rows) while chunks are queued on the
+// workers must return the error and join the threads cleanly.
+TEST(Ingest, EarlyStopWithWorkersInFlight) {
+  std::string csv = "contact_number\n";
+  for (int i = 0; i < 20000; ++i) csv.append("+1415555").append(std::to_string(1000 + i % 9000)).append("\n");
+  IngestOptions options;
+  options.check_threads = 2;
+  RecordingSink failing;
+  failing.fail_after = 1500;
+  auto r = IngestString(csv, failing, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "disk full");
+  options.max_rows = 15000;
+  RecordingSink limited;
+  r = IngestString(csv, limited, options);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kPayloadTooLarge);
+}
+
+}  // namespace
+}  // namespace batchcall
