@@ -15,7 +15,7 @@ constexpr int kExecutionsPageSize = 500;
 
 using Json = nlohmann::json;
 
-std::string BatchPath(const std::string& batch_id) { return "/batches/" + UrlEncode(batch_id); }
+std::string BatchPath(const std::string& batch_id) { return StrCat({"/batches/", UrlEncode(batch_id)}); }
 
 // The JSON body of a 2xx response, or nullopt after telling `err`.
 std::optional<Json> JsonBody(const ClientResponse& r, std::ostream& err) {
@@ -68,7 +68,7 @@ void PrintRejectedPreview(const HttpClient& http, const std::string& batch_id, i
   });
   if (!r.ok() || !r->ok()) {
     err << "(could not fetch the rejected rows: ";
-    err << (r.ok() ? "HTTP " + std::to_string(r->status) : r.status().message()) << ")\n";
+    err << (r.ok() ? StrCat({"HTTP ", std::to_string(r->status)}) : r.status().message()) << ")\n";
     return;
   }
   auto records = SplitCsvRecords(text, kReportPreviewRows + 1, !stopped_early);
@@ -154,10 +154,10 @@ int RunStatus(const HttpClient& http, const std::string& batch_id, bool json, st
   ProgressSnapshot s = SnapshotFromBatchJson(*j, std::chrono::milliseconds(0));
   std::string created = Str(*j, "created_at");
   std::string humanized = Str(*j, "humanized_created_at");
-  if (!humanized.empty()) created += " (" + humanized + ")";
-  std::string progress = "[" + RenderProgressBar(s.done, s.in_flight, s.total, 20) + "] " +
-                         std::to_string(s.done) + "/" + std::to_string(s.total) + " done, " +
-                         std::to_string(s.in_flight) + " in flight, " + std::to_string(s.pending) + " pending";
+  if (!humanized.empty()) created.append(" (").append(humanized).append(")");
+  std::string progress = StrCat({"[", RenderProgressBar(s.done, s.in_flight, s.total, 20), "] ",
+                                 std::to_string(s.done), "/", std::to_string(s.total), " done, ",
+                                 std::to_string(s.in_flight), " in flight, ", std::to_string(s.pending), " pending"});
   std::string statuses;
   for (const auto& c : OrderStatusCounts(s.by_status)) {
     if (!statuses.empty()) statuses += ", ";
@@ -181,7 +181,7 @@ int RunStatus(const HttpClient& http, const std::string& batch_id, bool json, st
 }
 
 int RunExecutions(const HttpClient& http, const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
-  std::string filter = args.statuses.empty() ? "" : "status=" + UrlEncode(args.statuses);
+  std::string filter = args.statuses.empty() ? "" : StrCat({"status=", UrlEncode(args.statuses)});
   if (args.csv || args.json) {
     std::string path = BatchPath(args.batch_id) + "/executions";
     std::string query = args.csv ? "format=csv" : "";
@@ -207,7 +207,7 @@ int RunExecutions(const HttpClient& http, const ExecutionsArgs& args, std::ostre
   for (bool first = true;; first = false) {
     std::string path = BatchPath(args.batch_id) + "/executions?limit=" + std::to_string(kExecutionsPageSize);
     if (!filter.empty()) path += "&" + filter;
-    if (!after.empty()) path += "&after=" + UrlEncode(after);
+    if (!after.empty()) path += StrCat({"&after=", UrlEncode(after)});
     auto r = http.Get(path);
     if (!r.ok() || !r->ok()) return ReportFailure(r, err);
     auto j = JsonBody(*r, err);

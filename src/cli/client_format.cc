@@ -33,6 +33,15 @@ std::string Cell(const nlohmann::ordered_json& v) {
 
 }  // namespace
 
+std::string StrCat(std::initializer_list<std::string_view> parts) {
+  size_t n = 0;
+  for (auto p : parts) n += p.size();
+  std::string out;
+  out.reserve(n);
+  for (auto p : parts) out.append(p);
+  return out;
+}
+
 std::string RenderTable(const std::vector<TableColumn>& columns,
                         const std::vector<std::vector<std::string>>& rows, bool with_header) {
   if (columns.empty()) return "";
@@ -62,7 +71,7 @@ std::string RenderTable(const std::vector<TableColumn>& columns,
 }
 
 std::string RenderApiError(long http_status, std::string_view body, size_t max_details) {
-  std::string out = "error " + std::to_string(http_status) + ": ";
+  std::string out = StrCat({"error ", std::to_string(http_status), ": "});
   nlohmann::ordered_json j = nlohmann::ordered_json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!j.is_object() || !j.contains("message") || !j["message"].is_string()) {
     std::string text(body.substr(0, 200));
@@ -97,7 +106,7 @@ std::string RenderApiError(long http_status, std::string_view body, size_t max_d
   for (const auto& k : keys) columns.push_back({k, k == "line" ? Align::kRight : Align::kLeft, 0});
   if (columns.empty()) columns.push_back({"details", Align::kLeft, 0});
   out += RenderTable(columns, rows);
-  if (it->size() > rows.size()) out += "... and " + std::to_string(it->size() - rows.size()) + " more\n";
+  if (it->size() > rows.size()) out += StrCat({"... and ", std::to_string(it->size() - rows.size()), " more\n"});
   return out;
 }
 

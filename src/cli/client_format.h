@@ -5,10 +5,15 @@
 
 #include <cstddef>
 #include <string>
+#include <initializer_list>
 #include <string_view>
 #include <vector>
 
 namespace batchcall::cli {
+
+// Concatenates the parts (avoids g++ 12's -Wrestrict false positive on
+// "literal" + std::string temporaries at -O3).
+std::string StrCat(std::initializer_list<std::string_view> parts);
 
 enum class Align { kLeft, kRight };
 

@@ -138,3 +138,14 @@ TEST(HttpClient, MissingUploadFileIsAnInvalidArgument) {
 
 }  // namespace
 }  // namespace batchcall::cli
+
+namespace batchcall::cli {
+namespace {
+
+TEST(StrCat, JoinsParts) {
+  EXPECT_EQ(StrCat({}), "");
+  EXPECT_EQ(StrCat({"/batches/", std::string("abc"), "/report"}), "/batches/abc/report");
+}
+
+}  // namespace
+}  // namespace batchcall::cli

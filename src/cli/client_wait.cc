@@ -80,7 +80,7 @@ int RunWait(const HttpClient& http, const std::string& batch_id, const WaitArgs&
   };
   if (!args.tty) err << "waiting for batch " << batch_id << " (Ctrl-C stops waiting, not the batch)\n";
   while (true) {
-    auto r = http.Get("/batches/" + UrlEncode(batch_id));
+    auto r = http.Get(StrCat({"/batches/", UrlEncode(batch_id)}));
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     if (!r.ok()) {
       if (++failures >= kMaxPollFailures) {

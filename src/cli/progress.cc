@@ -15,8 +15,8 @@ int64_t Int(const nlohmann::json& obj, const char* key) {
 }
 
 std::string Counts(const ProgressSnapshot& s) {
-  return std::to_string(s.done) + "/" + std::to_string(s.total) + " done, " + std::to_string(s.in_flight) +
-         " in flight, " + std::to_string(s.pending) + " pending";
+  return StrCat({std::to_string(s.done), "/", std::to_string(s.total), " done, ", std::to_string(s.in_flight),
+                 " in flight, ", std::to_string(s.pending), " pending"});
 }
 
 std::string Percent(const ProgressSnapshot& s) {
@@ -85,9 +85,9 @@ std::string RenderProgressBar(int64_t done, int64_t in_flight, int64_t total, in
 std::string RenderProgressLine(const ProgressSnapshot& s, int width) {
   if (width <= 0) return "";
   constexpr int kMinBar = 10, kMaxBar = 40;
-  const std::string counts = " " + Percent(s) + " " + Counts(s);
+  const std::string counts = StrCat({" ", Percent(s), " ", Counts(s)});
   const std::string statuses = StatusList(s);
-  const std::string clock = " | " + FormatClock(s.elapsed.count());
+  const std::string clock = StrCat({" | ", FormatClock(s.elapsed.count())});
   const std::string head = s.batch_status.empty() ? "" : s.batch_status + " ";
 
   struct Layout {
@@ -118,7 +118,7 @@ std::string RenderProgressLine(const ProgressSnapshot& s, int width) {
 }
 
 std::string RenderProgressPlain(const ProgressSnapshot& s) {
-  std::string line = "[" + FormatClock(s.elapsed.count()) + "] ";
+  std::string line = StrCat({"[", FormatClock(s.elapsed.count()), "] "});
   line += s.batch_status.empty() ? "unknown" : s.batch_status;
   line += ": " + Counts(s);
   std::string statuses = StatusList(s);
