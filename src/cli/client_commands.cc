@@ -63,7 +63,8 @@ int TerminalWidth() {
 void AddCreateOptions(CLI::App* cmd, cli::CreateArgs* a) {
   cmd->add_option("file", a->file, "contacts CSV (streamed to the server)")->required();
   cmd->add_option("--agent", a->agent_id, "id of the agent that places the calls")->required();
-  cmd->add_option("--from-number", a->from_numbers, "caller id in E.164 (repeatable)");
+  cmd->add_option("--from-number", a->from_numbers, "caller id in E.164 (repeatable: one per flag)")
+      ->allow_extra_args(false);
   cmd->add_option("--retry-config", a->retry_config, "retry settings as JSON, e.g. '{\"max_retries\": 2}'");
   cmd->add_option("--webhook-url", a->webhook_url, "URL notified of call outcomes");
   cmd->add_option("--phone-validation", a->phone_validation, "strict | possible | e164 (server default: strict)")
