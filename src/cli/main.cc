@@ -10,6 +10,7 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/ids.h"
+#include "cli/client_commands.h"
 #include "cli/validate_command.h"
 
 namespace batchcall {
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
   keys_create->add_option("--name", key_name, "a label for the key")->capture_default_str();
   keys_create->add_option("--new-account", new_account, "create a new, separate account with this name for the key");
   keys_create->add_option("--db", keys_db, "database")->envname("BATCHCALL_DB")->capture_default_str();
+
+  AddClientCommands(app);
 
   CLI11_PARSE(app, argc, argv);
 

@@ -1,0 +1,354 @@
+#include "engine/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "base/ids.h"
+#include "engine/calling_window.h"
+#include "engine/retry_policy.h"
+
+namespace batchcall {
+Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options)
+    : store_(store), providers_(providers), options_(std::move(options)) {}
+
+void Dispatcher::SetWakeCallback(std::function<void()> wake) {
+  std::lock_guard lock(inbox_mu_);
+  wake_ = std::move(wake);
+}
+
+void Dispatcher::OnCallEvent(CallEvent event) {
+  std::lock_guard lock(inbox_mu_);
+  inbox_.push_back(std::move(event));
+  if (wake_) wake_();  // under the lock, so a concurrent SetWakeCallback(nullptr) is safe
+}
+
+int64_t Dispatcher::InFlight() const { return static_cast<int64_t>(live_.size()); }
+
+int64_t Dispatcher::InFlightForAgent(const std::string& agent_id) const {
+  auto it = agents_.find(agent_id);
+  return it == agents_.end() ? 0 : it->second.in_flight;
+}
+
+void Dispatcher::Track(const std::string& attempt_id, Live live) {
+  agents_[live.agent_id].in_flight++;
+  live_.emplace(attempt_id, std::move(live));
+}
+
+void Dispatcher::Untrack(const std::string& attempt_id) {
+  auto it = live_.find(attempt_id);
+  if (it == live_.end()) return;
+  agents_[it->second.agent_id].in_flight--;
+  live_.erase(it);
+}
+
+Status Dispatcher::Recover(TimePoint now) {
+  auto open = store_.ListOpenAttempts();
+  if (!open.ok()) return open.status();
+  std::vector<CallUpdate> updates;
+  for (const OpenAttempt& o : *open) {
+    Live live{o.attempt.execution_id, o.attempt.agent_id, o.account_id, o.batch_id, o.retry_count};
+    Track(o.attempt.id, live);
+    auto agent = store_.GetAgent(o.account_id, o.attempt.agent_id);
+    Provider* provider = nullptr;
+    if (agent.ok()) {
+      auto p = providers_.ForAgent(*agent);
+      if (p.ok()) provider = *p;
+    }
+    CallUpdate u;
+    u.event.attempt_id = o.attempt.id;
+    u.event.idempotency_key = o.attempt.idempotency_key;
+    u.event.provider_call_id = o.attempt.provider_call_id;
+    u.event.at = now;
+    if (provider) {
+      auto found = provider->Lookup(o.attempt.idempotency_key);
+      if (found.ok()) {
+        CallEvent e = *found;
+        e.attempt_id = o.attempt.id;
+        if (IsOutcome(e)) {
+          u.event = e;
+          auto config = RetryConfigFor(live);
+          auto d = DecideRetry(config, e.status, e.answered_by_voice_mail, o.retry_count, now);
+          u.retry = d.retry;
+          u.next_attempt_at = d.next_attempt_at;
+          updates.push_back(u);
+        } else {
+          // Still going: record how far it got and keep waiting for its events.
+          updates.push_back(CallUpdate{e, false, now});
+        }
+        stats_.reconciled++;
+        continue;
+      }
+      if (found.status().code() == StatusCode::kNotFound) {
+        // Never placed: close the attempt and let the execution be dialled again.
+        u.event.status = ExecutionStatus::kError;
+        u.event.error_message = "call was never placed (interrupted before dialling); requeued";
+        u.retry = true;
+        u.next_attempt_at = now;
+        updates.push_back(u);
+        stats_.reconciled++;
+        continue;
+      }
+    }
+    if (o.attempt.provider_call_id.empty()) {
+      u.event.status = ExecutionStatus::kError;
+      u.event.error_message = "outcome unknown: the process stopped while dialling and the provider "
+                              "could not say what happened; not redialled";
+      updates.push_back(u);
+      stats_.reconciled++;
+    }
+    // With a provider call id, the provider will still report the outcome.
+  }
+  if (updates.empty()) return Status::Ok();
+  auto applied = store_.ApplyCallUpdates(updates, now);
+  if (!applied.ok()) return applied.status();
+  for (const AppliedOutcome& a : *applied) Untrack(a.attempt_id);
+  spdlog::info("engine: recovered {} open attempts, {} reconciled", open->size(), stats_.reconciled);
+  return Status::Ok();
+}
+
+std::optional<RetryConfig> Dispatcher::RetryConfigFor(const Live& live) {
+  auto it = batches_.find(live.batch_id);
+  if (it != batches_.end()) return EffectiveRetryConfig(it->second.batch, it->second.agent);
+  auto batch = store_.GetBatch(live.account_id, live.batch_id);
+  auto agent = store_.GetAgent(live.account_id, live.agent_id);
+  if (!batch.ok() || !agent.ok()) return std::nullopt;
+  return EffectiveRetryConfig(*batch, *agent);
+}
+
+Status Dispatcher::RecordEvents(TimePoint now) {
+  std::vector<CallEvent> events;
+  {
+    std::lock_guard lock(inbox_mu_);
+    events.swap(inbox_);
+  }
+  if (events.empty()) return Status::Ok();
+  std::vector<CallUpdate> updates;
+  updates.reserve(events.size());
+  for (CallEvent& e : events) {
+    auto it = live_.find(e.attempt_id);
+    if (it == live_.end()) continue;  // closed already: a duplicate or late event
+    CallUpdate u;
+    if (IsOutcome(e)) {
+      auto d = DecideRetry(RetryConfigFor(it->second), e.status, e.answered_by_voice_mail,
+                           it->second.retry_count, now);
+      u.retry = d.retry;
+      u.next_attempt_at = d.next_attempt_at;
+    }
+    u.event = std::move(e);
+    updates.push_back(std::move(u));
+  }
+  if (updates.empty()) return Status::Ok();
+  auto applied = store_.ApplyCallUpdates(updates, now);
+  if (!applied.ok()) {
+    // Keep the events for the next step: nothing may be lost.
+    std::lock_guard lock(inbox_mu_);
+    for (auto& u : updates) inbox_.push_back(std::move(u.event));
+    return applied.status();
+  }
+  for (const AppliedOutcome& a : *applied) {
+    Untrack(a.attempt_id);
+    stats_.outcomes++;
+    if (a.execution_status == ExecutionStatus::kScheduled) stats_.retries_scheduled++;
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
+  stats_.steps++;
+  BC_RETURN_IF_ERROR(RecordEvents(now));
+  auto started = store_.StartDueBatches(now);
+  if (!started.ok()) return started.status();
+  for (const auto& id : *started) spdlog::info("engine: batch {} started", id);
+
+  auto running = store_.ListRunningBatches();
+  if (!running.ok()) return running.status();
+  batches_.clear();
+  std::map<std::string, std::vector<const RunningBatch*>> by_agent;
+  for (RunningBatch& rb : *running) {
+    auto [it, _] = batches_.emplace(rb.batch.id, std::move(rb));
+    by_agent[it->second.agent.id].push_back(&it->second);
+  }
+
+  std::optional<TimePoint> next;
+  auto consider = [&next](TimePoint t) {
+    if (!next || t < *next) next = t;
+  };
+  if (dialing_) {
+    for (auto& [agent_id, batches] : by_agent) {
+      std::sort(batches.begin(), batches.end(),
+                [](const RunningBatch* a, const RunningBatch* b) { return a->batch.created_at < b->batch.created_at; });
+      bool blocked_by_pace = false, work_left = false;
+      BC_RETURN_IF_ERROR(DispatchAgent(batches.front()->agent, batches, now, &blocked_by_pace, &work_left));
+      AgentState& st = agents_[agent_id];
+      if (blocked_by_pace) {
+        if (auto t = st.pacer.NextAvailable(now)) consider(*t);
+      } else if (work_left && st.in_flight < batches.front()->agent.max_concurrency) {
+        consider(now);  // claimed executions were rescheduled or canceled: look again at once
+      }
+    }
+  }
+  auto completed = store_.CompleteFinishedBatches(now);
+  if (!completed.ok()) return completed.status();
+  for (const auto& id : *completed) spdlog::info("engine: batch {} completed", id);
+
+  auto due = store_.NextDueTime();
+  if (!due.ok()) return due.status();
+  if (*due) consider(std::max(**due, now));
+  {
+    std::lock_guard lock(inbox_mu_);
+    if (!inbox_.empty()) consider(now);
+  }
+  return next;
+}
+
+Status Dispatcher::DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches,
+                                 TimePoint now, bool* blocked_by_pace, bool* work_left) {
+  AgentState& st = agents_[agent.id];
+  if (st.pacer.rate() != agent.calls_per_second) st.pacer.SetRate(agent.calls_per_second);
+  int64_t budget = std::min<int64_t>(agent.max_concurrency - st.in_flight, options_.max_claim_per_step);
+  if (budget <= 0) return Status::Ok();
+  int64_t paced = st.pacer.Available(now);
+  if (paced <= 0) {
+    *blocked_by_pace = true;
+    return Status::Ok();
+  }
+  budget = std::min(budget, paced);
+
+  // Round-robin: each pass offers every batch an equal share of what is
+  // left, starting one batch further each step.
+  size_t n = batches.size();
+  size_t start = st.cursor++ % n;
+  std::vector<bool> exhausted(n, false);
+  int64_t claimed_total = 0;
+  while (budget > 0) {
+    size_t open_batches = std::count(exhausted.begin(), exhausted.end(), false);
+    if (open_batches == 0) break;
+    int64_t share = std::max<int64_t>(1, budget / static_cast<int64_t>(open_batches));
+    bool progress = false;
+    for (size_t k = 0; k < n && budget > 0; ++k) {
+      size_t i = (start + k) % n;
+      if (exhausted[i]) continue;
+      const RunningBatch& rb = *batches[i];
+      int64_t want = std::min(share, budget);
+      auto claimed = store_.ClaimExecutions(rb.batch.id, want, options_.worker_id, now, now + options_.lease);
+      if (!claimed.ok()) return claimed.status();
+      if (static_cast<int64_t>(claimed->size()) < want) exhausted[i] = true;
+      if (claimed->empty()) continue;
+      claimed_total += static_cast<int64_t>(claimed->size());
+      int64_t dialed = 0;
+      BC_RETURN_IF_ERROR(Dial(rb, *claimed, now, &dialed));
+      if (dialed < static_cast<int64_t>(claimed->size())) *work_left = true;
+      budget -= dialed;
+      st.pacer.Consume(now, static_cast<int>(dialed));
+      if (dialed > 0) progress = true;
+    }
+    if (!progress) break;
+  }
+  // Everything offered was taken: more may be waiting for the next token.
+  if (budget <= 0 && claimed_total > 0 && !st.pacer.unpaced()) *blocked_by_pace = true;
+  if (budget <= 0 && std::count(exhausted.begin(), exhausted.end(), false) > 0) *work_left = true;
+  return Status::Ok();
+}
+
+Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now, int64_t* dialed) {
+  const Batch& batch = rb.batch;
+  const Agent& agent = rb.agent;
+  AgentState& st = agents_[agent.id];
+
+  std::vector<std::string> numbers;
+  numbers.reserve(claimed.size());
+  for (const auto& e : claimed) numbers.push_back(e.contact_number);
+  auto listed = store_.FilterDoNotCall(batch.account_id, numbers);
+  if (!listed.ok()) return listed.status();
+  std::unordered_set<std::string> dnc(listed->begin(), listed->end());
+
+  std::vector<std::pair<std::string, std::string>> cancels;
+  std::vector<std::pair<std::string, TimePoint>> reschedules;
+  std::vector<AttemptStart> starts;
+  std::unordered_map<std::string, const Execution*> by_id;
+  const auto& from_pool = batch.from_phone_numbers.empty() ? agent.from_phone_numbers : batch.from_phone_numbers;
+  for (const Execution& e : claimed) {
+    if (dnc.count(e.contact_number)) {
+      cancels.emplace_back(e.id, "not called: " + e.contact_number + " is on the do-not-call list");
+      continue;
+    }
+    if (agent.calling_guardrails && !batch.bypass_call_guardrails) {
+      WindowDecision w = EvaluateCallingWindow(*agent.calling_guardrails, e.contact_number, now);
+      if (!w.open) {
+        reschedules.emplace_back(e.id, w.next_open);
+        continue;
+      }
+    }
+    AttemptStart s;
+    s.attempt_id = NewUuid();
+    s.execution_id = e.id;
+    s.idempotency_key = s.attempt_id;
+    s.from_number = from_pool.empty() ? "" : from_pool[st.from_rr++ % from_pool.size()];
+    s.attempt_number = e.retry_count + 1;
+    starts.push_back(s);
+    by_id[e.id] = &e;
+  }
+  if (!cancels.empty()) {
+    BC_RETURN_IF_ERROR(store_.CancelExecutions(cancels, options_.worker_id, now));
+    stats_.canceled_dnc += static_cast<int64_t>(cancels.size());
+  }
+  if (!reschedules.empty()) {
+    BC_RETURN_IF_ERROR(store_.RescheduleExecutions(reschedules, options_.worker_id, now));
+    stats_.rescheduled_outside_hours += static_cast<int64_t>(reschedules.size());
+  }
+  if (starts.empty()) return Status::Ok();
+
+  auto begun = store_.BeginAttempts(starts, options_.worker_id, now);
+  if (!begun.ok()) return begun.status();
+  std::unordered_set<std::string> ok(begun->begin(), begun->end());
+  auto provider = providers_.ForAgent(agent);
+
+  std::vector<std::pair<std::string, std::string>> call_ids;
+  std::vector<CallUpdate> failures;
+  for (const AttemptStart& s : starts) {
+    if (!ok.count(s.attempt_id)) continue;  // batch stopped or paused meanwhile
+    const Execution& e = *by_id[s.execution_id];
+    Track(s.attempt_id, Live{e.id, agent.id, batch.account_id, batch.id, e.retry_count});
+    ++*dialed;
+    stats_.dials++;
+    CallUpdate failure;
+    failure.event.attempt_id = s.attempt_id;
+    failure.event.idempotency_key = s.idempotency_key;
+    failure.event.at = now;
+    if (!provider.ok()) {
+      failure.event.status = ExecutionStatus::kFailed;
+      failure.event.error_message = "provider misconfigured: " + provider.status().message();
+      failures.push_back(failure);
+      continue;
+    }
+    CallRequest req;
+    req.execution_id = e.id;
+    req.attempt_id = s.attempt_id;
+    req.idempotency_key = s.idempotency_key;
+    req.to = e.contact_number;
+    req.from = s.from_number;
+    req.welcome_message = agent.welcome_message;
+    for (size_t i = 0; i < batch.columns.size(); ++i)
+      req.variables.emplace_back(batch.columns[i], i < e.variables.size() ? e.variables[i] : "");
+    if (!options_.callback_base_url.empty()) req.callback_url = options_.callback_base_url;
+    auto call_id = (*provider)->StartCall(req);
+    if (call_id.ok()) {
+      call_ids.emplace_back(s.attempt_id, *call_id);
+    } else {
+      failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument ? ExecutionStatus::kFailed
+                                                                                     : ExecutionStatus::kError;
+      failure.event.error_message = "the provider refused the call: " + call_id.status().message();
+      failures.push_back(failure);
+    }
+  }
+  if (!call_ids.empty()) BC_RETURN_IF_ERROR(store_.SetProviderCallIds(call_ids));
+  if (!failures.empty()) {
+    std::lock_guard lock(inbox_mu_);
+    for (auto& f : failures) inbox_.push_back(std::move(f.event));
+  }
+  return Status::Ok();
+}
+
+}  // namespace batchcall

@@ -1,0 +1,134 @@
+// Dispatcher: the engine's decision loop, one step at a time.
+//
+// Each Step(now): records provider events that arrived (deciding retries),
+// starts batches whose time has come, claims eligible executions per agent
+// within its concurrency cap and pace (running batches of one agent share
+// them round-robin), applies calling hours (rescheduled) and the do-not-call
+// list (canceled), stores each attempt as `initiated` BEFORE asking the
+// provider to dial, and completes batches whose executions are all terminal.
+// It returns when it next has timed work; the Engine thread sleeps until then
+// or until Notify().
+//
+// Thread-safety: Step, Recover and SetDialing run on one thread (the engine
+// thread, or a test). OnCallEvent may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "engine/pacer.h"
+#include "store/store.h"
+#include "telephony/provider.h"
+
+namespace batchcall {
+
+// Gives the provider that places an agent's calls. Implemented by the
+// composition root (it names the concrete providers).
+class ProviderRegistry {
+ public:
+  virtual ~ProviderRegistry() = default;
+  // The provider for this agent's current settings; InvalidArgument when the
+  // agent's provider cannot be built (the engine fails its batches).
+  virtual Result<Provider*> ForAgent(const Agent& agent) = 0;
+};
+
+struct DispatcherOptions {
+  std::string worker_id = "node-1";  // owner name written on claims (unique per process)
+  std::chrono::milliseconds lease{120'000};  // claims older than this are rescued by others
+  int64_t max_claim_per_step = 1000;  // executions claimed per agent per step
+  std::string callback_base_url;      // BATCHCALL_PUBLIC_URL, for remote providers
+};
+
+struct DispatcherStats {
+  int64_t dials = 0;
+  int64_t outcomes = 0;
+  int64_t retries_scheduled = 0;
+  int64_t rescheduled_outside_hours = 0;
+  int64_t canceled_dnc = 0;
+  int64_t reconciled = 0;
+  int64_t steps = 0;
+};
+
+class Dispatcher final : public CallEventSink {
+ public:
+  Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options);
+
+  // Called when an event arrives, so the engine thread can wake up. May be
+  // reset to nullptr at shutdown while providers still deliver events.
+  void SetWakeCallback(std::function<void()> wake);
+
+  // At start-up: loads open attempts (calls in flight when the process
+  // stopped). Attempts without a provider call id are reconciled through the
+  // provider's Lookup: an outcome is recorded, a call the provider never
+  // placed is closed as `error` and its execution rescheduled for now, and a
+  // call whose fate cannot be learned is closed `error` "outcome unknown" —
+  // never redialled. Attempts with a call id keep waiting for their events
+  // (and are also looked up, for providers that lost them).
+  Status Recover(TimePoint now);
+
+  // Does everything due at `now`. Returns the next instant it has timed work,
+  // or nullopt when only an event or Notify() can create work.
+  Result<std::optional<TimePoint>> Step(TimePoint now);
+
+  // Stops (false) or allows (true) new dials; events are still recorded.
+  void SetDialing(bool enabled) { dialing_ = enabled; }
+
+  // CallEventSink: queues the event for the next step and wakes the engine.
+  void OnCallEvent(CallEvent event) override;
+
+  // Engine thread (or test) only.
+  int64_t InFlight() const;
+  int64_t InFlightForAgent(const std::string& agent_id) const;
+  const DispatcherStats& stats() const { return stats_; }
+
+ private:
+  struct Live {  // an attempt in flight
+    std::string execution_id;
+    std::string agent_id;
+    std::string account_id;
+    std::string batch_id;
+    int retry_count = 0;
+  };
+  struct AgentState {
+    Pacer pacer{1};
+    size_t cursor = 0;     // round-robin position among its batches
+    uint64_t from_rr = 0;  // caller id rotation
+    int64_t in_flight = 0;
+  };
+
+  Status RecordEvents(TimePoint now);
+  // Claims and dials for one agent; sets *more when eligible work was left
+  // waiting for the pace.
+  Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,
+                       bool* blocked_by_pace, bool* work_left);
+  Status Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now, int64_t* dialed);
+  std::optional<RetryConfig> RetryConfigFor(const Live& live);
+  void Track(const std::string& attempt_id, Live live);
+  void Untrack(const std::string& attempt_id);
+
+  Store& store_;
+  ProviderRegistry& providers_;
+  DispatcherOptions options_;
+  std::atomic<bool> dialing_{true};
+
+  mutable std::mutex inbox_mu_;
+  std::vector<CallEvent> inbox_;   // guarded by inbox_mu_
+  std::function<void()> wake_;     // guarded by inbox_mu_
+
+  std::unordered_map<std::string, Live> live_;        // attempt id -> live call
+  std::unordered_map<std::string, AgentState> agents_;
+  std::unordered_map<std::string, RunningBatch> batches_;  // running batches seen last step
+  DispatcherStats stats_;
+};
+
+}  // namespace batchcall

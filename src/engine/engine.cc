@@ -1,0 +1,67 @@
+#include "engine/engine.h"
+
+#include <spdlog/spdlog.h>
+
+namespace batchcall {
+
+Engine::Engine(Dispatcher& dispatcher, const Clock& clock, EngineOptions options)
+    : dispatcher_(dispatcher), clock_(clock), options_(options) {}
+
+Engine::~Engine() { Stop(); }
+
+Status Engine::Start() {
+  dispatcher_.SetWakeCallback([this] { Notify(); });
+  BC_RETURN_IF_ERROR(dispatcher_.Recover(clock_.Now()));
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void Engine::Notify() {
+  {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+  }
+  cv_.notify_one();
+}
+
+void Engine::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_ && !thread_.joinable()) return;
+    stop_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  dispatcher_.SetWakeCallback(nullptr);
+}
+
+void Engine::Run() {
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stop_) break;
+      notified_ = false;
+    }
+    TimePoint now = clock_.Now();
+    auto next = dispatcher_.Step(now);
+    std::unique_lock lock(mu_);
+    if (stop_) break;
+    if (notified_) continue;
+    auto until = [&](TimePoint t) {
+      // Sleep on the steady clock for the distance to t on the engine's clock.
+      auto gap = t - clock_.Now();
+      cv_.wait_for(lock, gap, [this] { return notified_ || stop_; });
+    };
+    if (!next.ok()) {
+      spdlog::error("engine step failed: {}", next.status().ToString());
+      until(now + options_.error_backoff);
+    } else if (!next->has_value()) {
+      until(now + options_.idle_wake);
+    } else if (**next > now) {
+      until(std::min(**next, now + options_.idle_wake));
+    }
+  }
+  dispatcher_.SetDialing(false);
+}
+
+}  // namespace batchcall

@@ -1,0 +1,48 @@
+// Engine: runs a Dispatcher on its own thread. The thread sleeps until the
+// dispatcher's next due time or a Notify() (an API change, a provider event);
+// it never busy-polls. Stop() stops new dials, finishes the current step and
+// joins; calls in flight are left to finish and are recovered at the next start.
+//
+// Thread-safety: Start/Stop from one thread; Notify from any thread.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "base/clock.h"
+#include "engine/dispatcher.h"
+
+namespace batchcall {
+
+struct EngineOptions {
+  // Longest sleep without any due time (a safety net for changes made by
+  // other processes, e.g. another node or `batchcall keys`).
+  std::chrono::milliseconds idle_wake{2'000};
+  std::chrono::milliseconds error_backoff{1'000};  // after a failed step
+};
+
+class Engine {
+ public:
+  Engine(Dispatcher& dispatcher, const Clock& clock, EngineOptions options = {});
+  ~Engine();
+  // Recovers open attempts, then starts the thread.
+  Status Start();
+  void Notify();
+  void Stop();
+
+ private:
+  void Run();
+
+  Dispatcher& dispatcher_;
+  const Clock& clock_;
+  EngineOptions options_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace batchcall
