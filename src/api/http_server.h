@@ -67,7 +67,10 @@ struct HttpResponse {
   std::string body;
   // When set, the body is produced by repeated calls (on a worker thread) and
   // sent chunked; each call returns the next piece, or nullopt at the end. A
-  // returned empty string is skipped. `body` is ignored.
+  // returned empty string is skipped. `body` is ignored. Small pieces are
+  // gathered into chunks of about 32 KB; the next pieces are only asked for
+  // once the previous chunk has been written (backpressure). Temporary upload
+  // files of the request live until the stream has ended.
   std::function<std::optional<std::string>()> stream;
 };
 
@@ -86,6 +89,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_idle_timeout{15'000};  // longest gap between body bytes
   // Minimum average body rate after the first 5 s; slower clients are cut off.
   uint64_t min_body_bytes_per_second = 16 * 1024;
+  // How long a body may start slowly before min_body_bytes_per_second applies.
+  std::chrono::milliseconds body_rate_grace{5'000};
   std::chrono::milliseconds keep_alive_timeout{30'000};  // idle connection between requests
   std::chrono::milliseconds write_timeout{30'000};
   std::string temp_dir = "/tmp";  // where upload parts are spooled

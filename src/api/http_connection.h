@@ -1,0 +1,103 @@
+// HttpConnection: one accepted TCP connection of HttpServer (internal to
+// bc_http). Runs the request loop as a C++20 coroutine on its own strand:
+// read head -> read body (forms streamed) -> handler on the worker pool ->
+// write response, with keep-alive and every timeout from HttpServerOptions.
+//
+// Thread-safety: every member runs on the connection's strand (executor());
+// Close() must be posted there.
+#pragma once
+
+#include <utility>  // before Boost.Asio (g++ 12)
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <chrono>
+#include <functional>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/form_parser.h"
+#include "api/http_server.h"
+
+namespace batchcall::http_internal {
+
+// What connections share; owned by HttpServer and outlives every connection.
+struct ServerContext {
+  const HttpServerOptions* options;
+  const HttpHandler* handler;
+  boost::asio::thread_pool* pool;
+};
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  using Socket = boost::asio::ip::tcp::socket;
+  using Clock = std::chrono::steady_clock;
+
+  // socket: accepted, its executor a strand.
+  HttpConnection(Socket socket, ServerContext context);
+
+  // Serves requests until the peer leaves, a timeout or error ends the
+  // connection, or Close() is called. Never throws.
+  static boost::asio::awaitable<void> Run(std::shared_ptr<HttpConnection> self);
+
+  // Closes the socket so pending and later operations fail. Idempotent.
+  void Close();
+
+  Socket::executor_type executor() { return socket_.get_executor(); }
+
+ private:
+  using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
+  enum class BodyEnd { kDone, kPeerGone, kTimedOut, kRejected };
+  // A finished request: whether the connection may serve another one.
+  using KeepAlive = bool;
+
+  boost::asio::awaitable<void> Serve();
+  boost::asio::awaitable<KeepAlive> HandleOne();
+  // Reads the body through sink in bounded chunks, enforcing limit (bytes),
+  // the idle timeout and the minimum rate. On kRejected, *error is the reply.
+  boost::asio::awaitable<BodyEnd> ReadBody(Parser& parser, uint64_t limit,
+                                           const std::function<Status(std::string_view)>& sink,
+                                           HttpResponse* error);
+  // Runs the handler (or a stream step) on the worker pool and resumes here.
+  boost::asio::awaitable<HttpResponse> CallHandler(const HttpRequest& request);
+  // Calls stream() on the worker pool until *out holds about kStreamBatchBytes
+  // or the stream ends (*ended); *failed when stream() threw.
+  boost::asio::awaitable<void> NextBatch(const HttpResponse& response, std::string* out, bool* ended, bool* failed);
+  // Writes response; false when the connection must be closed afterwards.
+  boost::asio::awaitable<KeepAlive> WriteResponse(const HttpRequest* request, unsigned version,
+                                                  HttpResponse response, bool keep_alive);
+  boost::asio::awaitable<bool> WriteStream(const HttpResponse& response, bool head_only, unsigned version,
+                                           bool keep_alive);
+  boost::asio::awaitable<bool> WriteAll(const std::string& data);
+  // Writes a server error (JsonError) and reports that the connection closes.
+  boost::asio::awaitable<KeepAlive> Reject(HttpResponse error, unsigned version = 11);
+  // Half-closes and drains what the peer still sends (bounded), so the peer
+  // reads our last response instead of a reset.
+  boost::asio::awaitable<void> LingeringClose();
+
+  void SetDeadline(Clock::duration d) { SetDeadlineAt(Clock::now() + d); }
+  void SetDeadlineAt(Clock::time_point t);
+  void ClearDeadline();
+
+  Socket socket_;
+  ServerContext context_;
+  const HttpServerOptions& options_;
+  boost::asio::steady_timer timer_;
+  uint64_t deadline_generation_ = 0;
+  bool timed_out_ = false;
+  bool closed_ = false;
+  bool linger_ = true;  // drain before closing (off after a timeout)
+  boost::beast::flat_buffer buffer_;
+  std::vector<char> chunk_;  // body read buffer
+  std::string remote_address_;
+};
+
+}  // namespace batchcall::http_internal
