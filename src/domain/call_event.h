@@ -11,7 +11,8 @@
 
 namespace batchcall {
 
-// `status` is one of ringing, in-progress, call-disconnected (progress) or
+// `status` is one of initiated (Lookup only: placed, nothing heard yet),
+// ringing, in-progress, call-disconnected (progress) or
 // completed, busy, no-answer, failed, canceled, error (the attempt's outcome;
 // exactly one per attempt).
 struct CallEvent {

@@ -1,0 +1,41 @@
+// AppProviderRegistry: builds and caches one Provider per agent settings.
+//
+// Providers are kept alive until the registry is destroyed (an agent edited
+// mid-batch still has calls in flight on its previous provider instance).
+// Thread-safe.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "base/clock.h"
+#include "base/timer_queue.h"
+#include "engine/dispatcher.h"
+
+namespace batchcall {
+
+struct ProviderRegistryOptions {
+  // Append-only record of simulated calls (see src/telephony/README.md); empty = memory only.
+  std::string simulator_record_path;
+};
+
+class AppProviderRegistry final : public ProviderRegistry {
+ public:
+  AppProviderRegistry(const Clock& clock, TimerQueue& timers, CallEventSink& sink,
+                      ProviderRegistryOptions options);
+  ~AppProviderRegistry() override;
+  Result<Provider*> ForAgent(const Agent& agent) override;
+
+ private:
+  const Clock& clock_;
+  TimerQueue& timers_;
+  CallEventSink& sink_;
+  ProviderRegistryOptions options_;
+  std::mutex mu_;
+  // (agent id, settings JSON) -> provider
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Provider>> providers_;
+};
+
+}  // namespace batchcall
