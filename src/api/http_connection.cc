@@ -111,13 +111,18 @@ void HttpConnection::ClearDeadline() {
 }
 
 awaitable<void> HttpConnection::Serve() {
+  // The first head must be complete header_timeout after accept; later ones
+  // header_timeout after their first byte (idle time is keep_alive_timeout).
+  head_deadline_ = Clock::now() + options_.header_timeout;
   for (bool first = true; !closed_; first = false) {
     if (buffer_.size() == 0) {
-      // Idle until the next request starts (or the peer leaves).
-      SetDeadline(first ? options_.header_timeout : options_.keep_alive_timeout);
+      SetDeadlineAt(first ? head_deadline_ : Clock::now() + options_.keep_alive_timeout);
       error_code ec;
       co_await socket_.async_wait(Socket::wait_read, asio::redirect_error(use_awaitable, ec));
       if (ec || closed_) co_return;
+      if (!first) head_deadline_ = Clock::now() + options_.header_timeout;
+    } else if (!first) {
+      head_deadline_ = Clock::now() + options_.header_timeout;  // pipelined
     }
     if (!co_await HandleOne()) break;
   }
@@ -131,7 +136,7 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
   // Limits are enforced by ReadBody. (Beast 1.74 treats boost::none as 0.)
   parser.body_limit(std::numeric_limits<uint64_t>::max());
 
-  SetDeadline(options_.header_timeout);
+  SetDeadlineAt(head_deadline_);
   error_code ec;
   co_await http::async_read_header(socket_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
   if (ec) {

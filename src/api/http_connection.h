@@ -94,6 +94,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   uint64_t deadline_generation_ = 0;
   bool timed_out_ = false;
   bool closed_ = false;
+  Clock::time_point head_deadline_;  // the current request head must be complete by then
   bool linger_ = true;  // drain before closing (off after a timeout)
   boost::beast::flat_buffer buffer_;
   std::vector<char> chunk_;  // body read buffer

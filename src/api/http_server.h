@@ -87,7 +87,7 @@ struct HttpServerOptions {
   int max_form_parts = 64;
   std::chrono::milliseconds header_timeout{10'000};  // whole request head must arrive in this
   std::chrono::milliseconds body_idle_timeout{15'000};  // longest gap between body bytes
-  // Minimum average body rate after the first 5 s; slower clients are cut off.
+  // Minimum average body rate after body_rate_grace; slower clients are cut off.
   uint64_t min_body_bytes_per_second = 16 * 1024;
   // How long a body may start slowly before min_body_bytes_per_second applies.
   std::chrono::milliseconds body_rate_grace{5'000};

@@ -299,6 +299,18 @@ TEST_F(HttpServerTest, StreamedResponseHasBackpressure) {
   EXPECT_LT(produced, 64u * 1024 * 1024);
 }
 
+TEST_F(HttpServerTest, ClientThatStopsReadingHitsWriteTimeout) {
+  options_.write_timeout = Ms(300);
+  handler_ = [](const HttpRequest&) { return HttpResponse{200, {}, std::string(64 * 1024 * 1024, 'w'), nullptr}; };
+  Start();
+  TestClient c(server_->port());
+  c.Send(kGet);
+  std::this_thread::sleep_for(Ms(1000));  // not reading: the server's write stalls
+  RawResponse r = c.Read();  // what was buffered, then the close
+  EXPECT_EQ(r.status, 0);    // incomplete: the server gave up
+  EXPECT_EQ(calls_, 1);
+}
+
 TEST_F(HttpServerTest, HandlerExceptionIs500Json) {
   handler_ = [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); };
   Start();
@@ -350,6 +362,36 @@ TEST_F(HttpServerTest, StopWithIdleConnectionReturnsPromptly) {
   EXPECT_TRUE(used.WaitClosed(Ms(1000)));
   server_->Stop();  // idempotent
   EXPECT_THROW(TestClient(server_->port()), std::runtime_error);
+}
+
+TEST_F(HttpServerTest, StopWaitsForARunningHandler) {
+  std::atomic<bool> finished{false};
+  handler_ = [&finished](const HttpRequest&) {
+    std::this_thread::sleep_for(Ms(300));
+    finished = true;
+    return HttpResponse{200, {}, "late", nullptr};
+  };
+  Start();
+  TestClient c(server_->port());
+  c.Send(kGet);
+  while (calls_ == 0) std::this_thread::sleep_for(Ms(5));
+  server_->Stop();
+  EXPECT_TRUE(finished);
+  EXPECT_TRUE(c.WaitClosed(Ms(1000)));
+}
+
+TEST_F(HttpServerTest, HeadRequestGetsHeadersOnly) {
+  Start();
+  TestClient c(server_->port());
+  c.Send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  // The HEAD answer announces 2 bytes but carries none; the GET follows.
+  RawResponse head = c.Read(/*no_body=*/true);
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.Header("content-length"), "2");
+  RawResponse get = c.Read();
+  EXPECT_EQ(get.status, 200);
+  EXPECT_EQ(get.body, "ok");
+  EXPECT_EQ(calls_, 2);
 }
 
 }  // namespace

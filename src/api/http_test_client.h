@@ -65,8 +65,9 @@ class TestClient {
     fd_ = -1;
   }
 
-  // Reads one response (a "100 Continue" counts as one).
-  RawResponse Read() {
+  // Reads one response (a "100 Continue" counts as one). no_body: the
+  // answer to a HEAD request.
+  RawResponse Read(bool no_body = false) {
     RawResponse r;
     size_t end;
     while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
@@ -89,7 +90,7 @@ class TestClient {
       size_t v = line.find_first_not_of(' ', colon + 1);
       r.headers[name] = v == std::string::npos ? "" : line.substr(v);
     }
-    if (status == 100) {
+    if (status == 100 || no_body) {
       r.status = status;
       return r;
     }
