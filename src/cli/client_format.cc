@@ -84,7 +84,17 @@ std::string RenderApiError(long http_status, std::string_view body, size_t max_d
   out += '\n';
   const auto it = j.find("details");
   if (it == j.end() || !it->is_array() || it->empty()) return out;
+  // Rejected-row fields first, in this order (JSON object order is not
+  // meaningful); other keys follow in order of first appearance.
   std::vector<std::string> keys;
+  for (const char* k : {"line", "contact_number", "code", "message"}) {
+    for (const auto& d : *it) {
+      if (d.is_object() && d.contains(k)) {
+        keys.push_back(k);
+        break;
+      }
+    }
+  }
   for (const auto& d : *it) {
     if (!d.is_object()) continue;
     for (const auto& [k, v] : d.items()) {

@@ -36,8 +36,9 @@ std::string RenderTable(const std::vector<TableColumn>& columns,
 
 // Renders a server error response for a person: "error 404: Batch x not found."
 // followed, when the body's JSON has a non-empty "details" array of objects,
-// by a table of those objects (columns in the order keys first appear, at
-// most `max_details` rows, then "... and N more"). A body that is not the
+// by a table of those objects (columns: line, contact_number, code, message
+// when present, then other keys in order of first appearance; at most
+// `max_details` rows, then "... and N more"). A body that is not the
 // JSON error shape is shown as its first 200 characters. Ends with '\n'.
 std::string RenderApiError(long http_status, std::string_view body, size_t max_details = 20);
 

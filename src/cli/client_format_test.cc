@@ -48,6 +48,15 @@ TEST(RenderApiError, MessageAndDetailsTable) {
             "   3                  empty_number  Empty.\n");
 }
 
+TEST(RenderApiError, KnownDetailKeysComeFirstWhateverTheJsonOrder) {
+  std::string body = R"({"error": 400, "message": "Bad.",
+    "details": [{"code": "too_short", "extra": 1, "message": "Too short.", "line": 2, "contact_number": "12"}]})";
+  EXPECT_EQ(RenderApiError(400, body),
+            "error 400: Bad.\n"
+            "line  contact_number  code       message     extra\n"
+            "   2  12              too_short  Too short.  1\n");
+}
+
 TEST(RenderApiError, LimitsDetailsAndSaysHowManyMore) {
   nlohmann::ordered_json j = {{"error", 400}, {"message", "Bad."}, {"details", nlohmann::ordered_json::array()}};
   for (int i = 0; i < 25; ++i) j["details"].push_back({{"line", i + 2}, {"code", "x"}});
