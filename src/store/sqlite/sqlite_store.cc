@@ -1,1 +1,277 @@
-// placeholder
+// SqliteStore: opening and migrations, accounts, API keys and agents. The
+// batch, import and execution methods live in sqlite_batches.cc.
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include "base/ids.h"
+#include "store/sqlite/sqlite_batch_ops.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_sql.h"
+
+namespace batchcall {
+
+using sqlite::Connection;
+using sqlite::Statement;
+using sqlite::Transaction;
+namespace sql = sqlite_sql;
+
+namespace {
+
+sqlite::ConnectionOptions PoolOptions(const SqliteStoreOptions& o) {
+  sqlite::ConnectionOptions c;
+  c.path = o.path;
+  c.busy_timeout_ms = o.busy_timeout_ms;
+  return c;
+}
+
+Status EnableWal(Connection& conn) {
+  auto st = conn.Prepare(sql::kJournalModeWal);
+  if (!st.ok()) return st.status();
+  BC_RETURN_IF_ERROR(st->StepRow("journal_mode returned nothing"));
+  if (st->Text(0) != "wal") return Internal("cannot enable WAL mode (journal_mode is " + st->Text(0) + ")");
+  return Status::Ok();
+}
+
+Status Migrate(Connection& conn, TimePoint now) {
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_RETURN_IF_ERROR(conn.Exec(sql::kCreateMigrationsTable));
+  int64_t current = 0;
+  {
+    auto st = conn.Prepare(sql::kMaxMigration);
+    if (!st.ok()) return st.status();
+    BC_RETURN_IF_ERROR(st->StepRow("no schema version"));
+    current = st->Int(0);
+  }
+  const int latest = SqliteStore::LatestSchemaVersion();
+  if (current > latest) {
+    return InvalidArgument("the database has schema version " + std::to_string(current) +
+                           ", newer than this batchcall knows (" + std::to_string(latest) +
+                           "); upgrade batchcall");
+  }
+  for (const auto& m : sql::kMigrations) {
+    if (m.version <= current) continue;
+    BC_RETURN_IF_ERROR(conn.Exec(m.sql));
+    auto st = conn.Prepare(sql::kInsertMigration);
+    if (!st.ok()) return st.status();
+    BC_RETURN_IF_ERROR(st->Bind(1, m.version).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run());
+  }
+  return txn.Commit();
+}
+
+}  // namespace
+
+SqliteStore::SqliteStore(const SqliteStoreOptions& options)
+    : options_(options),
+      pool_(std::make_unique<sqlite::ConnectionPool>(PoolOptions(options),
+                                                     static_cast<size_t>(std::max(1, options.pool_size)))) {}
+
+SqliteStore::~SqliteStore() = default;
+
+int SqliteStore::LatestSchemaVersion() {
+  int latest = 0;
+  for (const auto& m : sql::kMigrations) latest = std::max(latest, m.version);
+  return latest;
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
+  if (options.path.empty()) return InvalidArgument("the SQLite database path is empty");
+  if (sqlite3_threadsafe() == 0) return Internal("SQLite was built without thread support");
+  auto conn = Connection::Open(PoolOptions(options));
+  if (!conn.ok()) return conn.status();
+  BC_RETURN_IF_ERROR(EnableWal(**conn));
+  BC_RETURN_IF_ERROR(Migrate(**conn, SystemClock().Now()));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(options));
+}
+
+Status SqliteStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
+                                                 TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSetExecutionStatus);
+  if (!st.ok()) return st.status();
+  st->Bind(1, ToString(status)).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Bind(3, execution_id);
+  BC_RETURN_IF_ERROR(st->Run());
+  if ((*conn)->Changes() == 0) return NotFound("execution " + execution_id + " not found");
+  return Status::Ok();
+}
+
+// --- accounts and API keys
+
+Result<Account> SqliteStore::EnsureDefaultAccount(TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto st = (*conn)->Prepare(sql::kSelectDefaultAccount);
+    if (!st.ok()) return st.status();
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (*row) return Account{st->Text(0), st->Text(1), FromUnixMillis(st->Int(2))};
+  }
+  Account account{NewUuid(), "default", now};
+  auto st = (*conn)->Prepare(sql::kInsertAccount);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account.id).Bind(2, account.name).Bind(3, true).Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
+  BC_RETURN_IF_ERROR(st->Run());
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return account;
+}
+
+Result<Account> SqliteStore::CreateAccount(const std::string& name, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Account account{NewUuid(), name, now};
+  auto st = (*conn)->Prepare(sql::kInsertAccount);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account.id).Bind(2, name).Bind(3, false).Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
+  BC_RETURN_IF_ERROR(st->Run());
+  return account;
+}
+
+Status SqliteStore::AddApiKey(const ApiKey& key) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kInsertApiKey);
+  if (!st.ok()) return st.status();
+  st->Bind(1, key.id).Bind(2, key.account_id).Bind(3, key.name).Bind(4, key.key_hash);
+  st->Bind(5, static_cast<int64_t>(ToUnixMillis(key.created_at)));
+  Status s = st->Run();
+  if (s.code() == StatusCode::kConflict) return Conflict("an API key with this id or hash already exists");
+  if (s.code() == StatusCode::kNotFound) return NotFound("account " + key.account_id + " not found");
+  return s;
+}
+
+Result<std::string> SqliteStore::FindAccountIdByKeyHash(const std::string& key_hash) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectAccountByKeyHash);
+  if (!st.ok()) return st.status();
+  st->Bind(1, key_hash);
+  BC_RETURN_IF_ERROR(st->StepRow("API key not found"));
+  return st->Text(0);
+}
+
+Result<int64_t> SqliteStore::CountApiKeys() {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kCountApiKeys);
+  if (!st.ok()) return st.status();
+  BC_RETURN_IF_ERROR(st->StepRow("no count"));
+  return st->Int(0);
+}
+
+// --- agents
+
+Status SqliteStore::CreateAgent(const Agent& agent) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kInsertAgent);
+  if (!st.ok()) return st.status();
+  sqlite::BindAgent(*st, agent, options_.secret_box);
+  Status s = st->Run();
+  if (s.code() == StatusCode::kConflict) return Conflict("agent " + agent.id + " already exists");
+  if (s.code() == StatusCode::kNotFound) return NotFound("account " + agent.account_id + " not found");
+  return s;
+}
+
+Result<Agent> SqliteStore::GetAgent(const std::string& account_id, const std::string& agent_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectAgent);
+  if (!st.ok()) return st.status();
+  st->Bind(1, agent_id).Bind(2, account_id);
+  BC_RETURN_IF_ERROR(st->StepRow("agent " + agent_id + " not found"));
+  return sqlite::ReadAgent(*st, options_.secret_box);
+}
+
+Result<std::vector<Agent>> SqliteStore::ListAgents(const std::string& account_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectAgentsOfAccount);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account_id);
+  std::vector<Agent> out;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    auto agent = sqlite::ReadAgent(*st, options_.secret_box);
+    if (!agent.ok()) return agent.status();
+    out.push_back(std::move(agent).value());
+  }
+  return out;
+}
+
+Status SqliteStore::UpdateAgent(const Agent& agent) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kUpdateAgent);
+  if (!st.ok()) return st.status();
+  sqlite::BindAgent(*st, agent, options_.secret_box);
+  BC_RETURN_IF_ERROR(st->Run());
+  if ((*conn)->Changes() == 0) return NotFound("agent " + agent.id + " not found");
+  return Status::Ok();
+}
+
+Status SqliteStore::DeleteAgent(const std::string& account_id, const std::string& agent_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto st = (*conn)->Prepare(sql::kSelectAgentOfAccount);
+    if (!st.ok()) return st.status();
+    st->Bind(1, agent_id).Bind(2, account_id);
+    BC_RETURN_IF_ERROR(st->StepRow("agent " + agent_id + " not found"));
+  }
+  {
+    auto st = (*conn)->Prepare(sql::kCountActiveBatchesOfAgent);
+    if (!st.ok()) return st.status();
+    st->Bind(1, agent_id);
+    BC_RETURN_IF_ERROR(st->StepRow("no count"));
+    if (int64_t n = st->Int(0); n > 0) {
+      return Conflict("agent " + agent_id + " has " + std::to_string(n) +
+                      " scheduled, running or paused batch(es); stop them before deleting the agent");
+    }
+  }
+  std::vector<int64_t> seqs;
+  {
+    auto st = (*conn)->Prepare(sql::kSelectBatchSeqsOfAgent);
+    if (!st.ok()) return st.status();
+    st->Bind(1, agent_id);
+    for (;;) {
+      auto row = st->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      seqs.push_back(st->Int(0));
+    }
+  }
+  for (int64_t seq : seqs) {
+    auto in_flight = sqlite::AnyInFlight(**conn, seq);
+    if (!in_flight.ok()) return in_flight.status();
+    if (*in_flight) return Conflict("agent " + agent_id + " still has calls in flight");
+    BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(**conn, seq));
+  }
+  {
+    auto st = (*conn)->Prepare(sql::kDeleteAgent);
+    if (!st.ok()) return st.status();
+    BC_RETURN_IF_ERROR(st->Bind(1, agent_id).Bind(2, account_id).Run());
+  }
+  return txn.Commit();
+}
+
+Result<Agent> SqliteStore::FindAgentByName(const std::string& account_id, const std::string& name) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectAgentByName);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account_id).Bind(2, name);
+  BC_RETURN_IF_ERROR(st->StepRow("agent named " + name + " not found"));
+  return sqlite::ReadAgent(*st, options_.secret_box);
+}
+
+}  // namespace batchcall

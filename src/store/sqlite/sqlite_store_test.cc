@@ -1,2 +1,226 @@
+// SqliteStore: the conformance suite instantiated for SQLite, plus checks
+// that need the raw file (encryption at rest, migrations, rollback).
+#include "store/sqlite/sqlite_store.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
-TEST(Placeholder, Empty) {}
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+
+#include "base/crypto.h"
+#include "store/conformance_test.h"
+
+namespace batchcall {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr char kKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+// A fresh directory under the system temp dir, removed on destruction.
+struct TempDir {
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path = fs::temp_directory_path() /
+           ("bc_sqlite_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + RandomHex(4));
+    fs::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string File(const std::string& name) const { return (path / name).string(); }
+  fs::path path;
+};
+
+struct SqliteResources {
+  TempDir dir;
+  SecretBox box{kKeyHex};
+};
+
+StoreHarness MakeSqliteHarness() {
+  auto res = std::make_shared<SqliteResources>();
+  SqliteStoreOptions options;
+  options.path = res->dir.File("store.db");
+  options.secret_box = &res->box;
+  auto opened = SqliteStore::Open(options);
+  EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+  if (!opened.ok()) return {};
+  SqliteStore* raw = opened->get();
+  StoreHarness h;
+  h.owner = res;
+  h.store = std::move(opened).value();
+  h.set_execution_status = [raw](const std::string& id, ExecutionStatus s) {
+    return raw->SetExecutionStatusForTesting(id, s, FromUnixMillis(0));
+  };
+  return h;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest, ::testing::Values(StoreFactory(&MakeSqliteHarness)),
+                         [](const auto&) { return std::string("Sqlite"); });
+
+// Runs one query on a raw connection to `path` and returns the first column
+// of the first row as text ("" when none).
+std::string RawQuery(const std::string& path, const std::string& sql_text) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql_text.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string out;
+  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteStore> Open(const SecretBox* box = nullptr) {
+    SqliteStoreOptions options;
+    options.path = dir_.File("store.db");
+    options.secret_box = box;
+    auto s = SqliteStore::Open(options);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  }
+  std::string db() const { return dir_.File("store.db"); }
+
+  Agent MakeAgent(const std::string& account_id) {
+    Agent a;
+    a.id = "11111111-2222-4333-8444-555555555555";
+    a.account_id = account_id;
+    a.name = "secretive";
+    a.provider_type = "twilio";
+    a.provider = {{"auth_token", "tok-PLAINTEXT-9f8e"}};
+    return a;
+  }
+
+  TempDir dir_;
+  SecretBox box_{kKeyHex};
+};
+
+TEST_F(SqliteStoreTest, ProviderSecretsAreSealedAtRest) {
+  auto store = Open(&box_);
+  ASSERT_TRUE(store);
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(acc.ok());
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  std::string raw = RawQuery(db(), "SELECT provider FROM agents");
+  EXPECT_EQ(raw.rfind("v1:", 0), 0u) << raw;
+  EXPECT_EQ(raw.find("tok-PLAINTEXT"), std::string::npos);
+  auto got = store->GetAgent(acc->id, a.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->provider, a.provider);
+  store.reset();
+  // Without the key (or with another one) the settings cannot be read.
+  auto keyless = Open(nullptr);
+  EXPECT_EQ(keyless->GetAgent(acc->id, a.id).status().code(), StatusCode::kInternal);
+  SecretBox other(std::string(64, '7'));
+  keyless.reset();
+  auto wrong = Open(&other);
+  EXPECT_EQ(wrong->GetAgent(acc->id, a.id).status().code(), StatusCode::kInternal);
+}
+
+TEST_F(SqliteStoreTest, WithoutSecretBoxProviderIsPlainJson) {
+  auto store = Open(nullptr);
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(store->CreateAgent(MakeAgent(acc->id)).ok());
+  EXPECT_EQ(RawQuery(db(), "SELECT provider FROM agents"), R"({"auth_token":"tok-PLAINTEXT-9f8e"})");
+}
+
+TEST_F(SqliteStoreTest, MigrationsAreIdempotentAndDataSurvivesReopen) {
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(acc.ok());
+  store.reset();
+  store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->EnsureDefaultAccount(FromUnixMillis(5))->id, acc->id);
+  EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM schema_migrations"),
+            std::to_string(SqliteStore::LatestSchemaVersion()));
+  EXPECT_EQ(RawQuery(db(), "PRAGMA journal_mode"), "wal");
+}
+
+TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
+  ASSERT_TRUE(Open());
+  RawQuery(db(), "INSERT INTO schema_migrations(version, applied_at) VALUES (999, 0)");
+  SqliteStoreOptions options;
+  options.path = db();
+  auto s = SqliteStore::Open(options);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(), ::testing::HasSubstr("999"));
+}
+
+TEST_F(SqliteStoreTest, MissingDirectoryIsAnError) {
+  SqliteStoreOptions options;
+  options.path = dir_.File("no/such/dir/store.db");
+  EXPECT_FALSE(SqliteStore::Open(options).ok());
+}
+
+TEST_F(SqliteStoreTest, AbandonedImportLeavesNoRows) {
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  Batch draft;
+  draft.id = std::string(32, 'b');
+  draft.account_id = acc->id;
+  draft.agent_id = a.id;
+  {
+    auto import = store->BeginImport(draft);
+    ASSERT_TRUE(import.ok());
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
+    ASSERT_TRUE((*import)->AddReject({200, "x", "invalid_number", "Bad."}).ok());
+  }
+  for (const char* table : {"batches", "contacts", "executions", "execution_ids", "rejected_rows"})
+    EXPECT_EQ(RawQuery(db(), std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+}
+
+TEST_F(SqliteStoreTest, ImportRefusesRowsOutOfOrder) {
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  Batch draft;
+  draft.id = std::string(32, 'c');
+  draft.account_id = acc->id;
+  draft.agent_id = a.id;
+  auto import = store->BeginImport(draft);
+  ASSERT_TRUE(import.ok());
+  EXPECT_EQ((*import)->AddContact({-1, 2, "+14155550000", {}}).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*import)->AddContact({0, 2, "+14155550000", {}}).ok());
+  EXPECT_EQ((*import)->AddContact({0, 3, "+14155550001", {}}).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*import)->AddContact({5, 4, "+14155550002", {}}).ok());  // gaps are allowed
+  // Refused rows wrote nothing; the import goes on.
+  auto batch = (*import)->Commit(3, 2, 0);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  EXPECT_EQ(RawQuery(db(), "SELECT group_concat(row_index) FROM executions"), "0,5");
+}
+
+TEST_F(SqliteStoreTest, FilteredListingUsesTheStatusIndex) {
+  auto store = Open();
+  ASSERT_TRUE(store);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "EXPLAIN QUERY PLAN SELECT key FROM executions WHERE batch_seq = 1 AND "
+                               "status = 'queued' AND key >= 5 ORDER BY key LIMIT 10",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  std::string details;
+  while (sqlite3_step(st) == SQLITE_ROW) details += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  EXPECT_THAT(details, ::testing::HasSubstr("executions_batch_status"));
+  EXPECT_THAT(details, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+}
+
+}  // namespace
+}  // namespace batchcall

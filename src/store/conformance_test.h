@@ -1,0 +1,66 @@
+// The Store conformance suite: GoogleTest cases written against Store& only,
+// run for every backend. A backend instantiates it with a factory:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+//                            ::testing::Values(StoreFactory(&MakeSqliteHarness)));
+//
+// Test-only code; not thread-safe beyond what each test does itself.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace batchcall {
+
+// A fresh, empty store plus the narrow hooks the suite needs that Store
+// does not offer.
+struct StoreHarness {
+  // Resources the store depends on (temporary files, a SecretBox, ...);
+  // destroyed after the store.
+  std::shared_ptr<void> owner;
+  std::unique_ptr<Store> store;
+  // Sets one execution's status directly, bypassing every rule (to put an
+  // execution in flight, finished, ...).
+  std::function<Status(const std::string& execution_id, ExecutionStatus status)> set_execution_status;
+};
+
+using StoreFactory = std::function<StoreHarness()>;
+
+// Fixture with helpers that build typical records. Every helper asserts
+// success (use ASSERT_NO_FATAL_FAILURE around calls when it matters).
+class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override;
+  void TearDown() override { harness_.store.reset(); }
+
+  Store& store() { return *harness_.store; }
+  Status SetStatus(const std::string& execution_id, ExecutionStatus s) {
+    return harness_.set_execution_status(execution_id, s);
+  }
+
+  // 2026-01-01T00:00:00Z + seconds.
+  static TimePoint T(int64_t seconds);
+  // A new account named `name`.
+  Account NewAccount(const std::string& name);
+  // An agent with every field set (provider with a secret, guardrails, retry config).
+  Agent SampleAgent(const std::string& account_id, const std::string& name, TimePoint created);
+  Agent NewAgent(const std::string& account_id, const std::string& name, TimePoint created = T(0));
+  // A batch draft of the agent with columns {"name", "city"}.
+  static Batch Draft(const Agent& agent, TimePoint created = T(0));
+  // Imports `contacts` rows (number +1415555xxxx, variables {"n<i>", "c<i>"})
+  // and `rejects` rejected rows, and commits.
+  Batch Import(const Agent& agent, int contacts, int rejects = 0, TimePoint created = T(0));
+  // Every execution of the batch, CSV order.
+  std::vector<Execution> AllExecutions(const Batch& batch);
+  // Drives a created batch to `status` through allowed transitions.
+  void DriveTo(const Batch& batch, BatchStatus status);
+
+  StoreHarness harness_;
+};
+
+}  // namespace batchcall

@@ -1,0 +1,25 @@
+// Batch helpers shared by the SqliteStore source files; each runs on a
+// connection the caller holds (inside the caller's transaction when the
+// caller opened one). Not thread-safe beyond the connection's rules.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+#include "domain/model.h"
+#include "store/sqlite/sqlite_db.h"
+
+namespace batchcall::sqlite {
+
+// The batch `batch_id` of `account_id` and its internal seq; NotFound
+// otherwise (also for another account's batch).
+Result<Batch> LoadBatch(Connection& conn, const std::string& account_id, const std::string& batch_id,
+                        int64_t* seq);
+// True when an execution of the batch is initiated, ringing, in progress or
+// call-disconnected.
+Result<bool> AnyInFlight(Connection& conn, int64_t seq);
+// Deletes the batch row, its executions (with their contacts) and rejected rows.
+Status DeleteBatchRows(Connection& conn, int64_t seq);
+
+}  // namespace batchcall::sqlite

@@ -1,0 +1,223 @@
+// SqliteStore::BeginImport and its BatchImport: one dedicated connection and
+// one BEGIN IMMEDIATE transaction per upload.
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include "base/ids.h"
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_sql.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace batchcall {
+namespace {
+
+using sqlite::Connection;
+using sqlite::Transaction;
+namespace sql = sqlite_sql;
+
+// Page cache of an import's connection (the commit sorts a million ids).
+constexpr int64_t kImportCacheKib = 64 * 1024;
+// seq << 32 must stay a positive int64.
+constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
+
+int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
+
+class SqliteBatchImport final : public BatchImport {
+ public:
+  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch)
+      : conn_(std::move(conn)), txn_(std::make_unique<Transaction>(*conn_)), batch_(std::move(batch)) {}
+
+  ~SqliteBatchImport() override {
+    txn_.reset();  // rolls back unless committed
+    conn_.reset();
+  }
+
+  // Takes the write lock and inserts the batch row (status created, counts 0).
+  Status Start() {
+    BC_RETURN_IF_ERROR(txn_->Begin());
+    {
+      auto st = conn_->Prepare(sql::kSelectAgentOfAccount);
+      if (!st.ok()) return st.status();
+      st->Bind(1, batch_.agent_id).Bind(2, batch_.account_id);
+      BC_RETURN_IF_ERROR(st->StepRow("agent " + batch_.agent_id + " not found"));
+    }
+    auto st = conn_->Prepare(sql::kInsertBatch);
+    if (!st.ok()) return st.status();
+    const Batch& b = batch_;
+    st->Bind(1, b.id).Bind(2, b.account_id).Bind(3, b.agent_id).Bind(4, ToString(BatchStatus::kCreated));
+    if (b.scheduled_at) {
+      st->Bind(5, Millis(*b.scheduled_at));
+    } else {
+      st->BindNull(5);
+    }
+    st->Bind(6, Millis(b.created_at)).Bind(7, Millis(b.updated_at)).Bind(8, b.file_name);
+    st->Bind(9, sqlite::JsonStringArray(b.columns)).Bind(10, sqlite::JsonStringArray(b.from_phone_numbers));
+    if (b.retry_config) {
+      st->Bind(11, sqlite::EncodeRetryConfig(*b.retry_config));
+    } else {
+      st->BindNull(11);
+    }
+    st->Bind(12, b.webhook_url).Bind(13, ToString(b.phone_validation)).Bind(14, b.default_country);
+    st->Bind(15, b.allow_duplicates).Bind(16, b.bypass_call_guardrails);
+    Status s = st->Run();
+    if (s.code() == StatusCode::kConflict) return Conflict("batch " + b.id + " already exists");
+    BC_RETURN_IF_ERROR(s);
+    seq_ = conn_->LastInsertRowId();
+    if (seq_ > kMaxBatchSeq) return Internal("batch sequence exhausted");
+    created_at_ = Millis(b.created_at);
+    return Status::Ok();
+  }
+
+  Status AddContact(const ContactRow& contact) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    if (contact.row_index <= last_row_index_ || contact.row_index > sqlite::kMaxRowIndex) {
+      return InvalidArgument("row_index " + std::to_string(contact.row_index) +
+                             " out of order (rows must come with increasing row_index)");
+    }
+    last_row_index_ = contact.row_index;
+    PendingRow& row = pending_[pending_count_++];
+    row.row_index = contact.row_index;
+    row.line = contact.line;
+    row.id = NewUuid();
+    ids_.push_back(IdKey{{}, sqlite::RowKey(seq_, row.row_index)});
+    row.id.copy(ids_.back().id.data(), ids_.back().id.size());
+    row.contact_number = contact.contact_number;
+    row.variables.clear();
+    sqlite::AppendJsonStringArray(contact.variables, &row.variables);
+    if (pending_count_ == pending_.size()) return Fail(Flush());
+    return Status::Ok();
+  }
+
+  Status AddReject(const RejectedRow& reject) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    auto st = conn_->Prepare(sql::kInsertReject);
+    if (!st.ok()) return Fail(st.status());
+    st->Bind(1, seq_).Bind(2, reject.line).Bind(3, reject.contact_number).Bind(4, reject.code);
+    st->Bind(5, reject.message);
+    return Fail(st->Run());
+  }
+
+  Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    finished_ = true;
+    BC_RETURN_IF_ERROR(Flush());
+    {
+      auto st = conn_->Prepare(sql::kUpdateBatchCounts);
+      if (!st.ok()) return st.status();
+      st->Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
+      BC_RETURN_IF_ERROR(st->Run());
+    }
+    BC_RETURN_IF_ERROR(InsertIds());
+    Result<Batch> stored = Internal("unread");
+    {
+      auto st = conn_->Prepare(sql::kSelectBatchBySeq);
+      if (!st.ok()) return st.status();
+      st->Bind(1, seq_);
+      BC_RETURN_IF_ERROR(st->StepRow("batch vanished during its import"));
+      stored = sqlite::ReadBatch(*st, nullptr);
+      if (!stored.ok()) return stored.status();
+    }
+    BC_RETURN_IF_ERROR(txn_->Commit());
+    txn_.reset();
+    conn_.reset();
+    return stored;
+  }
+
+ private:
+  Status CheckOpen() const {
+    if (finished_) return Internal("the import is already finished");
+    if (!failed_.ok()) return failed_;
+    return Status::Ok();
+  }
+  // Inserts the pending rows: one multi-row statement when the buffer is
+  // full, else one statement per row.
+  Status Flush() {
+    const bool full = pending_count_ == pending_.size();
+    auto st = conn_->Prepare(full ? sql::InsertExecutionsSql() : sql::kInsertExecution);
+    const int n = sql::kExecutionParams;
+    if (!st.ok()) return st.status();
+    for (size_t i = 0; i < pending_count_; ++i) {
+      const PendingRow& r = pending_[i];
+      const int p = full ? static_cast<int>(i) * n : 0;
+      st->Bind(p + 1, sqlite::RowKey(seq_, r.row_index)).BindStatic(p + 2, r.id).Bind(p + 3, seq_);
+      st->Bind(p + 4, r.row_index).Bind(p + 5, r.line).BindStatic(p + 6, r.contact_number);
+      st->BindStatic(p + 7, r.variables).Bind(p + 8, created_at_).Bind(p + 9, created_at_);
+      if (!full) BC_RETURN_IF_ERROR(st->Run());
+    }
+    if (full) BC_RETURN_IF_ERROR(st->Run());
+    pending_count_ = 0;
+    return Status::Ok();
+  }
+
+  // Registers every id of the batch in execution_ids, in id order: the
+  // B-tree is then filled page by page instead of at random places.
+  Status InsertIds() {
+    std::sort(ids_.begin(), ids_.end(), [](const IdKey& a, const IdKey& b) { return a.id < b.id; });
+    constexpr size_t kRows = sql::kImportRowsPerInsert;
+    const size_t full_end = ids_.size() - ids_.size() % kRows;
+    for (size_t i = 0; i < ids_.size();) {
+      const bool full = i < full_end;
+      auto st = conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId);
+      if (!st.ok()) return st.status();
+      const size_t rows = full ? kRows : 1;
+      for (size_t j = 0; j < rows; ++j, ++i) {
+        const int p = static_cast<int>(j) * sql::kExecutionIdParams;
+        st->BindStatic(p + 1, std::string_view(ids_[i].id.data(), ids_[i].id.size())).Bind(p + 2, ids_[i].key);
+      }
+      BC_RETURN_IF_ERROR(st->Run());
+    }
+    ids_.clear();
+    ids_.shrink_to_fit();
+    return Status::Ok();
+  }
+
+  // Remembers the first failure: the transaction may hold a partial row, so
+  // the import can only be abandoned.
+  Status Fail(Status s) {
+    if (!s.ok() && failed_.ok()) failed_ = s;
+    return s;
+  }
+
+  std::unique_ptr<Connection> conn_;
+  std::unique_ptr<Transaction> txn_;
+  Batch batch_;
+  int64_t seq_ = 0;
+  int64_t created_at_ = 0;
+  bool finished_ = false;
+  Status failed_;
+  int64_t last_row_index_ = -1;
+  // Rows not inserted yet (their strings are reused from row to row).
+  struct PendingRow {
+    int64_t row_index = 0;
+    int64_t line = 0;
+    std::string id;
+    std::string contact_number;
+    std::string variables;  // JSON
+  };
+  std::array<PendingRow, sql::kImportRowsPerInsert> pending_;
+  size_t pending_count_ = 0;
+  // Every id of the batch with its row key, for InsertIds().
+  struct IdKey {
+    std::array<char, 36> id;
+    int64_t key;
+  };
+  std::vector<IdKey> ids_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft) {
+  sqlite::ConnectionOptions co;
+  co.path = options_.path;
+  co.busy_timeout_ms = options_.busy_timeout_ms;
+  co.cache_kib = kImportCacheKib;
+  auto conn = Connection::Open(co);
+  if (!conn.ok()) return conn.status();
+  auto import = std::make_unique<SqliteBatchImport>(std::move(conn).value(), draft);
+  BC_RETURN_IF_ERROR(import->Start());
+  return std::unique_ptr<BatchImport>(std::move(import));
+}
+
+}  // namespace batchcall

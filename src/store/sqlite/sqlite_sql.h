@@ -1,0 +1,280 @@
+// Every SQL text of the SQLite backend: the numbered schema migrations and the
+// statements. Values are always bound ("?"), never spliced into the text.
+// Constants only; thread-safe.
+//
+// Row keys: an execution's integer key is
+//   key = (batches.seq << 32) | row_index,
+// so a batch's rows are one contiguous rowid range in CSV order: listing in
+// CSV order and deleting a batch are rowid range scans that need no index.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace batchcall::sqlite_sql {
+
+struct Migration {
+  int version;
+  const char* sql;  // one or more statements, run in the migration's transaction
+};
+
+// Applied in order; a shipped migration is never edited, only appended to.
+inline constexpr Migration kMigrations[] = {
+    {1, R"sql(
+CREATE TABLE accounts (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX accounts_default ON accounts(is_default) WHERE is_default = 1;
+
+CREATE TABLE api_keys (
+  id         TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts(id),
+  name       TEXT NOT NULL,
+  key_hash   TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE agents (
+  id                 TEXT PRIMARY KEY,
+  account_id         TEXT NOT NULL REFERENCES accounts(id),
+  name               TEXT NOT NULL,
+  provider_type      TEXT NOT NULL,
+  provider           TEXT NOT NULL,  -- JSON, or SecretBox-sealed JSON ("v1:...")
+  from_phone_numbers TEXT NOT NULL,  -- JSON array
+  webhook_url        TEXT,
+  welcome_message    TEXT NOT NULL,
+  calling_guardrails TEXT,           -- JSON object or NULL
+  max_concurrency    INTEGER NOT NULL,
+  calls_per_second   REAL NOT NULL,
+  retry_config       TEXT,           -- JSON object or NULL
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE INDEX agents_account_name ON agents(account_id, name);
+
+CREATE TABLE batches (
+  seq                    INTEGER PRIMARY KEY AUTOINCREMENT,  -- internal row-key prefix
+  id                     TEXT NOT NULL UNIQUE,               -- 32 hex
+  account_id             TEXT NOT NULL REFERENCES accounts(id),
+  agent_id               TEXT NOT NULL REFERENCES agents(id),
+  status                 TEXT NOT NULL,
+  scheduled_at           INTEGER,
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL,
+  file_name              TEXT NOT NULL,
+  total_contacts         INTEGER NOT NULL DEFAULT 0,
+  valid_contacts         INTEGER NOT NULL DEFAULT 0,
+  invalid_contacts       INTEGER NOT NULL DEFAULT 0,
+  columns                TEXT NOT NULL,  -- JSON array of variable column names
+  from_phone_numbers     TEXT NOT NULL,  -- JSON array
+  retry_config           TEXT,           -- JSON object or NULL
+  webhook_url            TEXT,
+  phone_validation       TEXT NOT NULL,
+  default_country        TEXT NOT NULL,
+  allow_duplicates       INTEGER NOT NULL,
+  bypass_call_guardrails INTEGER NOT NULL
+);
+CREATE INDEX batches_account_agent ON batches(account_id, agent_id, created_at);
+CREATE INDEX batches_status ON batches(status);
+
+-- One row per valid contact: the uploaded contact and its execution. (A
+-- separate contacts table would cost a second B-tree insert per row at
+-- import and buys nothing: the WAL writes whole pages either way.)
+CREATE TABLE executions (
+  key                    INTEGER PRIMARY KEY,
+  id                     TEXT NOT NULL,  -- hyphenated UUID
+  batch_seq              INTEGER NOT NULL,
+  row_index              INTEGER NOT NULL,
+  line                   INTEGER NOT NULL,  -- the contact, as uploaded
+  contact_number         TEXT NOT NULL,
+  variables              TEXT NOT NULL,     -- JSON array of strings, aligned with batches.columns
+  status                 TEXT NOT NULL,
+  agent_number           TEXT NOT NULL DEFAULT '',
+  conversation_duration  REAL NOT NULL DEFAULT 0,
+  total_cost             REAL NOT NULL DEFAULT 0,
+  answered_by_voice_mail INTEGER NOT NULL DEFAULT 0,
+  transcript             TEXT NOT NULL DEFAULT '',
+  summary                TEXT NOT NULL DEFAULT '',
+  extracted_data         TEXT,  -- JSON or NULL
+  telephony_data         TEXT,  -- JSON or NULL
+  error_message          TEXT NOT NULL DEFAULT '',
+  retry_count            INTEGER NOT NULL DEFAULT 0,
+  attempt_count          INTEGER NOT NULL DEFAULT 0,
+  retry_history          TEXT,  -- JSON array of {attempt, status, at} or NULL
+  next_attempt_at        INTEGER,
+  lease_owner            TEXT,
+  lease_expires_at       INTEGER,
+  created_at             INTEGER NOT NULL,
+  updated_at             INTEGER NOT NULL
+);
+-- Execution id -> row key. Filled once per import, at commit, in id order:
+-- random UUIDs inserted row by row into an index cost a random page each.
+CREATE TABLE execution_ids (
+  id  TEXT PRIMARY KEY,
+  key INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Serves "executions of batch X by status" (counts, stop, claims, filtered
+-- pages); within one (batch_seq, status) entries are ordered by key.
+CREATE INDEX executions_batch_status ON executions(batch_seq, status);
+
+CREATE VIEW contacts AS
+  SELECT batch_seq, row_index, line, contact_number, variables FROM executions;
+
+CREATE TABLE rejected_rows (
+  batch_seq      INTEGER NOT NULL,
+  line           INTEGER NOT NULL,
+  contact_number TEXT NOT NULL,
+  code           TEXT NOT NULL,
+  message        TEXT NOT NULL
+);
+CREATE INDEX rejected_rows_batch_line ON rejected_rows(batch_seq, line);
+)sql"},
+};
+
+inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
+inline constexpr const char* kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+    " version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)";
+inline constexpr const char* kMaxMigration = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+inline constexpr const char* kInsertMigration =
+    "INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)";
+
+// --- accounts and keys
+inline constexpr const char* kSelectDefaultAccount =
+    "SELECT id, name, created_at FROM accounts WHERE is_default = 1";
+inline constexpr const char* kInsertAccount =
+    "INSERT INTO accounts(id, name, is_default, created_at) VALUES (?, ?, ?, ?)";
+inline constexpr const char* kInsertApiKey =
+    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)";
+inline constexpr const char* kSelectAccountByKeyHash = "SELECT account_id FROM api_keys WHERE key_hash = ?";
+inline constexpr const char* kCountApiKeys = "SELECT COUNT(*) FROM api_keys";
+
+// --- agents. Column order is the one ReadAgent expects.
+#define BC_AGENT_COLUMNS                                                                       \
+  "id, account_id, name, provider_type, provider, from_phone_numbers, webhook_url, "           \
+  "welcome_message, calling_guardrails, max_concurrency, calls_per_second, retry_config, " \
+  "created_at, updated_at"
+inline constexpr const char* kInsertAgent =
+    "INSERT INTO agents(" BC_AGENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr const char* kSelectAgent =
+    "SELECT " BC_AGENT_COLUMNS " FROM agents WHERE id = ? AND account_id = ?";
+inline constexpr const char* kSelectAgentsOfAccount =
+    "SELECT " BC_AGENT_COLUMNS " FROM agents WHERE account_id = ? ORDER BY created_at, rowid";
+inline constexpr const char* kSelectAgentByName =
+    "SELECT " BC_AGENT_COLUMNS
+    " FROM agents WHERE account_id = ? AND name = ? ORDER BY created_at, rowid LIMIT 1";
+// Binds the 14 columns in order, then (id, account_id) again for the match.
+inline constexpr const char* kUpdateAgent =
+    "UPDATE agents SET id = ?1, account_id = ?2, name = ?3, provider_type = ?4, provider = ?5, "
+    "from_phone_numbers = ?6, webhook_url = ?7, welcome_message = ?8, calling_guardrails = ?9, "
+    "max_concurrency = ?10, calls_per_second = ?11, retry_config = ?12, created_at = ?13, "
+    "updated_at = ?14 WHERE id = ?1 AND account_id = ?2";
+inline constexpr const char* kDeleteAgent = "DELETE FROM agents WHERE id = ? AND account_id = ?";
+inline constexpr const char* kCountActiveBatchesOfAgent =
+    "SELECT COUNT(*) FROM batches WHERE agent_id = ? AND status IN ('scheduled', 'running', 'paused')";
+inline constexpr const char* kSelectBatchSeqsOfAgent = "SELECT seq FROM batches WHERE agent_id = ?";
+
+// --- batches. Column order is the one ReadBatch expects.
+#define BC_BATCH_COLUMNS                                                                         \
+  "seq, id, account_id, agent_id, status, scheduled_at, created_at, updated_at, file_name, "     \
+  "total_contacts, valid_contacts, invalid_contacts, columns, from_phone_numbers, retry_config, " \
+  "webhook_url, phone_validation, default_country, allow_duplicates, bypass_call_guardrails"
+inline constexpr const char* kInsertBatch =
+    "INSERT INTO batches(id, account_id, agent_id, status, scheduled_at, created_at, updated_at, "
+    "file_name, columns, from_phone_numbers, retry_config, webhook_url, phone_validation, "
+    "default_country, allow_duplicates, bypass_call_guardrails) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+inline constexpr const char* kSelectBatch =
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ? AND account_id = ?";
+inline constexpr const char* kSelectBatchBySeq = "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE seq = ?";
+inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id = ?";
+inline constexpr const char* kSelectBatchesOfAgent =
+    "SELECT " BC_BATCH_COLUMNS
+    " FROM batches WHERE account_id = ? AND agent_id = ? ORDER BY created_at DESC, seq DESC";
+inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
+inline constexpr const char* kUpdateBatchCounts =
+    "UPDATE batches SET total_contacts = ?, valid_contacts = ?, invalid_contacts = ? WHERE seq = ?";
+// (status, set_scheduled_at, scheduled_at, set_bypass, bypass, updated_at, seq)
+inline constexpr const char* kUpdateBatchTransition =
+    "UPDATE batches SET status = ?1, "
+    "scheduled_at = CASE WHEN ?2 THEN ?3 ELSE scheduled_at END, "
+    "bypass_call_guardrails = CASE WHEN ?4 THEN ?5 ELSE bypass_call_guardrails END, "
+    "updated_at = ?6 WHERE seq = ?7";
+inline constexpr const char* kDeleteBatch = "DELETE FROM batches WHERE seq = ?";
+
+// --- executions, rejects. Ranges are [key_lo, key_hi].
+// Import inserts. Rows go kImportRowsPerInsert per statement (fewer
+// statement runs), the tail one at a time. Executions: (key, id, batch_seq,
+// row_index, line, contact_number, variables, created_at, updated_at) per row.
+inline constexpr int kImportRowsPerInsert = 64;
+inline constexpr int kExecutionParams = 9;
+#define BC_INSERT_EXECUTION_HEAD                                                                \
+  "INSERT INTO executions(key, id, batch_seq, row_index, line, contact_number, variables, status, " \
+  "created_at, updated_at) VALUES "
+#define BC_INSERT_EXECUTION_TUPLE "(?, ?, ?, ?, ?, ?, ?, 'prepared', ?, ?)"
+inline constexpr const char* kInsertExecution = BC_INSERT_EXECUTION_HEAD BC_INSERT_EXECUTION_TUPLE;
+// Execution ids, inserted at commit in id order: (id, key) per row.
+inline constexpr int kExecutionIdParams = 2;
+#define BC_INSERT_EXECUTION_ID_HEAD "INSERT INTO execution_ids(id, key) VALUES "
+#define BC_INSERT_EXECUTION_ID_TUPLE "(?, ?)"
+inline constexpr const char* kInsertExecutionId = BC_INSERT_EXECUTION_ID_HEAD BC_INSERT_EXECUTION_ID_TUPLE;
+
+// head + `tuple` repeated kImportRowsPerInsert times, built once per call site.
+inline std::string RepeatTuples(const char* head, const char* tuple) {
+  std::string t = head;
+  for (int i = 0; i < kImportRowsPerInsert; ++i) t.append(i ? ", " : "").append(tuple);
+  return t;
+}
+inline const char* InsertExecutionsSql() {
+  static const std::string text = RepeatTuples(BC_INSERT_EXECUTION_HEAD, BC_INSERT_EXECUTION_TUPLE);
+  return text.c_str();
+}
+inline const char* InsertExecutionIdsSql() {
+  static const std::string text = RepeatTuples(BC_INSERT_EXECUTION_ID_HEAD, BC_INSERT_EXECUTION_ID_TUPLE);
+  return text.c_str();
+}
+inline constexpr const char* kInsertReject =
+    "INSERT INTO rejected_rows(batch_seq, line, contact_number, code, message) VALUES (?, ?, ?, ?, ?)";
+
+// Column order is the one ReadExecution expects.
+#define BC_EXECUTION_COLUMNS                                                                    \
+  "e.key, e.id, e.batch_seq, e.row_index, e.line, e.contact_number, e.variables, e.status, "    \
+  "e.agent_number, e.conversation_duration, e.total_cost, e.answered_by_voice_mail, "           \
+  "e.transcript, e.summary, e.extracted_data, e.telephony_data, e.error_message, "              \
+  "e.retry_count, e.attempt_count, e.retry_history, e.next_attempt_at, e.created_at, e.updated_at"
+inline constexpr const char* kSelectExecutionRange =
+    "SELECT " BC_EXECUTION_COLUMNS
+    " FROM executions e"
+    " WHERE e.key BETWEEN ? AND ? ORDER BY e.key LIMIT ?";
+inline constexpr const char* kSelectExecutionByKey =
+    "SELECT " BC_EXECUTION_COLUMNS " FROM executions e WHERE e.key = ?";
+inline constexpr const char* kSelectExecutionById =
+    "SELECT " BC_EXECUTION_COLUMNS " FROM execution_ids x JOIN executions e ON e.key = x.key WHERE x.id = ?";
+// Keys of one status of one batch from key_lo on, in key order (index only).
+inline constexpr const char* kSelectExecutionKeysByStatus =
+    "SELECT key FROM executions WHERE batch_seq = ? AND status = ? AND key >= ? ORDER BY key LIMIT ?";
+inline constexpr const char* kCountExecutionsByStatus =
+    "SELECT status, COUNT(*) FROM executions WHERE batch_seq = ? GROUP BY status";
+inline constexpr const char* kSelectAnyInFlight =
+    "SELECT 1 FROM executions WHERE batch_seq = ? AND status IN "
+    "('initiated', 'ringing', 'in-progress', 'call-disconnected') LIMIT 1";
+// (updated_at, batch_seq)
+inline constexpr const char* kStopPreDialExecutions =
+    "UPDATE executions SET status = 'stopped', updated_at = ?, next_attempt_at = NULL, "
+    "lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE batch_seq = ? AND status IN ('prepared', 'queued', 'rescheduled', 'scheduled')";
+inline constexpr const char* kDeleteExecutionIds =
+    "DELETE FROM execution_ids WHERE id IN (SELECT id FROM executions WHERE key BETWEEN ? AND ?)";
+inline constexpr const char* kDeleteExecutionRange = "DELETE FROM executions WHERE key BETWEEN ? AND ?";
+inline constexpr const char* kDeleteRejects = "DELETE FROM rejected_rows WHERE batch_seq = ?";
+inline constexpr const char* kSelectRejects =
+    "SELECT line, contact_number, code, message FROM rejected_rows"
+    " WHERE batch_seq = ? AND line > ? ORDER BY line, rowid LIMIT ?";
+// Test hook: (status, updated_at, id)
+inline constexpr const char* kSetExecutionStatus =
+    "UPDATE executions SET status = ?, updated_at = ? WHERE key = (SELECT key FROM execution_ids WHERE id = ?)";
+
+}  // namespace batchcall::sqlite_sql

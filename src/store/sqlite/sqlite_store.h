@@ -1,0 +1,88 @@
+// SqliteStore: the embedded Store backend, one SQLite file in WAL mode.
+//
+// Thread-safety: every method may be called concurrently from any thread
+// (a pool of connections; writes run in BEGIN IMMEDIATE transactions, so
+// writers queue on SQLite's single write lock for up to busy_timeout_ms and
+// then fail with Unavailable). A BatchImport owns a connection of its own and
+// holds the write lock from BeginImport until Commit or destruction.
+//
+// The engine operations of Store (claims, attempts, call updates,
+// do-not-call) are not implemented yet and return Internal (Store's defaults).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/crypto.h"
+#include "store/store.h"
+
+namespace batchcall {
+
+namespace sqlite {
+class ConnectionPool;
+}
+
+struct SqliteStoreOptions {
+  // Database file; created when missing (its directory must exist).
+  std::string path;
+  // When set, Agent::provider is sealed at rest with it and opened on read.
+  // Not owned; must outlive the store.
+  const SecretBox* secret_box = nullptr;
+  // How long a statement waits for a lock held by another connection.
+  int busy_timeout_ms = 30000;
+  // Connections kept for concurrent readers and writers (imports have their own).
+  int pool_size = 4;
+};
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating) the file, enables WAL, and applies pending schema
+  // migrations in one transaction. InvalidArgument when the database was
+  // written by a newer batchcall (a schema version this binary does not
+  // know); Internal/Unavailable when the file cannot be opened or migrated.
+  static Result<std::unique_ptr<SqliteStore>> Open(const SqliteStoreOptions& options);
+  ~SqliteStore() override;
+
+  // The newest schema version this binary knows.
+  static int LatestSchemaVersion();
+
+  // Test hook only (not part of Store): sets one execution's status
+  // directly, bypassing every rule. NotFound for an unknown id.
+  Status SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
+                                      TimePoint now);
+
+  Result<Account> EnsureDefaultAccount(TimePoint now) override;
+  Result<Account> CreateAccount(const std::string& name, TimePoint now) override;
+  Status AddApiKey(const ApiKey& key) override;
+  Result<std::string> FindAccountIdByKeyHash(const std::string& key_hash) override;
+  Result<int64_t> CountApiKeys() override;
+
+  Status CreateAgent(const Agent& agent) override;
+  Result<Agent> GetAgent(const std::string& account_id, const std::string& agent_id) override;
+  Result<std::vector<Agent>> ListAgents(const std::string& account_id) override;
+  Status UpdateAgent(const Agent& agent) override;
+  Status DeleteAgent(const std::string& account_id, const std::string& agent_id) override;
+  Result<Agent> FindAgentByName(const std::string& account_id, const std::string& name) override;
+
+  Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) override;
+  Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) override;
+  Result<std::vector<Batch>> ListBatches(const std::string& account_id, const std::string& agent_id) override;
+  Result<StatusCounts> CountExecutions(const std::string& batch_id) override;
+  Result<Batch> TransitionBatch(const std::string& account_id, const std::string& batch_id,
+                                const BatchTransition& t, TimePoint now) override;
+  Result<Batch> StopBatch(const std::string& account_id, const std::string& batch_id, TimePoint now) override;
+  Status DeleteBatch(const std::string& account_id, const std::string& batch_id) override;
+
+  Result<std::vector<Execution>> ListExecutions(const ExecutionQuery& q) override;
+  Result<Execution> GetExecution(const std::string& account_id, const std::string& execution_id) override;
+  Result<std::vector<RejectedRow>> ListRejects(const std::string& batch_id, int64_t after_line,
+                                               int64_t limit) override;
+
+ private:
+  explicit SqliteStore(const SqliteStoreOptions& options);
+
+  SqliteStoreOptions options_;
+  std::unique_ptr<sqlite::ConnectionPool> pool_;
+};
+
+}  // namespace batchcall
