@@ -30,15 +30,17 @@ using boost::system::error_code;
 using http_internal::HttpConnection;
 
 HttpResponse JsonError(int status, std::string_view message, const std::string& details_json) {
-  nlohmann::json body = {{"error", status}, {"message", std::string(message)}};
+  // ordered_json keeps the field order of the contract ("error" first, and
+  // details rows as the caller built them).
+  nlohmann::ordered_json body = {{"error", status}, {"message", std::string(message)}};
   if (!details_json.empty()) {
-    auto details = nlohmann::json::parse(details_json, nullptr, /*allow_exceptions=*/false);
-    body["details"] = details.is_discarded() ? nlohmann::json(details_json) : std::move(details);
+    auto details = nlohmann::ordered_json::parse(details_json, nullptr, /*allow_exceptions=*/false);
+    body["details"] = details.is_discarded() ? nlohmann::ordered_json(details_json) : std::move(details);
   }
   HttpResponse response;
   response.status = status;
   response.headers.emplace_back("Content-Type", "application/json");
-  response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  response.body = body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return response;
 }
 

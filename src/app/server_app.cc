@@ -3,11 +3,18 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 
+#include <unistd.h>
+
 #include "api/api.h"
+#include "app/provider_registry.h"
+#include "base/timer_queue.h"
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
 #include "api/auth.h"
 #include "base/clock.h"
 #include "base/crypto.h"
@@ -102,13 +109,43 @@ Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_k
   return opened;
 }
 
+// Forwards provider events to the dispatcher once it exists.
+class SinkForwarder final : public CallEventSink {
+ public:
+  void set_target(CallEventSink* t) { target_.store(t); }
+  void OnCallEvent(CallEvent event) override {
+    if (CallEventSink* t = target_.load()) t->OnCallEvent(std::move(event));
+  }
+
+ private:
+  std::atomic<CallEventSink*> target_{nullptr};
+};
+
+// Destruction runs in reverse declaration order: the server stops first,
+// then the engine, the timers (no more provider events), the providers, the
+// dispatcher, and the store closes last.
 struct ServerApp::Parts {
   SystemClock clock;
   OpenedStore opened;
   Store* store = nullptr;
+  std::unique_ptr<Dispatcher> dispatcher;
+  SinkForwarder sink;
+  std::unique_ptr<AppProviderRegistry> providers;
+  std::unique_ptr<ThreadTimerQueue> timers;
+  std::unique_ptr<Engine> engine;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
 };
+
+namespace {
+
+std::string WorkerId() {
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + "-" + std::to_string(getpid()) + "-" + RandomHex(4);
+}
+
+}  // namespace
 
 ServerApp::ServerApp(ServerOptions options, std::ostream& out)
     : options_(std::move(options)), out_(out), parts_(std::make_unique<Parts>()) {}
@@ -151,8 +188,23 @@ Status ServerApp::Start() {
   parts_->store = parts_->opened.store.get();
   BC_RETURN_IF_ERROR(Bootstrap());
 
+  // Engine: providers deliver events from the timer thread to the dispatcher.
+  parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
+  ProviderRegistryOptions registry;
+  registry.simulator_record_path = (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string();
+  parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
+  DispatcherOptions dispatch;
+  dispatch.worker_id = WorkerId();
+  dispatch.callback_base_url = options_.public_url;
+  parts_->dispatcher = std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch);
+  parts_->sink.set_target(parts_->dispatcher.get());
+  parts_->engine = std::make_unique<Engine>(*parts_->dispatcher, parts_->clock);
+  BC_RETURN_IF_ERROR(parts_->engine->Start());
+
   ApiOptions api_options;
   api_options.max_rows = options_.max_rows;
+  Engine* engine = parts_->engine.get();
+  api_options.on_batch_change = [engine] { engine->Notify(); };
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 
   HttpServerOptions http = options_.http;
@@ -176,6 +228,12 @@ void ServerApp::Stop() {
   if (parts_->server) parts_->server->Stop();
   parts_->server.reset();
   parts_->api.reset();
+  if (parts_->engine) parts_->engine->Stop();
+  parts_->engine.reset();
+  parts_->timers.reset();
+  parts_->sink.set_target(nullptr);
+  parts_->providers.reset();
+  parts_->dispatcher.reset();
   parts_->store = nullptr;
   parts_->opened = OpenedStore{};
 }

@@ -1,9 +1,11 @@
 #include "base/ids.h"
 
 #include <openssl/rand.h>
+#include <unistd.h>
 
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <stdexcept>
 
 namespace batchcall {
@@ -11,11 +13,26 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Random bytes come from a per-thread block refilled from RAND_bytes, so an
+// id costs one copy instead of one RAND_bytes call (imports make millions).
+void Random16(unsigned char* out) {
+  thread_local std::array<unsigned char, 16 * 256> block;
+  thread_local size_t used = block.size();
+  thread_local pid_t owner = 0;
+  if (used == block.size() || owner != getpid()) {  // a forked child must not reuse the parent's bytes
+    owner = getpid();
+    if (RAND_bytes(block.data(), static_cast<int>(block.size())) != 1) {
+      throw std::runtime_error("RAND_bytes failed");  // fatal: no entropy
+    }
+    used = 0;
+  }
+  std::memcpy(out, block.data() + used, 16);
+  used += 16;
+}
+
 std::string RandomHex32() {
   std::array<unsigned char, 16> b;
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) {
-    throw std::runtime_error("RAND_bytes failed");  // fatal: no entropy
-  }
+  Random16(b.data());
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   std::string out;
@@ -28,8 +45,13 @@ std::string RandomHex32() {
 }
 
 std::string Hyphenate(const std::string& hex) {
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+  std::string out(36, '-');
+  size_t j = 0;
+  for (size_t i = 0; i < 36; ++i) {
+    if (i == 8 || i == 13 || i == 18 || i == 23) continue;
+    out[i] = hex[j++];
+  }
+  return out;
 }
 
 }  // namespace

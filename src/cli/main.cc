@@ -109,7 +109,14 @@ int main(int argc, char** argv) {
 
   AddClientCommands(app);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::RuntimeError& e) {
+    return e.get_exit_code();  // client commands finish by throwing their exit code
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);  // prints help, version or the usage error
+    return code == 0 ? 0 : 2;
+  }
 
   if (serve_cmd->parsed()) {
     serve.api_key = Env("BATCHCALL_API_KEY");

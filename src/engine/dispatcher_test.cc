@@ -1,0 +1,375 @@
+// Dispatcher on a fake clock: a real SQLite store in a temp dir, the
+// simulator on a ManualTimerQueue, time advanced by the test.
+#include "engine/dispatcher.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "base/ids.h"
+#include "base/time.h"
+#include "base/timer_queue.h"
+#include "domain/retry_config.h"
+#include "store/sqlite/sqlite_store.h"
+#include "telephony/simulator/simulator.h"
+
+namespace batchcall {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+TimePoint At(const char* iso) { return *ParseIso8601(iso); }
+
+class OneProvider final : public ProviderRegistry {
+ public:
+  Result<Provider*> ForAgent(const Agent& agent) override {
+    auto it = sims.find(agent.id);
+    if (it != sims.end()) return static_cast<Provider*>(it->second.get());
+    return NotFound("no simulator for agent");
+  }
+  std::map<std::string, std::unique_ptr<SimulatorProvider>> sims;
+};
+
+// Lets the test replace the dispatcher (a "restart") under live providers.
+struct ForwardSink final : CallEventSink {
+  void OnCallEvent(CallEvent e) override { target->OnCallEvent(std::move(e)); }
+  Dispatcher* target = nullptr;
+};
+
+class DispatcherTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("bc-dispatch-" + NewBatchId());
+    std::filesystem::create_directories(dir_);
+    SqliteStoreOptions o;
+    o.path = (dir_ / "db.sqlite").string();
+    store_ = std::move(SqliteStore::Open(o)).value();
+    account_ = *store_->EnsureDefaultAccount(clock_.Now());
+    DispatcherOptions d;
+    d.worker_id = "test-worker";
+    dispatcher_ = std::make_unique<Dispatcher>(*store_, providers_, d);
+    sink_.target = dispatcher_.get();
+  }
+  void TearDown() override {
+    dispatcher_.reset();
+    providers_.sims.clear();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // An agent on a simulator with the given outcome rates (answer by default).
+  Agent MakeAgent(int max_concurrency, double cps, nlohmann::json sim = nlohmann::json::object()) {
+    nlohmann::json provider = {{"type", "simulator"}, {"speed", 1.0}, {"seed", 1}, {"answer_rate", 1.0},
+                               {"busy_rate", 0.0}, {"no_answer_rate", 0.0}, {"voicemail_rate", 0.0},
+                               {"failure_rate", 0.0}, {"ring_seconds", {2, 2}}, {"talk_seconds", {30, 30}}};
+    for (auto& [k, v] : sim.items()) provider[k] = v;
+    Agent a;
+    a.id = NewUuid();
+    a.account_id = account_.id;
+    a.name = "agent-" + a.id.substr(0, 4);
+    a.provider_type = "simulator";
+    a.provider = provider;
+    a.max_concurrency = max_concurrency;
+    a.calls_per_second = cps;
+    a.welcome_message = "Hi {name}";
+    a.created_at = a.updated_at = clock_.Now();
+    EXPECT_TRUE(store_->CreateAgent(a).ok());
+    auto config = SimulatorConfig::FromJson(provider);
+    providers_.sims[a.id] = std::make_unique<SimulatorProvider>(*config, clock_, timers_, sink_);
+    return a;
+  }
+
+  Batch MakeBatch(const Agent& agent, const std::vector<std::string>& numbers, TimePoint start) {
+    Batch draft;
+    draft.id = NewBatchId();
+    draft.account_id = account_.id;
+    draft.agent_id = agent.id;
+    draft.created_at = draft.updated_at = clock_.Now();
+    draft.columns = {"name"};
+    auto import = std::move(store_->BeginImport(draft)).value();
+    for (size_t i = 0; i < numbers.size(); ++i) {
+      ContactRow row;
+      row.row_index = static_cast<int64_t>(i);
+      row.line = static_cast<int64_t>(i) + 2;
+      row.contact_number = numbers[i];
+      row.variables = {"person" + std::to_string(i)};
+      EXPECT_TRUE(import->AddContact(row).ok());
+    }
+    auto batch = import->Commit(numbers.size(), numbers.size(), 0);
+    EXPECT_TRUE(batch.ok());
+    BatchTransition t;
+    t.to = BatchStatus::kScheduled;
+    t.scheduled_at = start;
+    EXPECT_TRUE(store_->TransitionBatch(account_.id, batch->id, t, clock_.Now()).ok());
+    return *batch;
+  }
+
+  static std::vector<std::string> Numbers(int n, const char* prefix = "+1415555") {
+    std::vector<std::string> out;
+    for (int i = 0; i < n; ++i) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%s%04d", prefix, i);
+      out.push_back(buf);
+    }
+    return out;
+  }
+
+  // Runs steps and timers until `until`, jumping the clock to the next due instant.
+  void RunUntil(TimePoint until) {
+    for (int guard = 0; guard < 2'000'000; ++guard) {
+      TimePoint now = clock_.Now();
+      auto next = dispatcher_->Step(now);
+      ASSERT_TRUE(next.ok()) << next.status().ToString();
+      timers_.RunDue(now);
+      std::optional<TimePoint> wake = *next;
+      if (auto t = timers_.NextDue(); t && (!wake || *t < *wake)) wake = t;
+      if (wake && *wake <= now) continue;  // more work at this instant
+      if (!wake || *wake > until) {
+        clock_.Set(until);
+        ASSERT_TRUE(dispatcher_->Step(until).ok());
+        timers_.RunDue(until);
+        return;
+      }
+      clock_.Set(*wake);
+    }
+    FAIL() << "did not settle";
+  }
+
+  Batch Reload(const Batch& b) { return *store_->GetBatch(account_.id, b.id); }
+  std::vector<Execution> Executions(const Batch& b) {
+    ExecutionQuery q;
+    q.account_id = account_.id;
+    q.batch_id = b.id;
+    q.limit = 100000;
+    return *store_->ListExecutions(q);
+  }
+  SimulatorProvider& Sim(const Agent& a) { return *providers_.sims[a.id]; }
+
+  FakeClock clock_{At("2026-06-01T10:00:00Z")};
+  ManualTimerQueue timers_;
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+  Account account_;
+  OneProvider providers_;
+  ForwardSink sink_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+};
+
+TEST_F(DispatcherTest, StartsExactlyAtScheduledTimeAndCompletes) {
+  Agent a = MakeAgent(10, 0);
+  TimePoint start = clock_.Now() + seconds(90) + milliseconds(123);
+  Batch b = MakeBatch(a, Numbers(5), start);
+  auto next = dispatcher_->Step(clock_.Now());
+  ASSERT_TRUE(next.ok());
+  ASSERT_TRUE(next->has_value());
+  EXPECT_EQ(**next, start);  // sleeps until the start, no earlier wake-up needed
+  RunUntil(start - milliseconds(1));
+  EXPECT_EQ(Sim(a).PlacedCount(), 0);
+  RunUntil(start + minutes(5));
+  auto placed = Sim(a).Placed();
+  ASSERT_EQ(placed.size(), 5u);
+  EXPECT_EQ(placed.front().started_at, start);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+  for (const auto& e : Executions(b)) {
+    EXPECT_EQ(e.status, ExecutionStatus::kCompleted);
+    EXPECT_EQ(e.attempt_count, 1);
+    EXPECT_EQ(e.transcript.rfind("agent: Hi person", 0), 0u) << e.transcript;
+  }
+}
+
+TEST_F(DispatcherTest, PacingNeverExceedsRateInAnySecond) {
+  Agent a = MakeAgent(1000, 5);
+  Batch b = MakeBatch(a, Numbers(120), clock_.Now());
+  RunUntil(clock_.Now() + minutes(2));
+  auto placed = Sim(a).Placed();
+  ASSERT_EQ(placed.size(), 120u);
+  std::vector<TimePoint> t;
+  for (auto& p : placed) t.push_back(p.started_at);
+  std::sort(t.begin(), t.end());
+  size_t lo = 0, worst = 0;
+  for (size_t hi = 0; hi < t.size(); ++hi) {
+    while (t[hi] - t[lo] >= milliseconds(1000)) ++lo;
+    worst = std::max(worst, hi - lo + 1);
+  }
+  EXPECT_LE(worst, 5u);
+  // Fully used: 120 dials at 5/s take 24 s (first at 0).
+  EXPECT_LE(t.back() - t.front(), seconds(24));
+  EXPECT_GE(t.back() - t.front(), seconds(23));
+}
+
+TEST_F(DispatcherTest, ConcurrencyCapHoldsAndIsUsed) {
+  Agent a = MakeAgent(3, 0);
+  Batch b = MakeBatch(a, Numbers(20), clock_.Now());
+  RunUntil(clock_.Now() + minutes(10));
+  EXPECT_EQ(Sim(a).MaxInFlight(), 3);
+  EXPECT_EQ(Sim(a).PlacedCount(), 20);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, BatchesOfOneAgentShareRoundRobin) {
+  Agent a = MakeAgent(2, 0);
+  Batch big = MakeBatch(a, Numbers(40, "+1415555"), clock_.Now());
+  Batch small = MakeBatch(a, Numbers(6, "+1212555"), clock_.Now());
+  RunUntil(clock_.Now() + minutes(30));
+  auto placed = Sim(a).Placed();
+  ASSERT_EQ(placed.size(), 46u);
+  // The small batch is not starved: its 6 calls are among the first 14 dials.
+  int small_in_first = 0;
+  for (size_t i = 0; i < 14; ++i) small_in_first += placed[i].to.rfind("+1212", 0) == 0;
+  EXPECT_EQ(small_in_first, 6);
+  EXPECT_EQ(Reload(small).status, BatchStatus::kCompleted);
+  EXPECT_EQ(Reload(big).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, RetriesFollowIntervalsAndStop) {
+  Agent a = MakeAgent(10, 0, {{"answer_rate", 0.0}, {"no_answer_rate", 1.0}});
+  RetryConfig rc;
+  rc.enabled = true;
+  rc.max_retries = 2;
+  rc.retry_on_statuses = {ExecutionStatus::kNoAnswer};
+  rc.retry_intervals_minutes = {1, 5};
+  a.retry_config = rc;
+  ASSERT_TRUE(store_->UpdateAgent(a).ok());
+  Batch b = MakeBatch(a, Numbers(2), clock_.Now());
+  TimePoint t0 = clock_.Now();
+  RunUntil(t0 + minutes(30));
+  auto placed = Sim(a).Placed();
+  ASSERT_EQ(placed.size(), 6u);  // 2 contacts x (1 + 2 retries)
+  std::map<std::string, std::vector<TimePoint>> starts;
+  for (auto& p : placed) starts[p.to].push_back(p.started_at);
+  for (auto& [to, s] : starts) {
+    ASSERT_EQ(s.size(), 3u);
+    // no-answer ends 20.5 s after the dial (ring 0.5 s + 20 s); retry after 1 then 5 minutes.
+    EXPECT_EQ(s[1] - s[0], seconds(20) + milliseconds(500) + minutes(1));
+    EXPECT_EQ(s[2] - s[1], seconds(20) + milliseconds(500) + minutes(5));
+  }
+  for (const auto& e : Executions(b)) {
+    EXPECT_EQ(e.status, ExecutionStatus::kNoAnswer);
+    EXPECT_EQ(e.retry_count, 2);
+    EXPECT_EQ(e.attempt_count, 3);
+    EXPECT_EQ(e.retry_history.size(), 3u);
+  }
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, OutsideCallingHoursIsRescheduledToTheRecipientsOpening) {
+  Agent a = MakeAgent(10, 0);
+  a.calling_guardrails = CallingGuardrails{9, 17, "UTC"};
+  ASSERT_TRUE(store_->UpdateAgent(a).ok());
+  // 10:00 UTC = 15:30 in India (open) and 03:00 in Los Angeles (closed; opens 16:00 UTC).
+  Batch b = MakeBatch(a, {"+919876543210", "+14155552671"}, clock_.Now());
+  RunUntil(clock_.Now() + minutes(1));
+  auto ex = Executions(b);
+  EXPECT_EQ(ex[0].attempt_count, 1);
+  EXPECT_EQ(ex[1].status, ExecutionStatus::kRescheduled);
+  ASSERT_TRUE(ex[1].next_attempt_at.has_value());
+  EXPECT_EQ(*ex[1].next_attempt_at, At("2026-06-01T16:00:00Z"));
+  RunUntil(At("2026-06-01T16:10:00Z"));
+  auto placed = Sim(a).Placed();
+  ASSERT_EQ(placed.size(), 2u);
+  EXPECT_EQ(placed[1].started_at, At("2026-06-01T16:00:00Z"));
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, BypassGuardrailsDialsAtOnce) {
+  Agent a = MakeAgent(10, 0);
+  a.calling_guardrails = CallingGuardrails{9, 17, "UTC"};
+  ASSERT_TRUE(store_->UpdateAgent(a).ok());
+  Batch b = MakeBatch(a, {"+14155552671"}, clock_.Now());
+  BatchTransition t;
+  t.to = BatchStatus::kScheduled;
+  t.scheduled_at = clock_.Now();
+  t.bypass_call_guardrails = true;
+  ASSERT_TRUE(store_->TransitionBatch(account_.id, b.id, t, clock_.Now()).ok());
+  RunUntil(clock_.Now() + seconds(10));
+  EXPECT_EQ(Sim(a).PlacedCount(), 1);
+}
+
+TEST_F(DispatcherTest, DoNotCallNumbersAreCanceledNotDialed) {
+  Agent a = MakeAgent(10, 0);
+  ASSERT_TRUE(store_->AddDoNotCall(account_.id, {"+14155550001"}, "asked", clock_.Now()).ok());
+  Batch b = MakeBatch(a, Numbers(3), clock_.Now());
+  RunUntil(clock_.Now() + minutes(5));
+  EXPECT_EQ(Sim(a).PlacedCount(), 2);
+  auto ex = Executions(b);
+  EXPECT_EQ(ex[1].status, ExecutionStatus::kCanceled);
+  EXPECT_NE(ex[1].error_message.find("do-not-call"), std::string::npos);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, PauseStopsNewDialsAndResumeContinues) {
+  Agent a = MakeAgent(2, 0);
+  Batch b = MakeBatch(a, Numbers(10), clock_.Now());
+  RunUntil(clock_.Now() + seconds(1));
+  EXPECT_EQ(Sim(a).PlacedCount(), 2);
+  BatchTransition pause;
+  pause.to = BatchStatus::kPaused;
+  ASSERT_TRUE(store_->TransitionBatch(account_.id, b.id, pause, clock_.Now()).ok());
+  RunUntil(clock_.Now() + minutes(5));
+  EXPECT_EQ(Sim(a).PlacedCount(), 2);  // the two connected calls finished, nothing new
+  EXPECT_EQ(Sim(a).InFlight(), 0);
+  BatchTransition resume;
+  resume.to = BatchStatus::kRunning;
+  ASSERT_TRUE(store_->TransitionBatch(account_.id, b.id, resume, clock_.Now()).ok());
+  RunUntil(clock_.Now() + minutes(10));
+  EXPECT_EQ(Sim(a).PlacedCount(), 10);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+}
+
+TEST_F(DispatcherTest, StopLetsConnectedCallsFinishAndStopsTheRest) {
+  Agent a = MakeAgent(2, 0);
+  Batch b = MakeBatch(a, Numbers(10), clock_.Now());
+  RunUntil(clock_.Now() + seconds(1));
+  ASSERT_TRUE(store_->StopBatch(account_.id, b.id, clock_.Now()).ok());
+  RunUntil(clock_.Now() + minutes(5));
+  EXPECT_EQ(Sim(a).PlacedCount(), 2);
+  auto ex = Executions(b);
+  int completed = 0, stopped = 0;
+  for (auto& e : ex) {
+    completed += e.status == ExecutionStatus::kCompleted;
+    stopped += e.status == ExecutionStatus::kStopped;
+  }
+  EXPECT_EQ(completed, 2);
+  EXPECT_EQ(stopped, 8);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kStopped);
+}
+
+TEST_F(DispatcherTest, RecoverRequeuesNeverPlacedAndNeverRedialsPlaced) {
+  Agent a = MakeAgent(10, 0);
+  Batch b = MakeBatch(a, Numbers(2), clock_.Now());
+  ASSERT_TRUE(store_->StartDueBatches(clock_.Now()).ok());
+  auto claimed = *store_->ClaimExecutions(b.id, 2, "dead-worker", clock_.Now(), clock_.Now() + minutes(2));
+  ASSERT_EQ(claimed.size(), 2u);
+  // Both attempts stored as initiated; only the first reached the provider.
+  std::vector<AttemptStart> starts;
+  for (auto& e : claimed) starts.push_back({NewUuid(), e.id, "", "", 1});
+  starts[0].idempotency_key = starts[0].attempt_id;
+  starts[1].idempotency_key = starts[1].attempt_id;
+  ASSERT_EQ(store_->BeginAttempts(starts, "dead-worker", clock_.Now())->size(), 2u);
+  CallRequest req;
+  req.attempt_id = starts[0].attempt_id;
+  req.idempotency_key = starts[0].idempotency_key;
+  req.to = claimed[0].contact_number;
+  ASSERT_TRUE(Sim(a).StartCall(req).ok());
+  // "Restart": a fresh dispatcher recovers.
+  DispatcherOptions d;
+  d.worker_id = "new-worker";
+  dispatcher_ = std::make_unique<Dispatcher>(*store_, providers_, d);
+  sink_.target = dispatcher_.get();
+  ASSERT_TRUE(dispatcher_->Recover(clock_.Now()).ok());
+  RunUntil(clock_.Now() + minutes(5));
+  auto placed = Sim(a).Placed();
+  std::map<std::string, int> per_number;
+  for (auto& p : placed) per_number[p.to]++;
+  EXPECT_EQ(per_number[claimed[0].contact_number], 1);  // placed once, never redialled
+  EXPECT_EQ(per_number[claimed[1].contact_number], 1);  // never placed -> requeued -> dialled once
+  std::set<std::string> keys;
+  for (auto& p : placed) EXPECT_TRUE(keys.insert(p.idempotency_key).second);
+}
+
+}  // namespace
+}  // namespace batchcall
