@@ -224,7 +224,6 @@ class CliClient(unittest.TestCase):
         b = self.s.get("/batches/" + m.group(1)).json()
         self.assertEqual((b["status"], b["scheduled_at"]), ("scheduled", utc))
 
-    @unittest.skip("needs the dispatcher (issue 3)")
     def test_batch_run_wait_until_completed(self):
         agent = self.s.post_json("/agents", {"agent_name": "cli-wait", "provider": SIM}).json()["agent_id"]
         out = self.cli("batch", "run", data_path("demo_contacts.csv"), "--agent", agent, "--at", "now",
