@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "csv/ingest.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store.h"
 
 namespace batchcall {
@@ -193,11 +194,16 @@ int RunChild(const std::string& sink_kind, const std::string& path, int threads)
     NullSink sink;
     r = IngestContacts(in, options, sink);
   } else if (sink_kind == "sqlite") {
-    // TODO(sqlite): SqliteStore (src/store/sqlite/sqlite_store.h) did not
-    // exist yet when this benchmark was written. Once it does: open one on
-    // a file beside `path` and call IngestIntoStore(store, in, options).
-    r = Unavailable("the SQLite store is not wired into this benchmark yet");
-    (void)&IngestIntoStore;
+    std::string db = path + ".sqlite";
+    std::remove(db.c_str());
+    SqliteStoreOptions store_options;
+    store_options.path = db;
+    auto store = SqliteStore::Open(store_options);
+    if (!store.ok()) {
+      r = store.status();
+    } else {
+      r = IngestIntoStore(**store, in, options);
+    }
   }
   if (!r.ok()) {
     std::fprintf(stderr, "ingest failed: %s\n", r.status().ToString().c_str());
