@@ -156,9 +156,15 @@ class Server:
             raise RuntimeError(out.stderr)
         return out.stdout.strip().splitlines()[-1]
 
-    def vm_hwm_kb(self):
+    def _status_kb(self, field):
         with open("/proc/%d/status" % self.proc.pid) as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1])
         return 0
+
+    def vm_hwm_kb(self):
+        return self._status_kb("VmHWM")
+
+    def vm_rss_kb(self):
+        return self._status_kb("VmRSS")

@@ -83,7 +83,7 @@ class Batches(unittest.TestCase):
         cases = [
             (b"", "empty"),
             (b"name,phone\nAda,+14155552671\n", "contact_number"),
-            (b"contact_number,name,name\n+14155552671,a,b\n", "duplicate"),
+            (b"contact_number,name,name\n+14155552671,a,b\n", "twice"),
             (b"contact_number,,x\n+14155552671,a,b\n", "empty"),
             (b"contact_number,name\n+14155552671,Ad\xe9le\n", "UTF-8"),
             (b"contact_number,name\n", None),

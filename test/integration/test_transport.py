@@ -106,13 +106,30 @@ class Transport(unittest.TestCase):
         rows = "".join("+1415%07d,%s\n" % (i, pad) for i in range(50_000))
         content = ("contact_number,pad\n" + rows).encode()
         self.assertGreater(len(content), 50 * 1000 * 1000)
+        import threading
+        samples, done = [], threading.Event()
+
+        def sample():
+            while not done.is_set():
+                samples.append(self.s.vm_rss_kb() / 1024)
+                time.sleep(0.05)
+
         before = self.s.vm_hwm_kb()
+        t = threading.Thread(target=sample)
+        t.start()
         r = self.s.upload(self.agent, content, fields=[("phone_validation", "e164")], timeout=300)
+        done.set()
+        t.join()
         self.assertEqual(r.status, 201, r)
         self.assertEqual(r.json()["valid_contacts"], 50_000)
         grown_mb = (self.s.vm_hwm_kb() - before) / 1024
-        print("\n  50 MB upload: peak RSS grew by %.1f MB" % grown_mb)
-        self.assertLess(grown_mb, 40)
+        tail = samples[len(samples) // 2:]
+        print("\n  50 MB upload: peak RSS grew by %.1f MB; second half of the upload +%.1f MB"
+              % (grown_mb, max(tail) - min(tail)))
+        # Bounded, not proportional to the file: the body is spooled to disk and the
+        # import's SQLite page cache is capped at 16 MiB (ASan adds its own overhead).
+        self.assertLess(grown_mb, 80)
+        self.assertLess(max(tail) - min(tail), 15)
 
 
 class Signals(unittest.TestCase):

@@ -17,8 +17,10 @@ using sqlite::Connection;
 using sqlite::Transaction;
 namespace sql = sqlite_sql;
 
-// Page cache of an import's connection (the commit sorts a million ids).
-constexpr int64_t kImportCacheKib = 64 * 1024;
+// Page cache of an import's connection. Kept small: dirty pages spill to
+// the WAL, so a big upload costs bounded memory (the ids are sorted in C++
+// and inserted in order, which needs no large cache).
+constexpr int64_t kImportCacheKib = 16 * 1024;
 // seq << 32 must stay a positive int64.
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
 
