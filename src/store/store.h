@@ -145,14 +145,15 @@ class Store {
   virtual Result<std::vector<RejectedRow>> ListRejects(const std::string& batch_id,
                                                        int64_t after_line, int64_t limit) = 0;
 
-  // --- engine. Not account-scoped: the engine serves every account. The
-  // defaults below exist only while backends catch up; each returns Internal.
+  // --- engine. Not account-scoped: the engine serves every account.
 
-  // scheduled batches with scheduled_at <= now -> running, and their prepared
-  // executions -> queued, atomically per batch. Returns the started batch ids.
-  virtual Result<std::vector<std::string>> StartDueBatches(TimePoint now) { return Todo(now); }
+  // scheduled batches with scheduled_at <= now (or none) -> running, and
+  // their prepared executions -> queued, atomically per batch. Returns the
+  // started batch ids. Also queues the prepared executions of batches that
+  // are already running (a batch paused before its start, then resumed).
+  virtual Result<std::vector<std::string>> StartDueBatches(TimePoint now) = 0;
   // Every running batch (all accounts) with its agent.
-  virtual Result<std::vector<RunningBatch>> ListRunningBatches() { return Todo(); }
+  virtual Result<std::vector<RunningBatch>> ListRunningBatches() = 0;
   // Claims up to `limit` eligible executions of one running batch for
   // `worker` until lease_until, in one atomic step. Eligible: queued, or
   // scheduled/rescheduled with next_attempt_at <= now; and not leased by
@@ -161,38 +162,26 @@ class Store {
   // (next_attempt_at), then CSV order.
   virtual Result<std::vector<Execution>> ClaimExecutions(const std::string& batch_id, int64_t limit,
                                                          const std::string& worker, TimePoint now,
-                                                         TimePoint lease_until) {
-    return Todo(batch_id, limit, worker, now, lease_until);
-  }
+                                                         TimePoint lease_until) = 0;
   // Claimed executions outside calling hours: queued -> rescheduled with
   // next_attempt_at; the lease is released.
   virtual Status RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
-                                      const std::string& worker, TimePoint now) {
-    return TodoStatus(ids_and_times, worker, now);
-  }
+                                      const std::string& worker, TimePoint now) = 0;
   // Claimed executions that must not be called (do-not-call): queued ->
   // canceled with error_message; the lease is released.
   virtual Status CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
-                                  const std::string& worker, TimePoint now) {
-    return TodoStatus(ids_and_messages, worker, now);
-  }
+                                  const std::string& worker, TimePoint now) = 0;
   // Releases leases held by `worker` without changing status.
-  virtual Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {
-    return TodoStatus(execution_ids, worker);
-  }
+  virtual Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) = 0;
   // In one transaction, for each start whose execution is still queued,
   // leased by `worker`, and whose batch is running: inserts the attempt as
   // `initiated` and moves the execution queued -> initiated (agent_number =
   // from_number, attempt_count + 1). Returns the attempt ids actually
   // started; the other executions' leases are released.
   virtual Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
-                                                         const std::string& worker, TimePoint now) {
-    return Todo(starts, worker, now);
-  }
+                                                         const std::string& worker, TimePoint now) = 0;
   // Records provider call ids (attempt id, provider call id).
-  virtual Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) {
-    return TodoStatus(ids);
-  }
+  virtual Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) = 0;
   // Applies events in order, in one transaction. Progress events move the
   // attempt and its execution forward only: a status that is not ahead of the
   // current one (duplicate, late, out of order) changes nothing. An outcome
@@ -202,56 +191,30 @@ class Store {
   // data and retry_history. A retry is turned into the outcome when the
   // batch is stopped. Unknown attempt ids are ignored. Returns the outcomes applied.
   virtual Result<std::vector<AppliedOutcome>> ApplyCallUpdates(const std::vector<CallUpdate>& updates,
-                                                               TimePoint now) {
-    return Todo(updates, now);
-  }
+                                                               TimePoint now) = 0;
   // Running batches whose executions are all terminal -> completed. Returns their ids.
-  virtual Result<std::vector<std::string>> CompleteFinishedBatches(TimePoint now) { return Todo(now); }
+  virtual Result<std::vector<std::string>> CompleteFinishedBatches(TimePoint now) = 0;
   // Earliest instant at which timed work is due: a scheduled batch's
   // scheduled_at, or the next_attempt_at of a scheduled/rescheduled execution
   // of a running batch. nullopt when nothing is waiting on time.
-  virtual Result<std::optional<TimePoint>> NextDueTime() { return Todo(); }
+  virtual Result<std::optional<TimePoint>> NextDueTime() = 0;
   // Attempts not closed yet (initiated, ringing, in-progress, call-disconnected).
-  virtual Result<std::vector<OpenAttempt>> ListOpenAttempts() { return Todo(); }
+  virtual Result<std::vector<OpenAttempt>> ListOpenAttempts() = 0;
   // Attempts of one execution, oldest first.
-  virtual Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) { return Todo(execution_id); }
+  virtual Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) = 0;
 
   // --- do-not-call list, per account. Numbers are E.164.
   // Adds (or keeps) each number; returns how many were new.
   virtual Result<int64_t> AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
-                                       const std::string& reason, TimePoint now) {
-    return Todo(account_id, numbers, reason, now);
-  }
+                                       const std::string& reason, TimePoint now) = 0;
   // Numbers > after_number, ascending, at most limit.
   virtual Result<std::vector<DncEntry>> ListDoNotCall(const std::string& account_id,
-                                                      const std::string& after_number, int64_t limit) {
-    return Todo(account_id, after_number, limit);
-  }
+                                                      const std::string& after_number, int64_t limit) = 0;
   // NotFound when the number is not listed.
-  virtual Status RemoveDoNotCall(const std::string& account_id, const std::string& number) {
-    return TodoStatus(account_id, number);
-  }
+  virtual Status RemoveDoNotCall(const std::string& account_id, const std::string& number) = 0;
   // The subset of `numbers` that is listed for the account.
   virtual Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
-                                                           const std::vector<std::string>& numbers) {
-    return Todo(account_id, numbers);
-  }
-
- private:
-  template <typename... Args>
-  static Status TodoStatus(const Args&...) {
-    return Internal("this store does not implement the engine operations yet");
-  }
-  struct TodoResult {
-    template <typename T>
-    operator Result<T>() const {  // NOLINT
-      return TodoStatus();
-    }
-  };
-  template <typename... Args>
-  static TodoResult Todo(const Args&...) {
-    return {};
-  }
+                                                           const std::vector<std::string>& numbers) = 0;
 };
 
 }  // namespace batchcall

@@ -35,7 +35,7 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
 
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // execution_ids first: its rows are found through executions.
-  for (const char* range_sql : {sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
+  for (const char* range_sql : {sql::kDeleteAttemptRange, sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
     auto st = conn.Prepare(range_sql);
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, FirstKey(seq)).Bind(2, LastKey(seq)).Run());

@@ -102,6 +102,18 @@ class Statement {
   int bind_rc_ = SQLITE_OK;  // first bind failure, reported by Step()
 };
 
+// Steps `st` to the end, calling f(st) for each row; f returns a Status and
+// a failure stops the walk.
+template <typename F>
+Status ForEachRow(Statement& st, F&& f) {
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    BC_RETURN_IF_ERROR(f(st));
+  }
+}
+
 // BEGIN [IMMEDIATE] ... COMMIT; rolls back on destruction unless committed.
 class Transaction {
  public:

@@ -132,6 +132,49 @@ CREATE TABLE rejected_rows (
 );
 CREATE INDEX rejected_rows_batch_line ON rejected_rows(batch_seq, line);
 )sql"},
+    {2, R"sql(
+-- One row per dial. execution_key is the execution's row key, so a batch's
+-- attempts are one key range of attempts_execution (deletes, ListAttempts).
+CREATE TABLE attempts (
+  id               TEXT PRIMARY KEY,  -- hyphenated UUID
+  execution_key    INTEGER NOT NULL,
+  execution_id     TEXT NOT NULL,
+  agent_id         TEXT NOT NULL,
+  account_id       TEXT NOT NULL,
+  batch_id         TEXT NOT NULL,
+  number           INTEGER NOT NULL,  -- 1-based
+  idempotency_key  TEXT NOT NULL UNIQUE,
+  provider_call_id TEXT NOT NULL DEFAULT '',
+  from_number      TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  started_at       INTEGER NOT NULL,
+  ended_at         INTEGER,            -- NULL while open
+  duration         REAL,
+  ring_duration    REAL,
+  cost             REAL,
+  voicemail        INTEGER,
+  recording_url    TEXT,
+  hangup_by        TEXT,
+  hangup_reason    TEXT,
+  error_message    TEXT
+);
+CREATE INDEX attempts_execution ON attempts(execution_key, number);
+CREATE INDEX attempts_open ON attempts(started_at) WHERE ended_at IS NULL;
+
+CREATE TABLE dnc (
+  account_id TEXT NOT NULL,
+  number     TEXT NOT NULL,  -- E.164
+  reason     TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, number)
+) WITHOUT ROWID;
+
+-- Due retries and calling-hours waits of a batch, by time: claims and NextDueTime.
+CREATE INDEX executions_due ON executions(batch_seq, next_attempt_at)
+  WHERE status IN ('scheduled', 'rescheduled');
+-- Batch starts and NextDueTime.
+CREATE INDEX batches_status_scheduled ON batches(status, scheduled_at);
+)sql"},
 };
 
 inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
@@ -276,5 +319,138 @@ inline constexpr const char* kSelectRejects =
 // Test hook: (status, updated_at, id)
 inline constexpr const char* kSetExecutionStatus =
     "UPDATE executions SET status = ?, updated_at = ? WHERE key = (SELECT key FROM execution_ids WHERE id = ?)";
+
+
+// --- engine. Non-terminal statuses, for "is anything left in this batch".
+#define BC_OPEN_EXECUTION_STATUSES \
+  "('prepared', 'queued', 'rescheduled', 'scheduled', 'initiated', 'ringing', 'in-progress', 'call-disconnected')"
+// Due batch starts: (now).
+inline constexpr const char* kSelectDueBatchSeqs =
+    "SELECT seq, id FROM batches WHERE status = 'scheduled' AND (scheduled_at IS NULL OR scheduled_at <= ?)";
+inline constexpr const char* kSelectRunningBatchSeqs = "SELECT seq, id FROM batches WHERE status = 'running'";
+inline constexpr const char* kSelectRunningBatches =
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE status = 'running' ORDER BY created_at, seq";
+inline constexpr const char* kSelectBatchByIdOnly = "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ?";
+// (updated_at, seq)
+inline constexpr const char* kStartBatch =
+    "UPDATE batches SET status = 'running', updated_at = ? WHERE seq = ? AND status = 'scheduled'";
+inline constexpr const char* kCompleteBatch =
+    "UPDATE batches SET status = 'completed', updated_at = ? WHERE seq = ? AND status = 'running'";
+// (seq)
+inline constexpr const char* kAnyPrepared =
+    "SELECT 1 FROM executions WHERE batch_seq = ? AND status = 'prepared' LIMIT 1";
+inline constexpr const char* kAnyOpenExecution =
+    "SELECT 1 FROM executions WHERE batch_seq = ? AND status IN " BC_OPEN_EXECUTION_STATUSES " LIMIT 1";
+// (updated_at, seq)
+inline constexpr const char* kQueuePrepared =
+    "UPDATE executions SET status = 'queued', updated_at = ? WHERE batch_seq = ? AND status = 'prepared'";
+inline constexpr const char* kMinScheduledAt =
+    "SELECT MIN(COALESCE(scheduled_at, 0)) FROM batches WHERE status = 'scheduled'";
+// (seq): earliest next_attempt_at of a waiting execution (executions_due).
+inline constexpr const char* kMinNextAttemptAt =
+    "SELECT next_attempt_at FROM executions WHERE batch_seq = ? AND status IN ('scheduled', 'rescheduled')"
+    " AND next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1";
+
+// Claims. Lease free: no owner, expired, or ours. (seq, now, worker, limit)
+#define BC_LEASE_FREE "(lease_owner IS NULL OR lease_expires_at <= ?2 OR lease_owner = ?3)"
+inline constexpr const char* kSelectDueRetryKeys =
+    "SELECT key FROM executions WHERE batch_seq = ?1 AND status IN ('scheduled', 'rescheduled')"
+    " AND next_attempt_at <= ?2 AND " BC_LEASE_FREE " ORDER BY next_attempt_at, key LIMIT ?4";
+inline constexpr const char* kSelectQueuedKeys =
+    "SELECT key FROM executions WHERE batch_seq = ?1 AND status = 'queued' AND " BC_LEASE_FREE
+    " ORDER BY key LIMIT ?4";
+// (worker, lease_until, now, key)
+inline constexpr const char* kClaimExecution =
+    "UPDATE executions SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = NULL, "
+    "updated_at = CASE WHEN status = 'queued' THEN updated_at ELSE ?3 END, status = 'queued' WHERE key = ?4";
+#define BC_KEY_OF_ID "(SELECT key FROM execution_ids WHERE id = ?)"
+// (next_attempt_at, now, id, worker)
+inline constexpr const char* kRescheduleExecution =
+    "UPDATE executions SET status = 'rescheduled', next_attempt_at = ?, updated_at = ?, "
+    "lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE key = " BC_KEY_OF_ID " AND status = 'queued' AND lease_owner = ?";
+// (error_message, now, id, worker)
+inline constexpr const char* kCancelExecution =
+    "UPDATE executions SET status = 'canceled', error_message = ?, updated_at = ?, next_attempt_at = NULL, "
+    "lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE key = " BC_KEY_OF_ID " AND status = 'queued' AND lease_owner = ?";
+// (id, worker)
+inline constexpr const char* kReleaseExecution =
+    "UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE key = " BC_KEY_OF_ID " AND lease_owner = ?";
+inline constexpr const char* kReleaseExecutionByKey =
+    "UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL WHERE key = ? AND lease_owner = ?";
+
+// Attempts. (execution id) -> key, status, lease_owner, batch status,
+// account id, batch id, agent id
+inline constexpr const char* kSelectExecutionForStart =
+    "SELECT e.key, e.status, e.lease_owner, b.status, b.account_id, b.id, b.agent_id "
+    "FROM execution_ids x JOIN executions e ON e.key = x.key JOIN batches b ON b.seq = e.batch_seq "
+    "WHERE x.id = ?";
+inline constexpr const char* kInsertAttempt =
+    "INSERT INTO attempts(id, execution_key, execution_id, agent_id, account_id, batch_id, number, "
+    "idempotency_key, from_number, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'initiated', ?)";
+// (from_number, now, key)
+inline constexpr const char* kBeginExecution =
+    "UPDATE executions SET status = 'initiated', agent_number = ?, attempt_count = attempt_count + 1, "
+    "updated_at = ?, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE key = ?";
+// (provider_call_id, attempt id)
+inline constexpr const char* kSetProviderCallId = "UPDATE attempts SET provider_call_id = ? WHERE id = ?";
+// (attempt id) -> what ApplyCallUpdates needs
+inline constexpr const char* kSelectAttemptForUpdate =
+    "SELECT a.execution_key, a.status, a.ended_at IS NOT NULL, a.number, a.started_at, a.from_number, "
+    "a.provider_call_id, a.agent_id, a.execution_id, e.status, e.contact_number, b.status, b.agent_id "
+    "FROM attempts a JOIN executions e ON e.key = a.execution_key JOIN batches b ON b.seq = e.batch_seq "
+    "WHERE a.id = ?";
+inline constexpr const char* kSelectAgentProviderType = "SELECT provider_type FROM agents WHERE id = ?";
+// (status, provider_call_id, id)
+inline constexpr const char* kAdvanceAttempt =
+    "UPDATE attempts SET status = ?1, "
+    "provider_call_id = CASE WHEN provider_call_id = '' THEN ?2 ELSE provider_call_id END WHERE id = ?3";
+// (status, now, key)
+inline constexpr const char* kAdvanceExecution = "UPDATE executions SET status = ?, updated_at = ? WHERE key = ?";
+// (status, ended_at, duration, ring, cost, voicemail, recording_url, hangup_by, hangup_reason,
+//  error_message, provider_call_id, id)
+inline constexpr const char* kCloseAttempt =
+    "UPDATE attempts SET status = ?1, ended_at = ?2, duration = ?3, ring_duration = ?4, cost = ?5, "
+    "voicemail = ?6, recording_url = ?7, hangup_by = ?8, hangup_reason = ?9, error_message = ?10, "
+    "provider_call_id = CASE WHEN provider_call_id = '' THEN ?11 ELSE provider_call_id END "
+    "WHERE id = ?12 AND ended_at IS NULL";
+// ?1 status, ?2 now, ?3 retry (0/1), ?4 next_attempt_at, ?5 duration, ?6 cost, ?7 voicemail,
+// ?8 transcript, ?9 summary, ?10 extracted_data, ?11 telephony_data, ?12 error_message,
+// ?13 history attempt, ?14 history status, ?15 history at, ?16 key
+inline constexpr const char* kFinishExecution =
+    "UPDATE executions SET status = ?1, updated_at = ?2, "
+    "retry_count = retry_count + ?3, next_attempt_at = ?4, "
+    "conversation_duration = ?5, total_cost = total_cost + ?6, answered_by_voice_mail = ?7, "
+    "transcript = ?8, summary = ?9, extracted_data = ?10, telephony_data = ?11, error_message = ?12, "
+    "retry_history = json_insert(COALESCE(retry_history, '[]'), '$[#]', "
+    "json_object('attempt', ?13, 'status', ?14, 'at', ?15)), "
+    "lease_owner = NULL, lease_expires_at = NULL WHERE key = ?16";
+// Records the outcome in the history only (the execution's status cannot take it).
+inline constexpr const char* kAppendHistory =
+    "UPDATE executions SET updated_at = ?2, retry_history = json_insert(COALESCE(retry_history, '[]'), '$[#]', "
+    "json_object('attempt', ?13, 'status', ?14, 'at', ?15)) WHERE key = ?16";
+#define BC_ATTEMPT_COLUMNS                                                                         \
+  "a.id, a.execution_id, a.agent_id, a.number, a.idempotency_key, a.provider_call_id, a.from_number, " \
+  "a.status, a.started_at, a.ended_at"
+inline constexpr const char* kSelectOpenAttempts =
+    "SELECT " BC_ATTEMPT_COLUMNS ", a.account_id, a.batch_id, e.retry_count "
+    "FROM attempts a JOIN executions e ON e.key = a.execution_key WHERE a.ended_at IS NULL "
+    "ORDER BY a.started_at";
+inline constexpr const char* kSelectAttemptsOfExecution =
+    "SELECT " BC_ATTEMPT_COLUMNS " FROM attempts a WHERE a.execution_key = " BC_KEY_OF_ID
+    " ORDER BY a.number, a.started_at";
+// [key_lo, key_hi]
+inline constexpr const char* kDeleteAttemptRange = "DELETE FROM attempts WHERE execution_key BETWEEN ? AND ?";
+
+// --- do-not-call
+inline constexpr const char* kInsertDnc =
+    "INSERT OR IGNORE INTO dnc(account_id, number, reason, created_at) VALUES (?, ?, ?, ?)";
+inline constexpr const char* kSelectDncPage =
+    "SELECT number, reason, created_at FROM dnc WHERE account_id = ? AND number > ? ORDER BY number LIMIT ?";
+inline constexpr const char* kDeleteDnc = "DELETE FROM dnc WHERE account_id = ? AND number = ?";
+inline constexpr const char* kAnyDnc = "SELECT 1 FROM dnc WHERE account_id = ? LIMIT 1";
+inline constexpr const char* kSelectDnc = "SELECT 1 FROM dnc WHERE account_id = ? AND number = ?";
 
 }  // namespace batchcall::sqlite_sql

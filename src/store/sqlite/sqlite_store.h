@@ -6,8 +6,8 @@
 // then fail with Unavailable). A BatchImport owns a connection of its own and
 // holds the write lock from BeginImport until Commit or destruction.
 //
-// The engine operations of Store (claims, attempts, call updates,
-// do-not-call) are not implemented yet and return Internal (Store's defaults).
+// Engine writes (claims, attempt starts, call updates) each run in one
+// BEGIN IMMEDIATE transaction per call, however many rows they carry.
 #pragma once
 
 #include <memory>
@@ -77,6 +77,35 @@ class SqliteStore final : public Store {
   Result<Execution> GetExecution(const std::string& account_id, const std::string& execution_id) override;
   Result<std::vector<RejectedRow>> ListRejects(const std::string& batch_id, int64_t after_line,
                                                int64_t limit) override;
+
+  // Engine (sqlite_engine.cc, sqlite_calls.cc).
+  Result<std::vector<std::string>> StartDueBatches(TimePoint now) override;
+  Result<std::vector<RunningBatch>> ListRunningBatches() override;
+  Result<std::vector<Execution>> ClaimExecutions(const std::string& batch_id, int64_t limit,
+                                                 const std::string& worker, TimePoint now,
+                                                 TimePoint lease_until) override;
+  Status RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
+                              const std::string& worker, TimePoint now) override;
+  Status CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
+                          const std::string& worker, TimePoint now) override;
+  Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) override;
+  Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
+                                                 const std::string& worker, TimePoint now) override;
+  Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) override;
+  Result<std::vector<AppliedOutcome>> ApplyCallUpdates(const std::vector<CallUpdate>& updates,
+                                                       TimePoint now) override;
+  Result<std::vector<std::string>> CompleteFinishedBatches(TimePoint now) override;
+  Result<std::optional<TimePoint>> NextDueTime() override;
+  Result<std::vector<OpenAttempt>> ListOpenAttempts() override;
+  Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) override;
+
+  Result<int64_t> AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
+                               const std::string& reason, TimePoint now) override;
+  Result<std::vector<DncEntry>> ListDoNotCall(const std::string& account_id, const std::string& after_number,
+                                              int64_t limit) override;
+  Status RemoveDoNotCall(const std::string& account_id, const std::string& number) override;
+  Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
+                                                   const std::vector<std::string>& numbers) override;
 
  private:
   explicit SqliteStore(const SqliteStoreOptions& options);
