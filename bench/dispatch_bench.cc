@@ -190,7 +190,7 @@ void Pacing(double rate, int seconds) {
   f.Schedule(start);
   while (clock.Now() < end) {
     auto next = dispatcher.Step(clock.Now());
-    timers.RunDue(clock.Now());
+    if (timers.RunDue(clock.Now()) > 0) continue;
     std::optional<TimePoint> wake = next.ok() ? *next : std::nullopt;
     if (auto t = timers.NextDue(); t && (!wake || *t < *wake)) wake = t;
     if (wake && *wake <= clock.Now()) continue;
