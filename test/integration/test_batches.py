@@ -84,7 +84,7 @@ class Batches(unittest.TestCase):
             (b"", "empty"),
             (b"name,phone\nAda,+14155552671\n", "contact_number"),
             (b"contact_number,name,name\n+14155552671,a,b\n", "twice"),
-            (b"contact_number,,x\n+14155552671,a,b\n", "empty"),
+            (b"contact_number,,x\n+14155552671,a,b\n", "no name"),
             (b"contact_number,name\n+14155552671,Ad\xe9le\n", "UTF-8"),
             (b"contact_number,name\n", None),
         ]
@@ -249,7 +249,8 @@ class Batches(unittest.TestCase):
         r = self.s.request("POST", "/batches/%s/stop" % bid)
         self.assertEqual(r.status, 404)  # created, not queued or running
         self.assertEqual(r.json()["message"], "Batch is not queued or running")
-        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"})
+        later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": later})
         r = self.s.request("POST", "/batches/%s/stop" % bid)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json(), {"message": "success", "state": "stopped"})
@@ -278,19 +279,38 @@ class Batches(unittest.TestCase):
         bid = self.create_demo()["batch_id"]
         ex = self.s.get("/batches/%s/executions" % bid).json()
         self.assertEqual(self.s.request("DELETE", "/batches/" + bid, key=self.other_key).status, 404)
-        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"})
-        r = self.s.request("DELETE", "/batches/" + bid)
+        later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": later})
+        r = self.s.request("DELETE", "/batches/" + bid)  # a scheduled batch is unscheduled first
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json(), {"message": "success", "state": "deleted"})
         self.assertEqual(self.s.get("/batches/" + bid).status, 404)
         self.assertEqual(self.s.get("/executions/" + ex[0]["id"]).status, 404)
         self.assertEqual(self.s.request("DELETE", "/batches/" + bid).status, 404)
 
+    def test_delete_with_calls_in_flight_is_409(self):
+        slow = {"type": "simulator", "speed": 1, "answer_rate": 1, "busy_rate": 0, "no_answer_rate": 0,
+                "voicemail_rate": 0, "failure_rate": 0, "ring_seconds": [30, 30], "talk_seconds": [60, 60]}
+        aid = self.s.post_json("/agents", {"agent_name": "slow", "provider": slow}).json()["agent_id"]
+        bid = self.s.upload(aid, data_file("demo_contacts.csv")).json()["batch_id"]
+        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"})
+        deadline = time.time() + 10
+        while self.s.get("/batches/" + bid).json()["progress"]["in_flight"] == 0 and time.time() < deadline:
+            time.sleep(0.1)
+        r = self.s.request("DELETE", "/batches/" + bid)
+        self.assertEqual(r.status, 409, r)
+        self.assertIn("in flight", r.json()["message"])
+        self.assertEqual(self.s.request("DELETE", "/agents/" + aid).status, 409)
+        r = self.s.request("POST", "/batches/%s/stop" % bid)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(self.s.get("/batches/" + bid).json()["status"], "stopped")
+
     def test_agent_with_scheduled_batch_cannot_be_deleted(self):
         aid = self.s.post_json("/agents", {"agent_name": "busy", "provider": SIM}).json()["agent_id"]
         r = self.s.upload(aid, data_file("demo_contacts.csv"))
         bid = r.json()["batch_id"]
-        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"})
+        later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
+        self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": later})
         r = self.s.request("DELETE", "/agents/" + aid)
         self.assertEqual(r.status, 409, r)
         self.s.request("POST", "/batches/%s/stop" % bid)
