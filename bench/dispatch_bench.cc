@@ -191,10 +191,12 @@ void Pacing(double rate, int seconds) {
   while (clock.Now() < end) {
     auto next = dispatcher.Step(clock.Now());
     if (timers.RunDue(clock.Now()) > 0) continue;
-    std::optional<TimePoint> wake = next.ok() ? *next : std::nullopt;
-    if (auto t = timers.NextDue(); t && (!wake || *t < *wake)) wake = t;
-    if (wake && *wake <= clock.Now()) continue;
-    clock.Set(wake ? std::min(*wake, end) : end);
+    // Next instant with work, as milliseconds (the end when nothing is due).
+    long long wake = ToUnixMillis(end);
+    if (next.ok() && next->has_value()) wake = std::min(wake, ToUnixMillis(**next));
+    if (auto t = timers.NextDue()) wake = std::min(wake, ToUnixMillis(*t));
+    if (wake <= ToUnixMillis(clock.Now())) continue;
+    clock.Set(FromUnixMillis(wake));
   }
   std::vector<TimePoint> dials;
   for (const auto& p : sim.Placed())
