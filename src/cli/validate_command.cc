@@ -102,19 +102,19 @@ void PrintTable(const ValidateCommandOptions& options, const IngestSummary& summ
 
 void PrintJson(const ValidateCommandOptions& options, const IngestSummary& summary,
                const std::vector<RejectedRow>& rejects, std::ostream& out) {
-  nlohmann::json j;
+  nlohmann::ordered_json j;
   j["file"] = options.file;
   j["total_rows"] = summary.total_rows;
   j["valid"] = summary.valid;
   j["rejected"] = summary.rejected;
-  j["rejected_by_code"] = nlohmann::json::object();
+  j["rejected_by_code"] = nlohmann::ordered_json::object();
   for (const auto& [code, n] : summary.rejected_by_code) j["rejected_by_code"][code] = n;
-  j["rejects"] = nlohmann::json::array();
+  j["rejects"] = nlohmann::ordered_json::array();
   for (const auto& r : rejects) {
     j["rejects"].push_back(
         {{"line", r.line}, {"contact_number", r.contact_number}, {"code", r.code}, {"message", r.message}});
   }
-  out << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  out << j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
 }
 
 }  // namespace
