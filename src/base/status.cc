@@ -7,6 +7,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kOk: return "ok";
     case StatusCode::kInvalidArgument: return "invalid_argument";
     case StatusCode::kUnauthenticated: return "unauthenticated";
+    case StatusCode::kPermissionDenied: return "permission_denied";
     case StatusCode::kNotFound: return "not_found";
     case StatusCode::kConflict: return "conflict";
     case StatusCode::kPayloadTooLarge: return "payload_too_large";

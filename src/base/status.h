@@ -17,6 +17,7 @@ enum class StatusCode {
   kOk,
   kInvalidArgument,   // bad input from a caller (HTTP 400)
   kUnauthenticated,   // missing or unknown credentials (401)
+  kPermissionDenied,  // credentials present but wrong, e.g. a bad signature (403)
   kNotFound,          // unknown id, or one the caller may not see (404)
   kConflict,          // state forbids the operation (409)
   kPayloadTooLarge,   // a configured size or row limit was exceeded (413)
@@ -50,6 +51,7 @@ inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move
 inline Status Conflict(std::string m) { return {StatusCode::kConflict, std::move(m)}; }
 inline Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLarge, std::move(m)}; }
 inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 

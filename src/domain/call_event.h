@@ -33,6 +33,9 @@ struct CallEvent {
   std::string hangup_reason;
   std::string error_message;         // for failed / error
   nlohmann::json extracted_data;     // null when none
+  // Provider-specific facts merged into the execution's telephony_data
+  // (e.g. Twilio's answered_by, sip_response_code); null or an object.
+  nlohmann::json telephony_extra;
 };
 
 inline bool IsOutcome(const CallEvent& e) { return IsTerminal(e.status); }

@@ -83,7 +83,51 @@ struct OpenAttempt {
   Attempt attempt;
   std::string account_id;
   std::string batch_id;
-  int retry_count = 0;  // of its execution
+  int retry_count = 0;         // of its execution
+  std::string contact_number;  // E.164, the number dialled
+  bool closed = false;         // FindAttempt/FindLatestAttempt only: attempt has ended
+};
+
+// --- webhook types
+
+// A status change that must reach a webhook receiver, journaled in the same
+// transaction as the change itself (so none is lost by a crash). Journaled
+// only when a receiver is configured at that moment: an execution when its
+// agent has a webhook_url; a batch when it reaches completed or stopped and
+// has a webhook_url.
+struct WebhookChange {
+  int64_t seq = 0;            // increasing in journal order
+  std::string kind;           // "execution" | "batch"
+  std::string account_id;
+  std::string object_id;      // execution id or batch id
+  std::string status;         // the status it changed to
+  TimePoint at;               // when it changed
+  std::string url;            // the receiver (agent's or batch's webhook_url, read now)
+};
+
+// One outbound delivery in the durable outbox.
+struct WebhookDelivery {
+  int64_t id = 0;             // assigned by the store; increasing
+  std::string event_id;       // X-Batchcall-Event-Id; unique
+  std::string account_id;
+  std::string url;
+  std::string event_type;     // "execution.status_changed" | "batch.completed" | "batch.stopped"
+  // Deliveries with the same order_key are delivered one at a time, oldest
+  // first (the execution or batch id).
+  std::string order_key;
+  std::string body;           // JSON, exactly as sent (and signed)
+  int attempts = 0;           // deliveries tried so far
+  TimePoint created_at;
+  TimePoint next_attempt_at;
+  std::string last_error;
+};
+
+// The account's webhook signing secrets (plaintext; sealed at rest).
+struct WebhookSecrets {
+  std::string current;                 // empty when never created
+  TimePoint created_at;
+  std::string previous;                // still signed with until previous_until
+  std::optional<TimePoint> previous_until;
 };
 
 class Store {
@@ -202,6 +246,49 @@ class Store {
   virtual Result<std::vector<OpenAttempt>> ListOpenAttempts() = 0;
   // Attempts of one execution, oldest first.
   virtual Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) = 0;
+
+  // The attempt with this id (open or closed), with its context; NotFound.
+  virtual Result<OpenAttempt> FindAttempt(const std::string& attempt_id) = 0;
+  // The newest attempt of an execution (any account), with its context;
+  // NotFound when the execution is unknown or was never dialled.
+  virtual Result<OpenAttempt> FindLatestAttempt(const std::string& execution_id) = 0;
+
+  // --- webhooks
+  // Replaces the account's secret; the old one stays in `previous` until
+  // previous_until (deliveries are signed with both meanwhile).
+  virtual Status RotateWebhookSecret(const std::string& account_id, const std::string& secret,
+                                     TimePoint previous_until, TimePoint now) = 0;
+  virtual Result<WebhookSecrets> GetWebhookSecrets(const std::string& account_id) = 0;
+  // The oldest journaled changes, at most limit, seq ascending.
+  virtual Result<std::vector<WebhookChange>> ReadWebhookChanges(int64_t limit) = 0;
+  // In one transaction: removes each consumed change (by seq) from the
+  // journal and inserts the delivery rendered from it. A change no longer in
+  // the journal (consumed by another node meanwhile) adds nothing. Returns
+  // how many deliveries were added.
+  struct RenderedChange {
+    int64_t seq = 0;
+    std::optional<WebhookDelivery> delivery;  // nullopt: the change is dropped (object gone)
+  };
+  virtual Result<int64_t> EnqueueWebhooks(const std::vector<RenderedChange>& changes) = 0;
+  // Claims up to limit due deliveries (next_attempt_at <= now, not leased by
+  // a live lease) that are the oldest pending one of their order_key, until
+  // lease_until. Oldest next_attempt_at first.
+  virtual Result<std::vector<WebhookDelivery>> ClaimWebhookDeliveries(TimePoint now, int64_t limit,
+                                                                      const std::string& worker,
+                                                                      TimePoint lease_until) = 0;
+  // Delivered: removed from the outbox.
+  virtual Status MarkWebhookDelivered(int64_t id, TimePoint now) = 0;
+  // Failed: attempts + 1, last_error; retried at next_attempt_at, or given
+  // up (kept as dead, no longer blocking its order_key) when nullopt.
+  virtual Status MarkWebhookFailed(int64_t id, std::optional<TimePoint> next_attempt_at,
+                                   const std::string& error, TimePoint now) = 0;
+  // Pending deliveries (not delivered, not dead) and the earliest next_attempt_at among them.
+  struct WebhookBacklog {
+    int64_t pending = 0;
+    int64_t dead = 0;
+    std::optional<TimePoint> next_due;
+  };
+  virtual Result<WebhookBacklog> GetWebhookBacklog() = 0;
 
   // --- do-not-call list, per account. Numbers are E.164.
   // Adds (or keeps) each number; returns how many were new.

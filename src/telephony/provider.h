@@ -10,6 +10,7 @@
 // be called concurrently from several threads.
 #pragma once
 
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -24,6 +25,7 @@
 namespace batchcall {
 
 struct CallRequest {
+  std::string agent_id;
   std::string execution_id;
   std::string attempt_id;       // unique per dial
   std::string idempotency_key;  // the provider places at most one call per key
@@ -32,7 +34,21 @@ struct CallRequest {
   // The contact's variables (CSV columns except contact_number), in file order.
   std::vector<std::pair<std::string, std::string>> variables;
   std::string welcome_message;  // template with {variable} placeholders
-  std::string callback_url;     // where a remote provider reports events (may be empty)
+  // BATCHCALL_PUBLIC_URL without a trailing '/', e.g. "https://calls.example.com"
+  // (may be empty). Remote providers build their callback addresses from it:
+  // twilio {callback_base}/webhooks/twilio/{attempt_id},
+  // http   {callback_base}/webhooks/agent/{execution_id}.
+  std::string callback_base;
+};
+
+// What the engine knows about a dial it must reconcile (Lookup).
+struct CallLookup {
+  std::string attempt_id;
+  std::string idempotency_key;
+  std::string provider_call_id;  // empty when StartCall never returned
+  std::string to;                // E.164
+  std::string from;              // may be empty
+  TimePoint started_at;          // when the attempt was stored, before dialling
 };
 
 // CallEvent (domain/call_event.h) is the normalised event providers emit.
@@ -58,7 +74,18 @@ class Provider {
   // What happened to the dial with this idempotency key, for reconciliation
   // after a crash: NotFound when the provider never placed it; otherwise the
   // latest event known (an outcome event when the call has ended).
-  virtual Result<CallEvent> Lookup(const std::string& idempotency_key) = 0;
+  // Unavailable when the provider cannot tell (not reachable, or it has no
+  // way to look calls up).
+  virtual Result<CallEvent> Lookup(const CallLookup& lookup) = 0;
+
+  // True when StartCall and Lookup block on the network: the engine then
+  // calls them from its dial pool, never from the engine thread.
+  virtual bool remote() const { return false; }
+
+  // How long after dialling the engine waits for an outcome event. When it
+  // passes, the engine asks Lookup once; without an outcome from it the
+  // attempt ends `error` ("no result within ..."). nullopt: wait forever.
+  virtual std::optional<std::chrono::milliseconds> outcome_timeout() const { return std::nullopt; }
 };
 
 }  // namespace batchcall

@@ -98,6 +98,21 @@ class SqliteStore final : public Store {
   Result<std::optional<TimePoint>> NextDueTime() override;
   Result<std::vector<OpenAttempt>> ListOpenAttempts() override;
   Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) override;
+  Result<OpenAttempt> FindAttempt(const std::string& attempt_id) override;
+  Result<OpenAttempt> FindLatestAttempt(const std::string& execution_id) override;
+
+  // Webhooks (sqlite_webhooks.cc).
+  Status RotateWebhookSecret(const std::string& account_id, const std::string& secret, TimePoint previous_until,
+                             TimePoint now) override;
+  Result<WebhookSecrets> GetWebhookSecrets(const std::string& account_id) override;
+  Result<std::vector<WebhookChange>> ReadWebhookChanges(int64_t limit) override;
+  Result<int64_t> EnqueueWebhooks(const std::vector<RenderedChange>& changes) override;
+  Result<std::vector<WebhookDelivery>> ClaimWebhookDeliveries(TimePoint now, int64_t limit, const std::string& worker,
+                                                              TimePoint lease_until) override;
+  Status MarkWebhookDelivered(int64_t id, TimePoint now) override;
+  Status MarkWebhookFailed(int64_t id, std::optional<TimePoint> next_attempt_at, const std::string& error,
+                           TimePoint now) override;
+  Result<WebhookBacklog> GetWebhookBacklog() override;
 
   Result<int64_t> AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
                                const std::string& reason, TimePoint now) override;

@@ -145,7 +145,8 @@ class SimulatorProvider final : public Provider {
   // event once the call has ended, else the latest progress event; status
   // `initiated` when placed but no event is due yet. For calls resumed from
   // the record, "due" is judged by the clock against the recorded start.
-  Result<CallEvent> Lookup(const std::string& idempotency_key) override;
+  Result<CallEvent> Lookup(const std::string& idempotency_key);
+  Result<CallEvent> Lookup(const CallLookup& lookup) override { return Lookup(lookup.idempotency_key); }
 
   // Every call known, in placement order (record-loaded calls first).
   std::vector<PlacedCall> Placed() const;

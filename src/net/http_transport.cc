@@ -1,0 +1,174 @@
+#include "net/http_transport.h"
+
+#include <curl/curl.h>
+
+#include <cctype>
+#include <memory>
+#include <mutex>
+
+namespace batchcall {
+namespace {
+
+constexpr const char* kUserAgent = "batchcall/0.1.0";
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+struct Transfer {
+  OutboundResponse response;
+  size_t max_body = 0;
+};
+
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::string_view line(data, size * count);
+  if (line.substr(0, 5) == "HTTP/") {
+    t->response.headers.clear();
+  } else if (size_t colon = line.find(':'); colon != std::string_view::npos) {
+    t->response.headers.emplace_back(std::string(Trim(line.substr(0, colon))),
+                                     std::string(Trim(line.substr(colon + 1))));
+  }
+  return size * count;
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  size_t n = size * count;
+  size_t room = t->max_body > t->response.body.size() ? t->max_body - t->response.body.size() : 0;
+  t->response.body.append(data, std::min(n, room));
+  return n;
+}
+
+struct CurlDeleter {
+  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+};
+struct SlistDeleter {
+  void operator()(curl_slist* s) const { curl_slist_free_all(s); }
+};
+
+}  // namespace
+
+std::optional<std::string> OutboundResponse::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (IEquals(k, name)) return v;
+  return std::nullopt;
+}
+
+CurlTransport::CurlTransport() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
+  if (!ParseUrl(request.url)) return InvalidArgument("not an http(s) URL: " + request.url);
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  if (!curl) return Internal("cannot initialise libcurl");
+  CURL* c = curl.get();
+  Transfer transfer;
+  transfer.max_body = request.max_response_bytes;
+  curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, &OnHeader);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &OnBody);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &transfer);
+  if (!request.basic_user.empty()) {
+    curl_easy_setopt(c, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+    curl_easy_setopt(c, CURLOPT_USERNAME, request.basic_user.c_str());
+    curl_easy_setopt(c, CURLOPT_PASSWORD, request.basic_password.c_str());
+  }
+  curl_slist* raw = curl_slist_append(nullptr, "Expect:");
+  std::vector<std::string> lines;
+  lines.reserve(request.headers.size());
+  for (const auto& [k, v] : request.headers) {
+    lines.push_back(k + ": " + v);
+    raw = curl_slist_append(raw, lines.back().c_str());
+  }
+  std::unique_ptr<curl_slist, SlistDeleter> headers(raw);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  if (request.method == "GET") {
+    curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+  } else {
+    if (request.method == "POST" || !request.body.empty()) {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    }
+    if (request.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+  }
+  CURLcode rc = curl_easy_perform(c);
+  if (rc != CURLE_OK) return Unavailable(std::string(curl_easy_strerror(rc)) + " (" + request.url + ")");
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
+  return std::move(transfer.response);
+}
+
+std::string FormEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char ch : text) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out.push_back(static_cast<char>(ch));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[ch >> 4]);
+      out.push_back(kHex[ch & 15]);
+    }
+  }
+  return out;
+}
+
+std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out.push_back('&');
+    out.append(FormEncode(k)).append("=").append(FormEncode(v));
+  }
+  return out;
+}
+
+std::optional<UrlParts> ParseUrl(std::string_view url) {
+  UrlParts parts;
+  size_t rest = 0;
+  if (url.substr(0, 7) == "http://") {
+    parts.scheme = "http";
+    rest = 7;
+  } else if (url.substr(0, 8) == "https://") {
+    parts.scheme = "https";
+    rest = 8;
+  } else {
+    return std::nullopt;
+  }
+  size_t end = url.find_first_of("/?#", rest);
+  std::string_view authority = url.substr(rest, end == std::string_view::npos ? std::string_view::npos : end - rest);
+  if (authority.empty() || authority.find('@') != std::string_view::npos) return std::nullopt;
+  for (char ch : authority) {
+    if (std::isspace(static_cast<unsigned char>(ch))) return std::nullopt;
+    parts.authority.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+  }
+  parts.path = end == std::string_view::npos ? "/" : std::string(url.substr(end));
+  if (parts.path.front() != '/') parts.path.insert(0, "/");
+  return parts;
+}
+
+}  // namespace batchcall

@@ -1,0 +1,78 @@
+// HttpTransport: outbound HTTP requests made by the server (telephony
+// providers, webhook deliveries). An interface so tests can inject a fake;
+// CurlTransport is the real one (libcurl).
+//
+// Failure model: a Result is an error (Unavailable) only when no HTTP
+// response was obtained: cannot resolve or connect, TLS failure, timeout.
+// Any HTTP status, including 3xx/4xx/5xx, is a successful Result; callers
+// decide what it means. Redirects are never followed by the transport.
+//
+// Thread-safety: Send may be called from many threads at once.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace batchcall {
+
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
+struct OutboundRequest {
+  std::string method = "POST";  // GET, POST, ...
+  std::string url;              // absolute http:// or https:// URL, query included
+  HttpHeaders headers;          // sent as given (Content-Type among them)
+  std::string body;             // sent when non-empty (or when method is POST)
+  // HTTP Basic credentials, sent when user is non-empty.
+  std::string basic_user;
+  std::string basic_password;
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds timeout{10'000};  // the whole exchange
+  size_t max_response_bytes = 1 << 20;        // longer bodies are cut (not an error)
+};
+
+struct OutboundResponse {
+  long status = 0;
+  HttpHeaders headers;  // in arrival order
+  std::string body;
+
+  bool ok() const { return status >= 200 && status < 300; }
+  // The first header with this name (case-insensitive).
+  std::optional<std::string> Header(std::string_view name) const;
+};
+
+class HttpTransport {
+ public:
+  virtual ~HttpTransport() = default;
+  virtual Result<OutboundResponse> Send(const OutboundRequest& request) = 0;
+};
+
+// libcurl; one easy handle per request; never follows redirects; only
+// http and https. Thread-safe.
+class CurlTransport final : public HttpTransport {
+ public:
+  CurlTransport();
+  Result<OutboundResponse> Send(const OutboundRequest& request) override;
+};
+
+// application/x-www-form-urlencoded encoding of one component (spaces as %20,
+// RFC 3986 unreserved characters kept).
+std::string FormEncode(std::string_view text);
+// "a=1&b=2" from ordered pairs, each side FormEncode'd.
+std::string FormBody(const std::vector<std::pair<std::string, std::string>>& fields);
+
+// Splits an absolute URL into scheme, host (lowercase, port included when
+// given) and the rest. nullopt when it is not http(s)://host...
+struct UrlParts {
+  std::string scheme;     // "http" | "https"
+  std::string authority;  // host[:port], lowercase
+  std::string path;       // "/..." (empty path becomes "/"), query included
+};
+std::optional<UrlParts> ParseUrl(std::string_view url);
+
+}  // namespace batchcall

@@ -1,0 +1,1 @@
+// Conformance tests for webhook journal/outbox and attempt lookups (issue 4). PLACEHOLDER.

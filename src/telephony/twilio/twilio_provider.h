@@ -1,0 +1,86 @@
+// TwilioProvider: places calls through Twilio Programmable Voice's Calls
+// resource (POST /2010-04-01/Accounts/{AccountSid}/Calls.json, HTTP Basic
+// auth with the account SID and auth token) and looks them up for
+// reconciliation. Parameter names and encodings: docs/providers.md.
+//
+// Status callbacks arrive at {callback_base}/webhooks/twilio/{attempt_id}
+// and are verified and parsed by twilio_callback.h (the API routes them);
+// this class only sends.
+//
+// Retries: 429 and 5xx (and no response at all) are retried up to
+// max_tries with exponential backoff, honouring Retry-After. A 429 means
+// Twilio created nothing. After a 5xx or a lost response the call may have
+// been created, so before sending again the provider lists recent calls to
+// the same number (To, From, created at or after the attempt began) and
+// adopts a match instead of dialling a second time. 4xx (other than 429)
+// end the attempt: InvalidArgument carrying Twilio's code and message.
+//
+// Thread-safety: thread-safe (immutable config; the transport is thread-safe).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "net/http_transport.h"
+#include "telephony/provider.h"
+
+namespace batchcall {
+
+struct TwilioConfig {
+  std::string account_sid;
+  std::string auth_token;
+  std::string twiml_url;  // Url parameter; or
+  std::string twiml;      // Twiml parameter (one of the two is set)
+  bool machine_detection = false;  // MachineDetection=Enable
+  std::string base_url = "https://api.twilio.com";  // no trailing '/'
+  int ring_timeout_seconds = 30;   // Timeout parameter (provider setting "timeout")
+  // Parses the agent's provider JSON (validated at input; see api.md).
+  static Result<TwilioConfig> FromJson(const nlohmann::json& provider);
+};
+
+struct TwilioOptions {
+  int max_tries = 5;
+  std::chrono::milliseconds backoff_initial{500};
+  std::chrono::milliseconds backoff_max{30'000};   // also caps Retry-After
+  std::chrono::milliseconds request_timeout{15'000};
+  // How long the engine waits for a final status callback before fetching
+  // the call resource (Twilio calls last at most 4 h by default).
+  std::chrono::milliseconds outcome_timeout{5LL * 3600 * 1000};
+  // Sleeps between tries; tests replace it to record waits without sleeping.
+  std::function<void(std::chrono::milliseconds)> sleep;
+};
+
+class TwilioProvider final : public Provider {
+ public:
+  TwilioProvider(TwilioConfig config, HttpTransport& transport, const Clock& clock, TwilioOptions options);
+
+  // Returns the Call SID. InvalidArgument for a 4xx from Twilio ("Twilio
+  // error 21211: ..."), or when request.callback_base is empty (Twilio could
+  // never report back); Unavailable when tries ran out.
+  Result<std::string> StartCall(const CallRequest& request) override;
+  // With a provider call id: GET .../Calls/{Sid}.json. Without: lists calls
+  // To/From since started_at; NotFound when none was created. The event's
+  // status maps Twilio's (queued/initiated -> initiated, ringing,
+  // in-progress, completed, busy, no-answer, failed, canceled).
+  Result<CallEvent> Lookup(const CallLookup& lookup) override;
+  bool remote() const override { return true; }
+  std::optional<std::chrono::milliseconds> outcome_timeout() const override { return options_.outcome_timeout; }
+
+  const TwilioConfig& config() const { return config_; }
+
+ private:
+  TwilioConfig config_;
+  HttpTransport& transport_;
+  const Clock& clock_;
+  TwilioOptions options_;
+};
+
+// The StatusCallback URL given to Twilio for one attempt.
+std::string TwilioCallbackUrl(const std::string& callback_base, const std::string& attempt_id);
+
+}  // namespace batchcall

@@ -1,0 +1,1 @@
+// PLACEHOLDER (issue 4): tests being written.

@@ -1,0 +1,31 @@
+// Webhook signatures: `X-Batchcall-Signature: t=<unix seconds>,v1=<hex>`
+// where hex = HMAC-SHA256(secret, "<t>.<body>"). Several v1 entries may be
+// present (during a secret rotation every live secret signs). Used for our
+// outbound deliveries and to verify results posted by voice-agent servers
+// (keyed by the agent's signing_secret). Pure functions; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+
+namespace batchcall {
+
+inline constexpr std::string_view kSignatureHeader = "X-Batchcall-Signature";
+inline constexpr std::string_view kEventIdHeader = "X-Batchcall-Event-Id";
+inline constexpr std::string_view kEventTypeHeader = "X-Batchcall-Event";
+
+// "t=<unix>,v1=<hex>[,v1=<hex>...]", one v1 per non-empty secret.
+std::string SignPayload(const std::vector<std::string>& secrets, TimePoint now, std::string_view body);
+
+// Ok when `header` has a t within `tolerance` of now and a v1 that matches
+// HMAC(secret, t.body) (constant-time). Unauthenticated (with a reason)
+// otherwise: missing/malformed header, stale timestamp, no matching v1.
+Status VerifyPayload(std::string_view secret, std::string_view header, std::string_view body, TimePoint now,
+                     std::chrono::seconds tolerance = std::chrono::seconds(300));
+
+}  // namespace batchcall
