@@ -19,12 +19,19 @@ inline constexpr std::string_view kSignatureHeader = "X-Batchcall-Signature";
 inline constexpr std::string_view kEventIdHeader = "X-Batchcall-Event-Id";
 inline constexpr std::string_view kEventTypeHeader = "X-Batchcall-Event";
 
-// "t=<unix>,v1=<hex>[,v1=<hex>...]", one v1 per non-empty secret.
+// "t=<unix>,v1=<hex>[,v1=<hex>...]", one v1 per non-empty secret (t is
+// `now` rounded down to the second).
 std::string SignPayload(const std::vector<std::string>& secrets, TimePoint now, std::string_view body);
 
-// Ok when `header` has a t within `tolerance` of now and a v1 that matches
-// HMAC(secret, t.body) (constant-time). Unauthenticated (with a reason)
-// otherwise: missing/malformed header, stale timestamp, no matching v1.
+// Ok when `header` has a t within `tolerance` of now (either direction) and
+// any v1 equal to HMAC(secret, "<t>.<body>") (constant-time compare; hex is
+// accepted in either case; unknown keys are ignored). Items are "key=value"
+// separated by ',' (spaces around them allowed).
+// Errors (messages never contain the secret or the expected digest):
+//  - Unauthenticated: header missing, empty or malformed (no t, t not an
+//    integer, two t, an item without '=', no v1 at all, longer than 4 KiB);
+//  - PermissionDenied: t outside the tolerance, no v1 matches, or `secret`
+//    is empty (nothing can be verified against an empty secret).
 Status VerifyPayload(std::string_view secret, std::string_view header, std::string_view body, TimePoint now,
                      std::chrono::seconds tolerance = std::chrono::seconds(300));
 
