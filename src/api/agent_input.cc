@@ -86,6 +86,15 @@ Status ApplySimulator(const json& in, json* out) {
   return Status::Ok();
 }
 
+// RFC 9110 token characters.
+bool IsHeaderName(const std::string& name) {
+  for (unsigned char ch : name) {
+    if (std::isalnum(ch)) continue;
+    if (std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(ch)) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
 Status ApplyTwilio(const json& in, json* out) {
   json p = out->is_object() && out->value("type", "") == "twilio" ? *out : json{{"type", "twilio"}};
   for (const auto& [key, v] : in.items()) {
@@ -109,9 +118,13 @@ Status ApplyTwilio(const json& in, json* out) {
     } else if (key == "machine_detection") {
       if (!v.is_boolean()) return Bad(field, "must be true or false");
       p[key] = v;
+    } else if (key == "timeout") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 5 || v.get<int64_t>() > 600)
+        return Bad(field, "must be a whole number of seconds from 5 to 600 (how long Twilio lets it ring)");
+      p[key] = v;
     } else {
       return Bad(field, "is not a twilio setting (account_sid, auth_token, twiml_url, twiml, "
-                        "machine_detection, base_url)");
+                        "machine_detection, base_url, timeout)");
     }
   }
   for (const char* k : {"account_sid", "auth_token"})
@@ -139,6 +152,9 @@ Status ApplyHttp(const json& in, json* out) {
       for (const auto& [name, value] : v.items()) {
         if (!value.is_string() || name.empty() || name.size() > 256 || value.get<std::string>().size() > 8192)
           return Bad(field + "." + name, "must be a string");
+        if (!IsHeaderName(name)) return Bad(field, "has a header name with characters not allowed in HTTP");
+        if (value.get<std::string>().find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
+          return Bad(field + "." + name, "must not contain line breaks");
         h[name] = ResolveSecret(value, stored.value(name, json()));
       }
       p[key] = h;
@@ -146,8 +162,12 @@ Status ApplyHttp(const json& in, json* out) {
       if (!v.is_string() || v.get<std::string>().size() < 16 || v.get<std::string>().size() > 256)
         return Bad(field, "must be a string of 16 to 256 characters");
       p[key] = ResolveSecret(v, p.value("signing_secret", json()));
+    } else if (key == "result_timeout_seconds") {
+      if (!v.is_number() || v.get<double>() < 1 || v.get<double>() > 7 * 86400)
+        return Bad(field, "must be a number of seconds from 1 to 604800");
+      p[key] = v;
     } else {
-      return Bad(field, "is not an http provider setting (url, headers, signing_secret)");
+      return Bad(field, "is not an http provider setting (url, headers, signing_secret, result_timeout_seconds)");
     }
   }
   if (!p.contains("url")) return Bad("provider.url", "is required for the http provider");

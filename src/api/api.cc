@@ -20,6 +20,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddBatchRoutes();
   AddExecutionRoutes();
   AddDncRoutes();
+  AddWebhookRoutes();
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

@@ -14,6 +14,7 @@
 #include "api/http_server.h"
 #include "api/router.h"
 #include "base/clock.h"
+#include "domain/call_event.h"
 #include "store/store.h"
 
 namespace batchcall {
@@ -27,6 +28,12 @@ struct ApiOptions {
   // Called after a change the engine must see at once (schedule, pause,
   // resume, stop, delete). May be empty.
   std::function<void()> on_batch_change;
+  // Receives provider events accepted by the inbound callback routes (the
+  // engine's CallEventSink). May be empty (events are then dropped).
+  std::function<void(CallEvent)> on_call_event;
+  // BATCHCALL_PUBLIC_URL: the base of the URLs providers call back, used to
+  // check Twilio's signatures (which cover the full URL). Empty: the Host header.
+  std::string public_url;
 };
 
 class Api {
@@ -41,6 +48,7 @@ class Api {
   void AddBatchRoutes();
   void AddExecutionRoutes();
   void AddDncRoutes();
+  void AddWebhookRoutes();
 
   // Route handlers (routes_*.cc).
   Result<HttpResponse> CreateAgent(RouteContext& ctx);
@@ -62,6 +70,12 @@ class Api {
   Result<HttpResponse> AddDnc(RouteContext& ctx);
   Result<HttpResponse> ListDnc(RouteContext& ctx);
   Result<HttpResponse> RemoveDnc(RouteContext& ctx);
+  Result<HttpResponse> TwilioCallback(RouteContext& ctx);
+  Result<HttpResponse> AgentCallback(RouteContext& ctx);
+  Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
+  Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
+  // The full URL a provider requested (public URL + target), for signatures.
+  std::string PublicUrlFor(const HttpRequest& request) const;
   void Changed() const {
     if (options_.on_batch_change) options_.on_batch_change();
   }

@@ -1,6 +1,8 @@
 #include "app/provider_registry.h"
 
+#include "telephony/http/http_agent_provider.h"
 #include "telephony/simulator/simulator.h"
+#include "telephony/twilio/twilio_provider.h"
 
 namespace batchcall {
 
@@ -16,8 +18,24 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
   auto key = std::make_pair(agent.id, settings);
   auto it = providers_.find(key);
   if (it != providers_.end()) return it->second.get();
+  if (agent.provider_type == "twilio" || agent.provider_type == "http") {
+    if (!options_.transport) return InvalidArgument("outbound HTTP is not configured");
+    std::unique_ptr<Provider> built;
+    if (agent.provider_type == "twilio") {
+      auto config = TwilioConfig::FromJson(agent.provider);
+      if (!config.ok()) return config.status();
+      built = std::make_unique<TwilioProvider>(*config, *options_.transport, clock_, TwilioOptions{});
+    } else {
+      auto config = HttpAgentConfig::FromJson(agent.provider);
+      if (!config.ok()) return config.status();
+      built = std::make_unique<HttpAgentProvider>(*config, *options_.transport, HttpAgentOptions{});
+    }
+    Provider* p = built.get();
+    providers_.emplace(key, std::move(built));
+    return p;
+  }
   if (agent.provider_type != "simulator") {
-    return InvalidArgument("provider type \"" + agent.provider_type + "\" cannot place calls in this version");
+    return InvalidArgument("provider type \"" + agent.provider_type + "\" is not known");
   }
   auto config = SimulatorConfig::FromJson(agent.provider);
   if (!config.ok()) return config.status();

@@ -13,12 +13,15 @@
 #include "base/clock.h"
 #include "base/timer_queue.h"
 #include "engine/dispatcher.h"
+#include "net/http_transport.h"
 
 namespace batchcall {
 
 struct ProviderRegistryOptions {
   // Append-only record of simulated calls (see src/telephony/README.md); empty = memory only.
   std::string simulator_record_path;
+  // Outbound HTTP for the twilio and http providers (not owned; required for them).
+  HttpTransport* transport = nullptr;
 };
 
 class AppProviderRegistry final : public ProviderRegistry {

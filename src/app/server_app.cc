@@ -19,6 +19,9 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/ids.h"
+#include "base/time.h"
+#include "api/views.h"
+#include "net/http_transport.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace batchcall {
@@ -128,6 +131,8 @@ struct ServerApp::Parts {
   SystemClock clock;
   OpenedStore opened;
   Store* store = nullptr;
+  CurlTransport transport;
+  std::unique_ptr<WebhookService> webhooks;
   std::unique_ptr<Dispatcher> dispatcher;
   SinkForwarder sink;
   std::unique_ptr<AppProviderRegistry> providers;
@@ -138,6 +143,39 @@ struct ServerApp::Parts {
 };
 
 namespace {
+
+// Renders a journaled change as the payload its receiver gets: the execution
+// (or batch) object as the API shows it, plus "event" and "sequence".
+WebhookRenderer RenderWebhook(Store& store, const Clock& clock) {
+  return [&store, &clock](const WebhookChange& change) -> Result<RenderedPayload> {
+    RenderedPayload out;
+    if (change.kind == "execution") {
+      auto e = store.GetExecution(change.account_id, change.object_id);
+      if (!e.ok()) return e.status();
+      auto batch = store.GetBatch(change.account_id, e->batch_id);
+      if (!batch.ok()) return batch.status();
+      OrderedJson body = ExecutionView(*e, batch->columns);
+      body["status"] = change.status;  // the status this event is about
+      body["event"] = "execution.status_changed";
+      body["sequence"] = change.seq;
+      body["event_at"] = FormatRfc3339(change.at);
+      out.event_type = "execution.status_changed";
+      out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      return out;
+    }
+    auto batch = store.GetBatch(change.account_id, change.object_id);
+    if (!batch.ok()) return batch.status();
+    auto counts = store.CountExecutions(batch->id);
+    if (!counts.ok()) return counts.status();
+    OrderedJson body = BatchView(*batch, *counts, clock.Now());
+    out.event_type = change.status == "stopped" ? "batch.stopped" : "batch.completed";
+    body["event"] = out.event_type;
+    body["sequence"] = change.seq;
+    body["event_at"] = FormatRfc3339(change.at);
+    out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return out;
+  };
+}
 
 std::string WorkerId() {
   char host[256] = {0};
@@ -173,6 +211,14 @@ Status ServerApp::Bootstrap() {
     out_ << "Created the first API key (shown once, keep it safe):\n  " << key << "\n"
          << "Use it as: Authorization: Bearer " << key << "\n";
   }
+  auto secrets = store.GetWebhookSecrets(account->id);
+  if (!secrets.ok()) return secrets.status();
+  if (secrets->current.empty()) {
+    std::string secret = "whsec_" + RandomHex(32);
+    BC_RETURN_IF_ERROR(store.RotateWebhookSecret(account->id, secret, now, now));
+    out_ << "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  "
+         << secret << "\n";
+  }
   if (first_start) {
     Agent demo = DemoAgent(account->id, now);
     BC_RETURN_IF_ERROR(store.CreateAgent(demo));
@@ -192,10 +238,12 @@ Status ServerApp::Start() {
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
   ProviderRegistryOptions registry;
   registry.simulator_record_path = (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string();
+  registry.transport = &parts_->transport;
   parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
   DispatcherOptions dispatch;
   dispatch.worker_id = WorkerId();
   dispatch.callback_base_url = options_.public_url;
+  dispatch.dial_threads = options_.dial_threads;
   parts_->dispatcher = std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch);
   parts_->sink.set_target(parts_->dispatcher.get());
   parts_->engine = std::make_unique<Engine>(*parts_->dispatcher, parts_->clock);
@@ -205,7 +253,16 @@ Status ServerApp::Start() {
   api_options.max_rows = options_.max_rows;
   Engine* engine = parts_->engine.get();
   api_options.on_batch_change = [engine] { engine->Notify(); };
+  Dispatcher* dispatcher = parts_->dispatcher.get();
+  api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
+  api_options.public_url = options_.public_url;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
+
+  WebhookOptions webhook = options_.webhook;
+  webhook.worker_id = dispatch.worker_id;
+  parts_->webhooks = std::make_unique<WebhookService>(*parts_->store, parts_->transport, parts_->clock,
+                                                      RenderWebhook(*parts_->store, parts_->clock), webhook);
+  BC_RETURN_IF_ERROR(parts_->webhooks->Start());
 
   HttpServerOptions http = options_.http;
   http.listen = options_.listen;
@@ -230,6 +287,9 @@ void ServerApp::Stop() {
   parts_->api.reset();
   if (parts_->engine) parts_->engine->Stop();
   parts_->engine.reset();
+  if (parts_->dispatcher) parts_->dispatcher->StopPool();  // before the providers go
+  if (parts_->webhooks) parts_->webhooks->Stop();
+  parts_->webhooks.reset();
   parts_->timers.reset();
   parts_->sink.set_target(nullptr);
   parts_->providers.reset();

@@ -14,6 +14,7 @@
 #include "base/crypto.h"
 #include "base/status.h"
 #include "store/store.h"
+#include "webhook/webhook_service.h"
 
 namespace batchcall {
 
@@ -22,7 +23,9 @@ struct ServerOptions {
   std::string db = "sqlite:./data/batchcall.db";   // --db / BATCHCALL_DB
   std::string api_key;     // BATCHCALL_API_KEY: accepted for the default account when set
   std::string secret_key;  // BATCHCALL_SECRET_KEY (64 hex); else <db dir>/secret.key
-  std::string public_url;  // BATCHCALL_PUBLIC_URL (used by providers, later)
+  std::string public_url;  // BATCHCALL_PUBLIC_URL: base of the callback URLs given to providers
+  int dial_threads = 8;    // pool for remote providers' dials and lookups
+  WebhookOptions webhook;  // outbound webhook delivery (worker_id is set by the app)
   int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
   HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
 };

@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 
@@ -83,6 +84,17 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--db", serve.db, "sqlite:PATH (or, later, a postgresql:// URL)")->envname("BATCHCALL_DB")->capture_default_str();
   serve_cmd->add_option("--max-upload-mb", max_upload_mb, "largest accepted CSV upload, in MiB")->capture_default_str();
   serve_cmd->add_option("--max-rows", serve.max_rows, "most data rows in one CSV")->capture_default_str();
+  serve_cmd->add_option("--public-url", serve.public_url, "address providers call back (https://host)")
+      ->envname("BATCHCALL_PUBLIC_URL");
+  serve_cmd->add_option("--dial-threads", serve.dial_threads, "threads dialling remote providers")
+      ->check(CLI::Range(1, 256))->capture_default_str();
+  double webhook_max_age_s = 72 * 3600, webhook_backoff_max_s = 600, webhook_timeout_s = 10;
+  serve_cmd->add_option("--webhook-max-age", webhook_max_age_s, "seconds a webhook delivery is retried before it is given up")
+      ->envname("BATCHCALL_WEBHOOK_MAX_AGE")->check(CLI::PositiveNumber)->capture_default_str();
+  serve_cmd->add_option("--webhook-backoff-max", webhook_backoff_max_s, "longest wait between two tries of a delivery, seconds")
+      ->envname("BATCHCALL_WEBHOOK_BACKOFF_MAX")->check(CLI::PositiveNumber)->capture_default_str();
+  serve_cmd->add_option("--webhook-timeout", webhook_timeout_s, "seconds a receiver has to answer one delivery")
+      ->envname("BATCHCALL_WEBHOOK_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
   int header_timeout_ms = 10'000, body_idle_timeout_ms = 15'000;
   serve_cmd->add_option("--header-timeout-ms", header_timeout_ms, "time allowed for a request head")->capture_default_str();
   serve_cmd->add_option("--body-idle-timeout-ms", body_idle_timeout_ms, "longest pause inside a request body")->capture_default_str();
@@ -121,7 +133,11 @@ int main(int argc, char** argv) {
   if (serve_cmd->parsed()) {
     serve.api_key = Env("BATCHCALL_API_KEY");
     serve.secret_key = Env("BATCHCALL_SECRET_KEY");
-    serve.public_url = Env("BATCHCALL_PUBLIC_URL");
+    auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
+    serve.webhook.max_age = ms(webhook_max_age_s);
+    serve.webhook.backoff_max = ms(webhook_backoff_max_s);
+    serve.webhook.request_timeout = ms(webhook_timeout_s);
+    serve.webhook.lease = std::max(std::chrono::milliseconds(60'000), 2 * serve.webhook.request_timeout);
     serve.http.max_upload_bytes = static_cast<uint64_t>(max_upload_mb * 1024 * 1024);
     serve.http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
     serve.http.body_idle_timeout = std::chrono::milliseconds(body_idle_timeout_ms);

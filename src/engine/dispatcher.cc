@@ -11,18 +11,32 @@
 
 namespace batchcall {
 Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options)
-    : store_(store), providers_(providers), options_(std::move(options)) {}
+    : store_(store), providers_(providers), options_(std::move(options)) {
+  while (!options_.callback_base_url.empty() && options_.callback_base_url.back() == '/')
+    options_.callback_base_url.pop_back();
+  if (options_.dial_threads > 0) pool_ = std::make_unique<WorkPool>(options_.dial_threads);
+}
+
+Dispatcher::~Dispatcher() { StopPool(); }
+
+void Dispatcher::StopPool() {
+  if (!pool_) return;
+  size_t dropped = pool_->Stop();
+  if (dropped > 0) spdlog::info("engine: {} remote dials/checks not sent; reconciled at the next start", dropped);
+}
 
 void Dispatcher::SetWakeCallback(std::function<void()> wake) {
   std::lock_guard lock(inbox_mu_);
   wake_ = std::move(wake);
 }
 
-void Dispatcher::OnCallEvent(CallEvent event) {
+void Dispatcher::Push(InboxItem item) {
   std::lock_guard lock(inbox_mu_);
-  inbox_.push_back(std::move(event));
+  inbox_.push_back(std::move(item));
   if (wake_) wake_();  // under the lock, so a concurrent SetWakeCallback(nullptr) is safe
 }
+
+void Dispatcher::OnCallEvent(CallEvent event) { Push(InboxItem{std::move(event), false}); }
 
 int64_t Dispatcher::InFlight() const { return static_cast<int64_t>(live_.size()); }
 
@@ -33,6 +47,9 @@ int64_t Dispatcher::InFlightForAgent(const std::string& agent_id) const {
 
 void Dispatcher::Track(const std::string& attempt_id, Live live) {
   agents_[live.agent_id].in_flight++;
+  if (live.provider) {
+    if (auto timeout = live.provider->outcome_timeout()) deadlines_.emplace(live.lookup.started_at + *timeout, attempt_id);
+  }
   live_.emplace(attempt_id, std::move(live));
 }
 
@@ -43,68 +60,119 @@ void Dispatcher::Untrack(const std::string& attempt_id) {
   live_.erase(it);
 }
 
+namespace {
+
+std::string Seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+}
+
+}  // namespace
+
+void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, CheckReason reason,
+                             const Result<CallEvent>& found, TimePoint now) {
+  CallEvent closing;
+  closing.attempt_id = attempt_id;
+  closing.idempotency_key = live.lookup.idempotency_key;
+  closing.provider_call_id = live.lookup.provider_call_id;
+  closing.at = now;
+  closing.status = ExecutionStatus::kError;
+  std::string waited;
+  if (live.provider) {
+    if (auto t = live.provider->outcome_timeout()) waited = Seconds(*t);
+  }
+  if (found.ok()) {
+    CallEvent e = *found;
+    e.attempt_id = attempt_id;
+    if (e.idempotency_key.empty()) e.idempotency_key = live.lookup.idempotency_key;
+    if (IsOutcome(e)) {
+      Push(InboxItem{std::move(e), false});
+    } else if (reason == CheckReason::kTimeout) {
+      closing.error_message = "no result within " + waited + " of dialling (the provider last reported " +
+                              std::string(ToString(e.status)) + ")";
+      Push(InboxItem{std::move(closing), false});
+    } else {
+      Push(InboxItem{std::move(e), false});  // still going: record how far it got, keep waiting
+    }
+    return;
+  }
+  if (found.status().code() == StatusCode::kNotFound) {
+    if (live.lookup.provider_call_id.empty()) {
+      closing.error_message = "call was never placed (interrupted before dialling); requeued";
+      Push(InboxItem{std::move(closing), true});
+    } else {
+      closing.error_message = "the provider has no record of call " + live.lookup.provider_call_id;
+      Push(InboxItem{std::move(closing), false});
+    }
+    return;
+  }
+  if (reason == CheckReason::kTimeout) {
+    closing.error_message = "no result within " + waited + " of dialling, and the provider could not be asked (" +
+                            found.status().message() + ")";
+    Push(InboxItem{std::move(closing), false});
+  } else if (live.lookup.provider_call_id.empty()) {
+    closing.error_message = "outcome unknown: the process stopped while dialling and the provider "
+                            "could not say what happened; not redialled";
+    Push(InboxItem{std::move(closing), false});
+  }
+  // Recovery of a placed call the provider cannot describe: keep waiting for
+  // its events (the outcome deadline still applies).
+}
+
+void Dispatcher::Check(const std::string& attempt_id, CheckReason reason, TimePoint now) {
+  auto it = live_.find(attempt_id);
+  if (it == live_.end()) return;
+  Live live = it->second;
+  if (!live.provider) {
+    FinishCheck(attempt_id, live, reason, Unavailable("the agent's provider cannot be built"), now);
+    return;
+  }
+  if (live.provider->remote() && pool_) {
+    bool queued = pool_->Submit([this, attempt_id, live, reason, now] {
+      FinishCheck(attempt_id, live, reason, live.provider->Lookup(live.lookup), now);
+    });
+    if (queued) return;
+  }
+  FinishCheck(attempt_id, live, reason, live.provider->Lookup(live.lookup), now);
+}
+
+std::optional<TimePoint> Dispatcher::CheckDeadlines(TimePoint now) {
+  while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+    std::string id = deadlines_.begin()->second;
+    deadlines_.erase(deadlines_.begin());
+    auto it = live_.find(id);
+    if (it == live_.end() || it->second.checking) continue;
+    it->second.checking = true;
+    stats_.timed_out++;
+    Check(id, CheckReason::kTimeout, now);
+  }
+  if (deadlines_.empty()) return std::nullopt;
+  return deadlines_.begin()->first;
+}
+
 Status Dispatcher::Recover(TimePoint now) {
   auto open = store_.ListOpenAttempts();
   if (!open.ok()) return open.status();
-  std::vector<CallUpdate> updates;
   for (const OpenAttempt& o : *open) {
-    Live live{o.attempt.execution_id, o.attempt.agent_id, o.account_id, o.batch_id, o.retry_count};
-    Track(o.attempt.id, live);
+    Live live;
+    live.execution_id = o.attempt.execution_id;
+    live.agent_id = o.attempt.agent_id;
+    live.account_id = o.account_id;
+    live.batch_id = o.batch_id;
+    live.retry_count = o.retry_count;
+    live.lookup = CallLookup{o.attempt.id, o.attempt.idempotency_key, o.attempt.provider_call_id,
+                             o.contact_number, o.attempt.from_number, o.attempt.started_at};
     auto agent = store_.GetAgent(o.account_id, o.attempt.agent_id);
-    Provider* provider = nullptr;
     if (agent.ok()) {
       auto p = providers_.ForAgent(*agent);
-      if (p.ok()) provider = *p;
+      if (p.ok()) live.provider = *p;
     }
-    CallUpdate u;
-    u.event.attempt_id = o.attempt.id;
-    u.event.idempotency_key = o.attempt.idempotency_key;
-    u.event.provider_call_id = o.attempt.provider_call_id;
-    u.event.at = now;
-    if (provider) {
-      auto found = provider->Lookup(o.attempt.idempotency_key);
-      if (found.ok()) {
-        CallEvent e = *found;
-        e.attempt_id = o.attempt.id;
-        if (IsOutcome(e)) {
-          u.event = e;
-          auto config = RetryConfigFor(live);
-          auto d = DecideRetry(config, e.status, e.answered_by_voice_mail, o.retry_count, now);
-          u.retry = d.retry;
-          u.next_attempt_at = d.next_attempt_at;
-          updates.push_back(u);
-        } else {
-          // Still going: record how far it got and keep waiting for its events.
-          updates.push_back(CallUpdate{e, false, now});
-        }
-        stats_.reconciled++;
-        continue;
-      }
-      if (found.status().code() == StatusCode::kNotFound) {
-        // Never placed: close the attempt and let the execution be dialled again.
-        u.event.status = ExecutionStatus::kError;
-        u.event.error_message = "call was never placed (interrupted before dialling); requeued";
-        u.retry = true;
-        u.next_attempt_at = now;
-        updates.push_back(u);
-        stats_.reconciled++;
-        continue;
-      }
-    }
-    if (o.attempt.provider_call_id.empty()) {
-      u.event.status = ExecutionStatus::kError;
-      u.event.error_message = "outcome unknown: the process stopped while dialling and the provider "
-                              "could not say what happened; not redialled";
-      updates.push_back(u);
-      stats_.reconciled++;
-    }
-    // With a provider call id, the provider will still report the outcome.
+    Track(o.attempt.id, live);
+    stats_.reconciled++;
+    Check(o.attempt.id, CheckReason::kRecovery, now);
   }
-  if (updates.empty()) return Status::Ok();
-  auto applied = store_.ApplyCallUpdates(updates, now);
-  if (!applied.ok()) return applied.status();
-  for (const AppliedOutcome& a : *applied) Untrack(a.attempt_id);
-  spdlog::info("engine: recovered {} open attempts, {} reconciled", open->size(), stats_.reconciled);
+  BC_RETURN_IF_ERROR(RecordEvents(now));
+  if (!open->empty())
+    spdlog::info("engine: recovered {} open attempts ({} still in flight)", open->size(), live_.size());
   return Status::Ok();
 }
 
@@ -118,24 +186,45 @@ std::optional<RetryConfig> Dispatcher::RetryConfigFor(const Live& live) {
 }
 
 Status Dispatcher::RecordEvents(TimePoint now) {
-  std::vector<CallEvent> events;
+  std::vector<InboxItem> items;
+  std::vector<std::pair<std::string, std::string>> call_ids;
   {
     std::lock_guard lock(inbox_mu_);
-    events.swap(inbox_);
+    items.swap(inbox_);
+    call_ids.swap(dialed_ids_);
   }
-  if (events.empty()) return Status::Ok();
+  if (!call_ids.empty()) {
+    Status stored = store_.SetProviderCallIds(call_ids);
+    if (!stored.ok()) {
+      std::lock_guard lock(inbox_mu_);
+      dialed_ids_.insert(dialed_ids_.end(), call_ids.begin(), call_ids.end());
+      inbox_.insert(inbox_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+      return stored;
+    }
+    for (const auto& [attempt_id, call_id] : call_ids) {
+      auto it = live_.find(attempt_id);
+      if (it != live_.end()) it->second.lookup.provider_call_id = call_id;
+    }
+  }
+  if (items.empty()) return Status::Ok();
   std::vector<CallUpdate> updates;
-  updates.reserve(events.size());
-  for (CallEvent& e : events) {
+  updates.reserve(items.size());
+  for (InboxItem& item : items) {
+    CallEvent& e = item.event;
     auto it = live_.find(e.attempt_id);
     if (it == live_.end()) continue;  // closed already: a duplicate or late event
     CallUpdate u;
-    if (IsOutcome(e)) {
+    if (item.requeue_now) {
+      u.retry = true;
+      u.next_attempt_at = now;
+    } else if (IsOutcome(e)) {
       auto d = DecideRetry(RetryConfigFor(it->second), e.status, e.answered_by_voice_mail,
                            it->second.retry_count, now);
       u.retry = d.retry;
       u.next_attempt_at = d.next_attempt_at;
     }
+    if (!e.provider_call_id.empty() && it->second.lookup.provider_call_id.empty())
+      it->second.lookup.provider_call_id = e.provider_call_id;
     u.event = std::move(e);
     updates.push_back(std::move(u));
   }
@@ -144,7 +233,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
   if (!applied.ok()) {
     // Keep the events for the next step: nothing may be lost.
     std::lock_guard lock(inbox_mu_);
-    for (auto& u : updates) inbox_.push_back(std::move(u.event));
+    for (auto& u : updates) inbox_.push_back(InboxItem{std::move(u.event), u.retry && u.next_attempt_at == now});
     return applied.status();
   }
   for (const AppliedOutcome& a : *applied) {
@@ -158,6 +247,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
 Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   stats_.steps++;
   BC_RETURN_IF_ERROR(RecordEvents(now));
+  std::optional<TimePoint> next = CheckDeadlines(now);
   auto started = store_.StartDueBatches(now);
   if (!started.ok()) return started.status();
   for (const auto& id : *started) spdlog::info("engine: batch {} started", id);
@@ -171,7 +261,6 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
     by_agent[it->second.agent.id].push_back(&it->second);
   }
 
-  std::optional<TimePoint> next;
   auto consider = [&next](TimePoint t) {
     if (!next || t < *next) next = t;
   };
@@ -310,7 +399,15 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   for (const AttemptStart& s : starts) {
     if (!ok.count(s.attempt_id)) continue;  // batch stopped or paused meanwhile
     const Execution& e = *by_id[s.execution_id];
-    Track(s.attempt_id, Live{e.id, agent.id, batch.account_id, batch.id, e.retry_count});
+    Live live;
+    live.execution_id = e.id;
+    live.agent_id = agent.id;
+    live.account_id = batch.account_id;
+    live.batch_id = batch.id;
+    live.retry_count = e.retry_count;
+    live.provider = provider.ok() ? *provider : nullptr;
+    live.lookup = CallLookup{s.attempt_id, s.idempotency_key, "", e.contact_number, s.from_number, now};
+    Track(s.attempt_id, std::move(live));
     ++*dialed;
     stats_.dials++;
     CallUpdate failure;
@@ -324,6 +421,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
       continue;
     }
     CallRequest req;
+    req.agent_id = agent.id;
     req.execution_id = e.id;
     req.attempt_id = s.attempt_id;
     req.idempotency_key = s.idempotency_key;
@@ -332,8 +430,27 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     req.welcome_message = agent.welcome_message;
     for (size_t i = 0; i < batch.columns.size(); ++i)
       req.variables.emplace_back(batch.columns[i], i < e.variables.size() ? e.variables[i] : "");
-    if (!options_.callback_base_url.empty()) req.callback_url = options_.callback_base_url;
-    auto call_id = (*provider)->StartCall(req);
+    req.callback_base = options_.callback_base_url;
+    Provider* p = *provider;
+    if (p->remote() && pool_) {
+      bool queued = pool_->Submit([this, p, req = std::move(req), failure]() mutable {
+        auto call_id = p->StartCall(req);
+        if (call_id.ok()) {
+          std::lock_guard lock(inbox_mu_);
+          dialed_ids_.emplace_back(req.attempt_id, *call_id);
+          if (wake_) wake_();
+          return;
+        }
+        failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument ? ExecutionStatus::kFailed
+                                                                                       : ExecutionStatus::kError;
+        failure.event.error_message = "the provider refused the call: " + call_id.status().message();
+        Push(InboxItem{std::move(failure.event), false});
+      });
+      if (queued) continue;
+      // The pool is stopping: the attempt stays `initiated` and is reconciled at the next start.
+      continue;
+    }
+    auto call_id = p->StartCall(req);
     if (call_id.ok()) {
       call_ids.emplace_back(s.attempt_id, *call_id);
     } else {
@@ -346,7 +463,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   if (!call_ids.empty()) BC_RETURN_IF_ERROR(store_.SetProviderCallIds(call_ids));
   if (!failures.empty()) {
     std::lock_guard lock(inbox_mu_);
-    for (auto& f : failures) inbox_.push_back(std::move(f.event));
+    for (auto& f : failures) inbox_.push_back(InboxItem{std::move(f.event), false});
   }
   return Status::Ok();
 }

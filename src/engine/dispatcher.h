@@ -9,6 +9,13 @@
 // It returns when it next has timed work; the Engine thread sleeps until then
 // or until Notify().
 //
+// Remote providers (Provider::remote(): Twilio, voice-agent servers) are
+// called from a pool of dial threads, never from the engine thread: the
+// attempt is stored `initiated` first, the dial runs in the pool, and its
+// result (call id or refusal) comes back through the inbox like an event.
+// An attempt without an outcome after its provider's outcome_timeout() is
+// checked once with Lookup, then ended `error` ("no result within ...").
+//
 // Thread-safety: Step, Recover and SetDialing run on one thread (the engine
 // thread, or a test). OnCallEvent may be called from any thread.
 #pragma once
@@ -27,6 +34,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "engine/pacer.h"
+#include "engine/work_pool.h"
 #include "store/store.h"
 #include "telephony/provider.h"
 
@@ -47,6 +55,7 @@ struct DispatcherOptions {
   std::chrono::milliseconds lease{120'000};  // claims older than this are rescued by others
   int64_t max_claim_per_step = 1000;  // executions claimed per agent per step
   std::string callback_base_url;      // BATCHCALL_PUBLIC_URL, for remote providers
+  int dial_threads = 8;               // pool for remote providers' StartCall / Lookup
 };
 
 struct DispatcherStats {
@@ -56,12 +65,18 @@ struct DispatcherStats {
   int64_t rescheduled_outside_hours = 0;
   int64_t canceled_dnc = 0;
   int64_t reconciled = 0;
+  int64_t timed_out = 0;
   int64_t steps = 0;
 };
 
 class Dispatcher final : public CallEventSink {
  public:
   Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options);
+  ~Dispatcher() override;  // stops the dial pool
+
+  // Stops the dial pool: dials not yet sent are dropped (their attempts stay
+  // `initiated` and are reconciled at the next start); running ones finish.
+  void StopPool();
 
   // Called when an event arrives, so the engine thread can wake up. May be
   // reset to nullptr at shutdown while providers still deliver events.
@@ -85,6 +100,8 @@ class Dispatcher final : public CallEventSink {
 
   // CallEventSink: queues the event for the next step and wakes the engine.
   void OnCallEvent(CallEvent event) override;
+  // Remote dials and checks still queued or running in the pool.
+  size_t PoolPending() const { return pool_ ? pool_->Pending() : 0; }
 
   // Engine thread (or test) only.
   int64_t InFlight() const;
@@ -98,6 +115,16 @@ class Dispatcher final : public CallEventSink {
     std::string account_id;
     std::string batch_id;
     int retry_count = 0;
+    Provider* provider = nullptr;  // null when it could not be built (recovery)
+    CallLookup lookup;             // what a Lookup needs
+    bool checking = false;         // a Lookup is queued or running
+  };
+  // Why a live attempt is looked up.
+  enum class CheckReason { kRecovery, kTimeout };
+  // Something for the next RecordEvents: an event, or the end of a check.
+  struct InboxItem {
+    CallEvent event;
+    bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
   };
   struct AgentState {
     Pacer pacer{1};
@@ -107,6 +134,15 @@ class Dispatcher final : public CallEventSink {
   };
 
   Status RecordEvents(TimePoint now);
+  // Turns a Lookup result for a live attempt into inbox items (or nothing:
+  // keep waiting). Any thread.
+  void FinishCheck(const std::string& attempt_id, const Live& live, CheckReason reason,
+                   const Result<CallEvent>& found, TimePoint now);
+  // Looks up a live attempt: inline for local providers, in the pool for remote ones.
+  void Check(const std::string& attempt_id, CheckReason reason, TimePoint now);
+  // Checks attempts whose outcome is overdue; returns the next deadline.
+  std::optional<TimePoint> CheckDeadlines(TimePoint now);
+  void Push(InboxItem item);
   // Claims and dials for one agent; sets *more when eligible work was left
   // waiting for the pace.
   Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,
@@ -122,13 +158,17 @@ class Dispatcher final : public CallEventSink {
   std::atomic<bool> dialing_{true};
 
   mutable std::mutex inbox_mu_;
-  std::vector<CallEvent> inbox_;   // guarded by inbox_mu_
+  std::vector<InboxItem> inbox_;   // guarded by inbox_mu_
+  // Remote dial results: (attempt id, provider call id) — guarded by inbox_mu_.
+  std::vector<std::pair<std::string, std::string>> dialed_ids_;
   std::function<void()> wake_;     // guarded by inbox_mu_
 
   std::unordered_map<std::string, Live> live_;        // attempt id -> live call
+  std::multimap<TimePoint, std::string> deadlines_;   // outcome deadline -> attempt id
   std::unordered_map<std::string, AgentState> agents_;
   std::unordered_map<std::string, RunningBatch> batches_;  // running batches seen last step
   DispatcherStats stats_;
+  std::unique_ptr<WorkPool> pool_;  // remote StartCall / Lookup; declared last: stopped first
 };
 
 }  // namespace batchcall

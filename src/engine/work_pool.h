@@ -1,0 +1,43 @@
+// WorkPool: a fixed set of threads running submitted tasks in FIFO order.
+// The engine uses it for provider calls that block on the network, so the
+// engine thread never waits on a remote provider.
+//
+// Thread-safety: Submit from any thread. Stop (and the destructor) from the
+// owner: it drops tasks not yet started, waits for running ones, and joins.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace batchcall {
+
+class WorkPool {
+ public:
+  explicit WorkPool(int threads);
+  ~WorkPool();
+  WorkPool(const WorkPool&) = delete;
+  WorkPool& operator=(const WorkPool&) = delete;
+
+  // False once stopped (the task is not run).
+  bool Submit(std::function<void()> task);
+  // Tasks queued or running.
+  size_t Pending() const;
+  // Returns the number of queued tasks dropped.
+  size_t Stop();
+
+ private:
+  void Run();
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> queue_;  // guarded by mu_
+  size_t running_ = 0;                       // guarded by mu_
+  bool stop_ = false;                        // guarded by mu_
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace batchcall
