@@ -1,8 +1,8 @@
 // HttpAgentProvider: hands each call to the user's own voice-agent server.
 // POST {url} with JSON {"agent_id", "recipient_phone_number",
-// "from_phone_number", "user_data", "execution_id", "callback_url"} (a
-// superset of the open-source Bolna telephony server's /call body) plus the
-// agent's custom headers; any 2xx means placed (a Bolna server answers 200
+// "from_phone_number", "user_data", "execution_id", "callback_url",
+// "attempt_id"} (a superset of the open-source Bolna telephony server's /call
+// body) plus the agent's custom headers; any 2xx means placed (a Bolna server answers 200
 // with plain text "done"). A JSON 2xx body with "call_sid", "call_id" or "id"
 // names the provider call id; otherwise the attempt id is used.
 //
@@ -30,6 +30,10 @@ struct HttpAgentConfig {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string signing_secret;  // may be empty: then callbacks cannot be authenticated and are refused
+  // Provider setting "remote_agent_id": sent as "agent_id" instead of
+  // batchcall's agent id when non-empty (e.g. the agent's id inside a
+  // self-hosted Bolna server, which looks agents up by that id).
+  std::string remote_agent_id;
   std::chrono::milliseconds result_timeout{3'600'000};  // provider setting "result_timeout_seconds"
   static Result<HttpAgentConfig> FromJson(const nlohmann::json& provider);
 };
@@ -42,7 +46,8 @@ class HttpAgentProvider final : public Provider {
  public:
   HttpAgentProvider(HttpAgentConfig config, HttpTransport& transport, HttpAgentOptions options);
   // 2xx -> the call id. 4xx -> InvalidArgument ("voice-agent server answered
-  // 4xx: <first 200 chars of body>"); 5xx or no response -> Unavailable. Not
+  // 4xx: <first 200 chars of body>"; also 1xx/3xx); 5xx or no response ->
+  // Unavailable. Header values never appear in the messages. Not
   // retried: a server that failed mid-request may have started the call.
   Result<std::string> StartCall(const CallRequest& request) override;
   // A voice-agent server cannot be asked: always Unavailable.
@@ -74,6 +79,11 @@ Status VerifyAgentCallback(const HttpAgentConfig& config, std::string_view autho
 // recording_url, answered_by_voice_mail, hangup_by, hangup_reason,
 // error_message, provider_call_id (or call_sid). InvalidArgument with a
 // message naming the field when malformed.
+// Also accepted: Bolna spellings with '_' (in_progress, no_answer, ...);
+// numbers as numeric strings; transcript as an array of {role, content}
+// (rendered "role: content" per line); null for any optional field.
+// Unknown fields are ignored. PayloadTooLarge when transcript exceeds 1 MiB,
+// another text field 64 KiB, or extracted_data 256 KiB serialised.
 Result<CallEvent> ParseAgentResult(const nlohmann::json& body, const std::string& attempt_id, TimePoint now);
 
 }  // namespace batchcall
