@@ -11,17 +11,24 @@
 // max_tries with exponential backoff, honouring Retry-After. A 429 means
 // Twilio created nothing. After a 5xx or a lost response the call may have
 // been created, so before sending again the provider lists recent calls to
-// the same number (To, From, created at or after the attempt began) and
-// adopts a match instead of dialling a second time. 4xx (other than 429)
+// the same number (To, From, date_created no earlier than 60 s before the
+// attempt began) and adopts a match instead of dialling a second time; while
+// that list cannot be read nothing is posted. An idempotency key whose
+// StartCall gave up in that uncertain state is remembered (in memory), so a
+// repeated StartCall with the same key lists first too. 4xx (other than 429)
 // end the attempt: InvalidArgument carrying Twilio's code and message.
+// The auth token is never logged nor put into a returned message.
 //
-// Thread-safety: thread-safe (immutable config; the transport is thread-safe).
+// Thread-safety: thread-safe (immutable config, a mutex around the
+// remembered keys; the transport is thread-safe).
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "base/clock.h"
@@ -35,10 +42,10 @@ struct TwilioConfig {
   std::string account_sid;
   std::string auth_token;
   std::string twiml_url;  // Url parameter; or
-  std::string twiml;      // Twiml parameter (one of the two is set)
+  std::string twiml;      // Twiml parameter (FromJson keeps only twiml_url when both are stored)
   bool machine_detection = false;  // MachineDetection=Enable
   std::string base_url = "https://api.twilio.com";  // no trailing '/'
-  int ring_timeout_seconds = 30;   // Timeout parameter (provider setting "timeout")
+  int ring_timeout_seconds = 30;   // Timeout parameter (provider setting "timeout", 5-600)
   // Parses the agent's provider JSON (validated at input; see api.md).
   static Result<TwilioConfig> FromJson(const nlohmann::json& provider);
 };
@@ -51,7 +58,8 @@ struct TwilioOptions {
   // How long the engine waits for a final status callback before fetching
   // the call resource (Twilio calls last at most 4 h by default).
   std::chrono::milliseconds outcome_timeout{5LL * 3600 * 1000};
-  // Sleeps between tries; tests replace it to record waits without sleeping.
+  // Sleeps between tries (default std::this_thread::sleep_for); tests
+  // replace it to record waits without sleeping.
   std::function<void(std::chrono::milliseconds)> sleep;
 };
 
@@ -74,10 +82,21 @@ class TwilioProvider final : public Provider {
   const TwilioConfig& config() const { return config_; }
 
  private:
+  // The newest call to `to` from `from` created no earlier than
+  // since - 60 s: its JSON, null when none; Unavailable when the list
+  // cannot be read.
+  Result<nlohmann::json> FindRecentCall(const std::string& to, const std::string& from, TimePoint since);
+  Result<OutboundResponse> Send(const std::string& method, const std::string& url, const std::string& body);
+  CallEvent ToEvent(const nlohmann::json& call, const CallLookup& lookup) const;
+
   TwilioConfig config_;
   HttpTransport& transport_;
   const Clock& clock_;
   TwilioOptions options_;
+  std::mutex mu_;
+  // Idempotency key -> attempt start, for StartCalls that gave up not
+  // knowing whether Twilio created the call. Bounded (kMaxUncertain).
+  std::unordered_map<std::string, TimePoint> uncertain_;
 };
 
 // The StatusCallback URL given to Twilio for one attempt.
