@@ -162,12 +162,17 @@ Status ApplyHttp(const json& in, json* out) {
       if (!v.is_string() || v.get<std::string>().size() < 16 || v.get<std::string>().size() > 256)
         return Bad(field, "must be a string of 16 to 256 characters");
       p[key] = ResolveSecret(v, p.value("signing_secret", json()));
+    } else if (key == "remote_agent_id") {
+      if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 200)
+        return Bad(field, "must be a string of 1 to 200 characters (the agent id your voice-agent server knows)");
+      p[key] = v;
     } else if (key == "result_timeout_seconds") {
       if (!v.is_number() || v.get<double>() < 1 || v.get<double>() > 7 * 86400)
         return Bad(field, "must be a number of seconds from 1 to 604800");
       p[key] = v;
     } else {
-      return Bad(field, "is not an http provider setting (url, headers, signing_secret, result_timeout_seconds)");
+      return Bad(field, "is not an http provider setting (url, headers, signing_secret, remote_agent_id, "
+                        "result_timeout_seconds)");
     }
   }
   if (!p.contains("url")) return Bad("provider.url", "is required for the http provider");

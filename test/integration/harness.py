@@ -61,7 +61,9 @@ def multipart(fields, files):
 class Server:
     """A batchcall server process with its own data directory."""
 
-    def __init__(self, api_key="bc_test_key_0123456789abcdef", extra_args=(), env=None, data_dir=None):
+    def __init__(self, api_key="bc_test_key_0123456789abcdef", extra_args=(), env=None, data_dir=None,
+                 port=0):
+        self.listen_port = port
         self.owns_dir = data_dir is None
         self.dir = data_dir or tempfile.mkdtemp(prefix="batchcall-test-")
         self.db = "sqlite:" + os.path.join(self.dir, "batchcall.db")
@@ -82,7 +84,7 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [BIN, "serve", "--listen", "127.0.0.1:0", "--db", self.db] + self.extra_args,
+            [BIN, "serve", "--listen", "127.0.0.1:%d" % self.listen_port, "--db", self.db] + self.extra_args,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, text=True)
         deadline = time.time() + 30
         lines = []
@@ -168,3 +170,63 @@ class Server:
 
     def vm_rss_kb(self):
         return self._status_kb("VmRSS")
+
+
+def free_port():
+    """A loopback port that was free a moment ago (for servers whose own URL
+    must be known before they start, e.g. BATCHCALL_PUBLIC_URL)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+FAKES = os.path.join(os.path.dirname(__file__), "..", "fakes")
+
+
+class Fake:
+    """A stand-in server from test/fakes/ (prints "listening <port>" first)."""
+
+    def __init__(self, script, *args):
+        self.proc = subprocess.Popen(
+            ["python3", os.path.join(FAKES, script), "--port", "0"] + [str(a) for a in args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        m = re.match(r"listening (\d+)", line or "")
+        if not m:
+            self.proc.kill()
+            raise RuntimeError("%s did not start: %r %s" % (script, line, self.proc.stderr.read()))
+        self.port = int(m.group(1))
+        self.url = "http://127.0.0.1:%d" % self.port
+
+    def control(self, method, path, obj=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        body = json.dumps(obj).encode() if obj is not None else None
+        conn.request(method, path, body=body, headers={"Content-Type": "application/json"} if body else {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        if r.status >= 300:
+            raise RuntimeError("%s %s -> %d %r" % (method, path, r.status, data[:300]))
+        return json.loads(data) if data else None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_for(predicate, timeout, interval=0.2, what="condition"):
+    """Polls predicate() until it returns a truthy value; fails after timeout seconds."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = predicate()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("timed out waiting for %s (last: %r)" % (what, last))
