@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/store.h"
 
@@ -59,6 +60,11 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   std::vector<Execution> AllExecutions(const Batch& batch);
   // Drives a created batch to `status` through allowed transitions.
   void DriveTo(const Batch& batch, BatchStatus status);
+  // Like Import, but the batch has no webhook_url (conformance_webhooks_test.cc).
+  Batch ImportWithoutBatchWebhook(const Agent& agent, int contacts);
+  // Journals `n` webhook changes (status flips of one execution of a new
+  // account's agent with a webhook_url) and returns their seqs.
+  std::vector<int64_t> JournalChanges(int n);
 
   StoreHarness harness_;
 };

@@ -19,7 +19,8 @@ Result<Batch> LoadBatch(Connection& conn, const std::string& account_id, const s
 // True when an execution of the batch is initiated, ringing, in progress or
 // call-disconnected.
 Result<bool> AnyInFlight(Connection& conn, int64_t seq);
-// Deletes the batch row, its executions (with their contacts and attempts) and rejected rows.
+// Deletes the batch row, its executions (with their contacts and attempts),
+// rejected rows and pending webhook journal rows.
 Status DeleteBatchRows(Connection& conn, int64_t seq);
 
 }  // namespace batchcall::sqlite

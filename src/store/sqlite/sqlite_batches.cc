@@ -40,7 +40,9 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, FirstKey(seq)).Bind(2, LastKey(seq)).Run());
   }
-  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
+  // Pending webhook changes of the batch and its executions go with them
+  // (ReadWebhookChanges would find their objects gone).
+  for (const char* seq_sql : {sql::kDeleteWebhookChangesOfBatch, sql::kDeleteRejects, sql::kDeleteBatch}) {
     auto st = conn.Prepare(seq_sql);
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, seq).Run());
@@ -210,14 +212,15 @@ Result<Batch> SqliteStore::StopBatch(const std::string& account_id, const std::s
     return Conflict("batch is " + std::string(ToString(s)) +
                     "; only a scheduled, running or paused batch can be stopped");
   }
-  BatchTransition t;
-  t.to = BatchStatus::kStopped;
-  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
+  // Executions first: their webhook changes are journaled before the batch's.
   {
     auto st = (*conn)->Prepare(sql::kStopPreDialExecutions);
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, Millis(now)).Bind(2, seq).Run());
   }
+  BatchTransition t;
+  t.to = BatchStatus::kStopped;
+  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
   auto updated = ReloadBatch(**conn, seq);
   if (!updated.ok()) return updated.status();
   BC_RETURN_IF_ERROR(txn.Commit());

@@ -1,5 +1,6 @@
 // SqliteStore: provider call updates (ApplyCallUpdates), attempt lists and
-// the per-account do-not-call list.
+// lookups (FindAttempt, FindLatestAttempt) and the per-account do-not-call
+// list.
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
@@ -111,6 +112,12 @@ std::string TelephonyData(const CallEvent& e, const AttemptRow& a, const std::st
                       {"hangup_by", StringOrNull(e.hangup_by)},
                       {"hangup_reason", StringOrNull(e.hangup_reason)},
                       {"ring_duration", e.ring_seconds}};
+  // Provider-specific facts are added; they never replace a standard key.
+  if (e.telephony_extra.is_object()) {
+    for (const auto& [key, value] : e.telephony_extra.items()) {
+      if (!t.contains(key)) t[key] = value;
+    }
+  }
   return t.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -178,21 +185,6 @@ Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const
   return applied;
 }
 
-Attempt ReadAttempt(const Statement& st) {
-  Attempt a;
-  a.id = st.Text(0);
-  a.execution_id = st.Text(1);
-  a.agent_id = st.Text(2);
-  a.number = static_cast<int>(st.Int(3));
-  a.idempotency_key = st.Text(4);
-  a.provider_call_id = st.Text(5);
-  a.from_number = st.Text(6);
-  a.status = ParseExecutionStatus(st.TextView(7)).value_or(E::kError);
-  a.started_at = FromUnixMillis(st.Int(8));
-  if (!st.IsNull(9)) a.ended_at = FromUnixMillis(st.Int(9));
-  return a;
-}
-
 }  // namespace
 
 Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vector<CallUpdate>& updates,
@@ -239,10 +231,30 @@ Result<std::vector<OpenAttempt>> SqliteStore::ListOpenAttempts() {
   if (!st.ok()) return st.status();
   std::vector<OpenAttempt> out;
   BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
-    out.push_back(OpenAttempt{ReadAttempt(s), s.Text(10), s.Text(11), static_cast<int>(s.Int(12))});
+    out.push_back(sqlite::ReadOpenAttempt(s));
     return Status::Ok();
   }));
   return out;
+}
+
+Result<OpenAttempt> SqliteStore::FindAttempt(const std::string& attempt_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectAttemptById);
+  if (!st.ok()) return st.status();
+  st->Bind(1, attempt_id);
+  BC_RETURN_IF_ERROR(st->StepRow("attempt " + attempt_id + " not found"));
+  return sqlite::ReadOpenAttempt(*st);
+}
+
+Result<OpenAttempt> SqliteStore::FindLatestAttempt(const std::string& execution_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectLatestAttempt);
+  if (!st.ok()) return st.status();
+  st->Bind(1, execution_id);
+  BC_RETURN_IF_ERROR(st->StepRow("no attempt of execution " + execution_id));
+  return sqlite::ReadOpenAttempt(*st);
 }
 
 Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& execution_id) {
@@ -253,7 +265,7 @@ Result<std::vector<Attempt>> SqliteStore::ListAttempts(const std::string& execut
   st->Bind(1, execution_id);
   std::vector<Attempt> out;
   BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
-    out.push_back(ReadAttempt(s));
+    out.push_back(sqlite::ReadAttempt(s));
     return Status::Ok();
   }));
   return out;

@@ -1,10 +1,14 @@
 // Release-only measurement of the engine's store path (not a test):
-//   store_sqlite_engine_bench [executions=20000] [batch=500] [db path]
+//   store_sqlite_engine_bench [executions=20000] [batch=500] [db path|-] [webhook]
 // Runs every execution of one batch through a full call lifecycle the way
 // the dispatcher batches it: per round one ClaimExecutions, one
 // FilterDoNotCall, one BeginAttempts, one SetProviderCallIds and four
 // ApplyCallUpdates (ringing, in-progress, call-disconnected, completed), plus
 // the per-step ListRunningBatches / CompleteFinishedBatches / NextDueTime.
+// With `webhook` the agent has a webhook_url, so every status change is
+// journaled, and each round also moves the journal through the outbox
+// (ReadWebhookChanges, EnqueueWebhooks, ClaimWebhookDeliveries,
+// MarkWebhookDelivered) as the webhook service would, minus the HTTP.
 // Prints lifecycles per second and the time per operation.
 #include <unistd.h>
 
@@ -38,7 +42,33 @@ void Must(const Status& s, const char* what) {
   }
 }
 
-int Run(int64_t total, int64_t per_round, const std::string& path) {
+// Moves every journaled change through the outbox and marks it delivered.
+void DrainWebhooks(Store& store, TimePoint now) {
+  for (;;) {
+    auto changes = Must(store.ReadWebhookChanges(1000), "read changes");
+    if (changes.empty()) break;
+    std::vector<Store::RenderedChange> rendered;
+    for (const auto& c : changes) {
+      WebhookDelivery d;
+      d.event_id = c.kind + ":" + std::to_string(c.seq);
+      d.account_id = c.account_id;
+      d.url = c.url;
+      d.event_type = "execution.status_changed";
+      d.order_key = c.object_id;
+      d.body = R"({"id":")" + c.object_id + R"(","status":")" + c.status + R"("})";
+      d.created_at = d.next_attempt_at = now;
+      rendered.push_back({c.seq, std::move(d)});
+    }
+    Must(store.EnqueueWebhooks(rendered), "enqueue");
+  }
+  for (;;) {
+    auto claimed = Must(store.ClaimWebhookDeliveries(now, 1000, "bench", now + std::chrono::seconds(30)), "claim");
+    if (claimed.empty()) break;
+    for (const auto& d : claimed) Must(store.MarkWebhookDelivered(d.id, now), "delivered");
+  }
+}
+
+int Run(int64_t total, int64_t per_round, const std::string& path, bool webhook) {
   SqliteStoreOptions options;
   options.path = path;
   auto store = Must(SqliteStore::Open(options), "open");
@@ -50,6 +80,7 @@ int Run(int64_t total, int64_t per_round, const std::string& path) {
   agent.name = "bench";
   agent.provider_type = "simulator";
   agent.created_at = agent.updated_at = now;
+  if (webhook) agent.webhook_url = "https://hooks.example/batchcall";
   Must(store->CreateAgent(agent), "agent");
   Must(store->AddDoNotCall(account.id, {"+19999999999"}, "bench", now), "dnc");
   Batch draft;
@@ -119,6 +150,7 @@ int Run(int64_t total, int64_t per_round, const std::string& path) {
     }
     timed("CompleteFinishedBatches", [&] { Must(store->CompleteFinishedBatches(now), "complete"); });
     timed("NextDueTime", [&] { Must(store->NextDueTime(), "next due"); });
+    if (webhook) timed("webhooks (journal to delivered)", [&] { DrainWebhooks(*store, now); });
     done += static_cast<int64_t>(claimed.size());
   }
   double elapsed = std::chrono::duration<double>(Clock::now() - t_start).count();
@@ -137,14 +169,15 @@ int main(int argc, char** argv) {
   int64_t per_round = argc > 2 ? std::stoll(argv[2]) : 500;
   std::string path;
   std::filesystem::path dir;
-  if (argc > 3) {
+  const bool webhook = argc > 4 && std::string(argv[4]) == "webhook";
+  if (argc > 3 && std::string(argv[3]) != "-") {
     path = argv[3];
   } else {
     dir = std::filesystem::temp_directory_path() / ("bc_engine_bench_" + std::to_string(getpid()));
     std::filesystem::create_directories(dir);
     path = (dir / "bench.db").string();
   }
-  int rc = batchcall::Run(total, per_round, path);
+  int rc = batchcall::Run(total, per_round, path, webhook);
   if (!dir.empty()) std::filesystem::remove_all(dir);
   return rc;
 }

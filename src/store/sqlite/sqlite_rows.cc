@@ -297,4 +297,50 @@ Result<Execution> ReadExecution(const Statement& st, const Batch& batch) {
   return e;
 }
 
+Attempt ReadAttempt(const Statement& st) {
+  Attempt a;
+  a.id = st.Text(0);
+  a.execution_id = st.Text(1);
+  a.agent_id = st.Text(2);
+  a.number = static_cast<int>(st.Int(3));
+  a.idempotency_key = st.Text(4);
+  a.provider_call_id = st.Text(5);
+  a.from_number = st.Text(6);
+  a.status = ParseExecutionStatus(st.TextView(7)).value_or(ExecutionStatus::kError);
+  a.started_at = FromUnixMillis(st.Int(8));
+  a.ended_at = OptionalTime(st, 9);
+  return a;
+}
+
+OpenAttempt ReadOpenAttempt(const Statement& st) {
+  OpenAttempt o;
+  o.attempt = ReadAttempt(st);
+  o.account_id = st.Text(10);
+  o.batch_id = st.Text(11);
+  o.retry_count = static_cast<int>(st.Int(12));
+  o.contact_number = st.Text(13);
+  o.closed = o.attempt.ended_at.has_value();
+  return o;
+}
+
+namespace {
+constexpr std::string_view kPlainSecretPrefix = "plain:";
+}  // namespace
+
+std::string SealSecret(std::string_view secret, const SecretBox* box) {
+  if (box) return box->Seal(secret);
+  std::string out(kPlainSecretPrefix);
+  out.append(secret);
+  return out;
+}
+
+Result<std::string> OpenSecret(std::string_view stored, const SecretBox* box) {
+  if (stored.substr(0, kPlainSecretPrefix.size()) == kPlainSecretPrefix)
+    return std::string(stored.substr(kPlainSecretPrefix.size()));
+  if (!box) return Internal("webhook secrets are encrypted and no secret key is configured");
+  auto plain = box->Open(stored);
+  if (!plain) return Internal("webhook secret cannot be decrypted with the configured secret key");
+  return std::move(*plain);
+}
+
 }  // namespace batchcall::sqlite

@@ -11,6 +11,7 @@
 #include "base/crypto.h"
 #include "base/status.h"
 #include "domain/model.h"
+#include "store/store.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace batchcall::sqlite {
@@ -49,5 +50,15 @@ Result<Agent> ReadAgent(const Statement& st, const SecretBox* box);
 Result<Batch> ReadBatch(const Statement& st, int64_t* seq);
 // account, agent and batch ids come from the execution's batch.
 Result<Execution> ReadExecution(const Statement& st, const Batch& batch);
+// Rows selected with BC_ATTEMPT_COLUMNS / BC_OPEN_ATTEMPT_COLUMNS; `closed`
+// is set from ended_at.
+Attempt ReadAttempt(const Statement& st);
+OpenAttempt ReadOpenAttempt(const Statement& st);
+
+// A webhook signing secret at rest: sealed with `box` ("v1:...") when set,
+// else "plain:<secret>".
+std::string SealSecret(std::string_view secret, const SecretBox* box);
+// Inverse of SealSecret; Internal when sealed text cannot be opened.
+Result<std::string> OpenSecret(std::string_view stored, const SecretBox* box);
 
 }  // namespace batchcall::sqlite

@@ -34,6 +34,24 @@ Status EnableWal(Connection& conn) {
   return Status::Ok();
 }
 
+// Creates the executions webhook trigger while some agent has a webhook_url
+// and drops it when none has (see kCreateExecutionWebhookTrigger). Runs
+// inside the caller's write transaction, after its agent write, with no
+// statement of `conn` active.
+Status SyncExecutionWebhookTrigger(Connection& conn) {
+  bool want = false;
+  bool have = false;
+  {
+    auto st = conn.Prepare(sql::kSelectWebhookTriggerState);
+    if (!st.ok()) return st.status();
+    BC_RETURN_IF_ERROR(st->StepRow("no trigger state"));
+    want = st->Int(0) != 0;
+    have = st->Int(1) != 0;
+  }
+  if (want == have) return Status::Ok();
+  return conn.Exec(want ? sql::kCreateExecutionWebhookTrigger : sql::kDropExecutionWebhookTrigger);
+}
+
 Status Migrate(Connection& conn, TimePoint now) {
   Transaction txn(conn);
   BC_RETURN_IF_ERROR(txn.Begin());
@@ -58,6 +76,7 @@ Status Migrate(Connection& conn, TimePoint now) {
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, m.version).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run());
   }
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(conn));
   return txn.Commit();
 }
 
@@ -169,13 +188,19 @@ Result<int64_t> SqliteStore::CountApiKeys() {
 Status SqliteStore::CreateAgent(const Agent& agent) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kInsertAgent);
-  if (!st.ok()) return st.status();
-  sqlite::BindAgent(*st, agent, options_.secret_box);
-  Status s = st->Run();
-  if (s.code() == StatusCode::kConflict) return Conflict("agent " + agent.id + " already exists");
-  if (s.code() == StatusCode::kNotFound) return NotFound("account " + agent.account_id + " not found");
-  return s;
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto st = (*conn)->Prepare(sql::kInsertAgent);
+    if (!st.ok()) return st.status();
+    sqlite::BindAgent(*st, agent, options_.secret_box);
+    Status s = st->Run();
+    if (s.code() == StatusCode::kConflict) return Conflict("agent " + agent.id + " already exists");
+    if (s.code() == StatusCode::kNotFound) return NotFound("account " + agent.account_id + " not found");
+    BC_RETURN_IF_ERROR(s);
+  }
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
+  return txn.Commit();
 }
 
 Result<Agent> SqliteStore::GetAgent(const std::string& account_id, const std::string& agent_id) {
@@ -209,12 +234,17 @@ Result<std::vector<Agent>> SqliteStore::ListAgents(const std::string& account_id
 Status SqliteStore::UpdateAgent(const Agent& agent) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kUpdateAgent);
-  if (!st.ok()) return st.status();
-  sqlite::BindAgent(*st, agent, options_.secret_box);
-  BC_RETURN_IF_ERROR(st->Run());
-  if ((*conn)->Changes() == 0) return NotFound("agent " + agent.id + " not found");
-  return Status::Ok();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto st = (*conn)->Prepare(sql::kUpdateAgent);
+    if (!st.ok()) return st.status();
+    sqlite::BindAgent(*st, agent, options_.secret_box);
+    BC_RETURN_IF_ERROR(st->Run());
+    if ((*conn)->Changes() == 0) return NotFound("agent " + agent.id + " not found");
+  }
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
+  return txn.Commit();
 }
 
 Status SqliteStore::DeleteAgent(const std::string& account_id, const std::string& agent_id) {
@@ -261,6 +291,7 @@ Status SqliteStore::DeleteAgent(const std::string& account_id, const std::string
     if (!st.ok()) return st.status();
     BC_RETURN_IF_ERROR(st->Bind(1, agent_id).Bind(2, account_id).Run());
   }
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
   return txn.Commit();
 }
 

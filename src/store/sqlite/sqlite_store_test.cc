@@ -133,6 +133,84 @@ TEST_F(SqliteStoreTest, WithoutSecretBoxProviderIsPlainJson) {
   EXPECT_EQ(RawQuery(db(), "SELECT provider FROM agents"), R"({"auth_token":"tok-PLAINTEXT-9f8e"})");
 }
 
+TEST_F(SqliteStoreTest, WebhookSecretsAreSealedAtRest) {
+  auto store = Open(&box_);
+  ASSERT_TRUE(store);
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(acc.ok());
+  ASSERT_TRUE(store->RotateWebhookSecret(acc->id, "whsec_PLAINTEXT_one", FromUnixMillis(9), FromUnixMillis(1)).ok());
+  ASSERT_TRUE(store->RotateWebhookSecret(acc->id, "whsec_PLAINTEXT_two", FromUnixMillis(9), FromUnixMillis(2)).ok());
+  for (const char* column : {"current", "previous"}) {
+    std::string raw = RawQuery(db(), std::string("SELECT ") + column + " FROM webhook_secrets");
+    EXPECT_EQ(raw.rfind("v1:", 0), 0u) << raw;
+    EXPECT_EQ(raw.find("PLAINTEXT"), std::string::npos) << raw;
+  }
+  auto got = store->GetWebhookSecrets(acc->id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->current, "whsec_PLAINTEXT_two");
+  EXPECT_EQ(got->previous, "whsec_PLAINTEXT_one");
+  store.reset();
+  auto keyless = Open(nullptr);
+  EXPECT_EQ(keyless->GetWebhookSecrets(acc->id).status().code(), StatusCode::kInternal);
+}
+
+TEST_F(SqliteStoreTest, WithoutSecretBoxWebhookSecretsAreMarkedPlain) {
+  auto store = Open(nullptr);
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(store->RotateWebhookSecret(acc->id, "v1:looks-sealed", FromUnixMillis(9), FromUnixMillis(1)).ok());
+  EXPECT_EQ(RawQuery(db(), "SELECT current FROM webhook_secrets"), "plain:v1:looks-sealed");
+  EXPECT_EQ(store->GetWebhookSecrets(acc->id)->current, "v1:looks-sealed");
+}
+
+// The executions trigger exists only while some agent has a webhook_url
+// (every status update pays for a trigger, webhook or not).
+TEST_F(SqliteStoreTest, ExecutionWebhookTriggerExistsOnlyWhileAnAgentHasAWebhook) {
+  const std::string count_trigger =
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'executions_webhook_journal'";
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  EXPECT_EQ(RawQuery(db(), count_trigger), "0");
+  a.webhook_url = "https://example.com/hook";
+  ASSERT_TRUE(store->UpdateAgent(a).ok());
+  EXPECT_EQ(RawQuery(db(), count_trigger), "1");
+  a.webhook_url = "";
+  ASSERT_TRUE(store->UpdateAgent(a).ok());
+  EXPECT_EQ(RawQuery(db(), count_trigger), "0");
+  Agent b = MakeAgent(acc->id);
+  b.id = "11111111-2222-4333-8444-666666666666";
+  b.webhook_url = "https://example.com/other";
+  ASSERT_TRUE(store->CreateAgent(b).ok());
+  EXPECT_EQ(RawQuery(db(), count_trigger), "1");
+  ASSERT_TRUE(store->DeleteAgent(acc->id, b.id).ok());
+  EXPECT_EQ(RawQuery(db(), count_trigger), "0");
+  // Open re-syncs it (e.g. after the agents table was edited by hand).
+  RawQuery(db(), "UPDATE agents SET webhook_url = 'https://example.com/x'");
+  store.reset();
+  store = Open();
+  EXPECT_EQ(RawQuery(db(), count_trigger), "1");
+}
+
+TEST_F(SqliteStoreTest, WebhookClaimsUseTheHeadsIndex) {
+  ASSERT_TRUE(Open());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw,
+                               "EXPLAIN QUERY PLAN SELECT id FROM webhook_outbox WHERE state = 'pending' AND "
+                               "head = 1 AND next_attempt_at <= 5 AND (lease_owner IS NULL OR lease_until <= 5) "
+                               "ORDER BY next_attempt_at, id LIMIT 10",
+                               -1, &st, nullptr),
+            SQLITE_OK);
+  std::string details;
+  while (sqlite3_step(st) == SQLITE_ROW) details += reinterpret_cast<const char*>(sqlite3_column_text(st, 3));
+  sqlite3_finalize(st);
+  sqlite3_close(raw);
+  EXPECT_THAT(details, ::testing::HasSubstr("webhook_outbox_heads"));
+  EXPECT_THAT(details, ::testing::Not(::testing::HasSubstr("TEMP B-TREE")));
+}
+
 TEST_F(SqliteStoreTest, MigrationsAreIdempotentAndDataSurvivesReopen) {
   auto store = Open();
   auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
