@@ -91,7 +91,9 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
                               std::string(ToString(e.status)) + ")";
       Push(InboxItem{std::move(closing), false});
     } else {
-      Push(InboxItem{std::move(e), false});  // still going: record how far it got, keep waiting
+      InboxItem item{std::move(e), false};
+      item.recheck = true;  // still going: record how far it got, look again later
+      Push(std::move(item));
     }
     return;
   }
@@ -145,8 +147,17 @@ std::optional<TimePoint> Dispatcher::CheckDeadlines(TimePoint now) {
     stats_.timed_out++;
     Check(id, CheckReason::kTimeout, now);
   }
-  if (deadlines_.empty()) return std::nullopt;
-  return deadlines_.begin()->first;
+  while (!rechecks_.empty() && rechecks_.begin()->first <= now) {
+    std::string id = rechecks_.begin()->second;
+    rechecks_.erase(rechecks_.begin());
+    auto it = live_.find(id);
+    if (it == live_.end() || it->second.checking) continue;
+    Check(id, CheckReason::kRecovery, now);
+  }
+  std::optional<TimePoint> next;
+  if (!deadlines_.empty()) next = deadlines_.begin()->first;
+  if (!rechecks_.empty() && (!next || rechecks_.begin()->first < *next)) next = rechecks_.begin()->first;
+  return next;
 }
 
 Status Dispatcher::Recover(TimePoint now) {
@@ -225,6 +236,8 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     }
     if (!e.provider_call_id.empty() && it->second.lookup.provider_call_id.empty())
       it->second.lookup.provider_call_id = e.provider_call_id;
+    if (item.recheck && it->second.provider && it->second.provider->remote())
+      rechecks_.emplace(now + options_.recheck_interval, e.attempt_id);
     u.event = std::move(e);
     updates.push_back(std::move(u));
   }

@@ -56,6 +56,9 @@ struct DispatcherOptions {
   int64_t max_claim_per_step = 1000;  // executions claimed per agent per step
   std::string callback_base_url;      // BATCHCALL_PUBLIC_URL, for remote providers
   int dial_threads = 8;               // pool for remote providers' StartCall / Lookup
+  // After a restart, a recovered call the provider reports still going is
+  // looked up again this often (its events may have been lost while down).
+  std::chrono::milliseconds recheck_interval{30'000};
 };
 
 struct DispatcherStats {
@@ -125,6 +128,7 @@ class Dispatcher final : public CallEventSink {
   struct InboxItem {
     CallEvent event;
     bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
+    bool recheck = false;      // recovered call still going: look it up again later
   };
   struct AgentState {
     Pacer pacer{1};
@@ -165,6 +169,7 @@ class Dispatcher final : public CallEventSink {
 
   std::unordered_map<std::string, Live> live_;        // attempt id -> live call
   std::multimap<TimePoint, std::string> deadlines_;   // outcome deadline -> attempt id
+  std::multimap<TimePoint, std::string> rechecks_;    // next recovery lookup -> attempt id
   std::unordered_map<std::string, AgentState> agents_;
   std::unordered_map<std::string, RunningBatch> batches_;  // running batches seen last step
   DispatcherStats stats_;

@@ -259,5 +259,38 @@ TEST_F(RemoteDispatchTest, RecoveryRequeuesNeverPlacedAndClosesUnknown) {
   EXPECT_NE(unknown.error_message.find("outcome unknown"), std::string::npos) << unknown.error_message;
 }
 
+TEST_F(RemoteDispatchTest, RecoveredCallStillGoingIsLookedUpAgainUntilItEnds) {
+  Batch b = MakeBatch(1);
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());  // call id stored
+  // Restart while the call is in progress; its events are lost meanwhile.
+  dispatcher_.reset();
+  NewDispatcher();
+  int lookups = 0;
+  registry_.remote.lookup = [&lookups](const CallLookup& l) -> Result<CallEvent> {
+    CallEvent e;
+    e.provider_call_id = l.provider_call_id;
+    e.status = ++lookups < 3 ? ExecutionStatus::kInProgress : ExecutionStatus::kCompleted;
+    e.duration_seconds = 7;
+    return e;
+  };
+  ASSERT_TRUE(dispatcher_->Recover(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  for (int round = 0; round < 3; ++round) {
+    auto next = dispatcher_->Step(clock_.Now());
+    ASSERT_TRUE(next.ok());
+    for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+    ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+    clock_.Advance(seconds(30));
+  }
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  EXPECT_EQ(lookups, 3);
+  auto ex = Executions(b);
+  EXPECT_EQ(ex[0].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(ex[0].conversation_duration, 7);
+  EXPECT_EQ(registry_.remote.StartedCount(), 1u);  // never dialled again
+}
+
 }  // namespace
 }  // namespace batchcall

@@ -110,6 +110,8 @@ class Server:
                 self.proc.wait()
         rest = self.proc.stdout.read() if self.proc else ""
         code = self.proc.returncode if self.proc else 0
+        if self.proc:
+            self.proc.stdout.close()
         return code, rest
 
     def cleanup(self):
@@ -138,10 +140,11 @@ class Server:
     def post_json(self, path, obj, **kw):
         return self.request("POST", path, body=obj, **kw)
 
-    def post_form(self, path, fields, **kw):
+    def post_form(self, path, fields, headers=None, **kw):
         from urllib.parse import urlencode
-        return self.request("POST", path, body=urlencode(fields).encode(),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}, **kw)
+        h = {"Content-Type": "application/x-www-form-urlencoded"}
+        h.update(headers or {})
+        return self.request("POST", path, body=urlencode(fields).encode(), headers=h, **kw)
 
     def upload(self, agent_id, content, filename="contacts.csv", fields=(), **kw):
         body, ctype = multipart([("agent_id", agent_id)] + list(fields), [("file", filename, content)])
@@ -188,14 +191,18 @@ class Fake:
     """A stand-in server from test/fakes/ (prints "listening <port>" first)."""
 
     def __init__(self, script, *args):
+        # stderr goes to a file: a pipe nobody reads could fill up and stall the fake.
+        self.errors = tempfile.TemporaryFile(mode="w+")
         self.proc = subprocess.Popen(
             ["python3", os.path.join(FAKES, script), "--port", "0"] + [str(a) for a in args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=self.errors, text=True)
         line = self.proc.stdout.readline()
         m = re.match(r"listening (\d+)", line or "")
         if not m:
             self.proc.kill()
-            raise RuntimeError("%s did not start: %r %s" % (script, line, self.proc.stderr.read()))
+            self.proc.wait()
+            self.errors.seek(0)
+            raise RuntimeError("%s did not start: %r %s" % (script, line, self.errors.read()))
         self.port = int(m.group(1))
         self.url = "http://127.0.0.1:%d" % self.port
 
@@ -218,6 +225,8 @@ class Fake:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        self.proc.stdout.close()
+        self.errors.close()
 
 
 def wait_for(predicate, timeout, interval=0.2, what="condition"):
