@@ -108,10 +108,11 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        rest = self.proc.stdout.read() if self.proc else ""
-        code = self.proc.returncode if self.proc else 0
-        if self.proc:
+        rest = ""
+        if self.proc and not self.proc.stdout.closed:
+            rest = self.proc.stdout.read()
             self.proc.stdout.close()
+        code = self.proc.returncode if self.proc else 0
         return code, rest
 
     def cleanup(self):
