@@ -63,6 +63,16 @@ int RunKeysCreate(const std::string& db, const std::string& name, const std::str
     std::cerr << "batchcall keys create: " << s.message() << "\n";
     return 1;
   }
+  if (!new_account.empty()) {
+    // A new account gets its webhook signing secret now, shown this once.
+    std::string secret = "whsec_" + RandomHex(32);
+    Status rotated = store.RotateWebhookSecret(account->id, secret, clock.Now(), clock.Now());
+    if (!rotated.ok()) {
+      std::cerr << "batchcall keys create: " << rotated.message() << "\n";
+      return 1;
+    }
+    std::cout << "webhook signing secret for account \"" << new_account << "\" (shown once): " << secret << "\n";
+  }
   std::cout << key << std::endl;
   return 0;
 }

@@ -97,6 +97,8 @@ class TwilioProviderTest(unittest.TestCase):
         machine = by_number["+14155551005"]
         self.assertEqual(machine["status"], "completed")
         self.assertTrue(machine["answered_by_voice_mail"])
+        self.assertEqual(machine["telephony_data"]["answered_by"], "machine_end_beep")
+        self.assertEqual(by_number["+14155551000"]["telephony_data"]["answered_by"], "human")
         completed = [e for e in executions if e["status"] == "completed"]
         self.assertEqual(len(completed), 48, [(e["user_number"], e["status"], e["error_message"]) for e in executions])
         for e in completed:
