@@ -21,6 +21,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddExecutionRoutes();
   AddDncRoutes();
   AddWebhookRoutes();
+  AddDashboardRoutes();
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

@@ -49,6 +49,7 @@ class Api {
   void AddExecutionRoutes();
   void AddDncRoutes();
   void AddWebhookRoutes();
+  void AddDashboardRoutes();  // GET / and /assets/{name} (routes_dashboard.cc)
 
   // Route handlers (routes_*.cc).
   Result<HttpResponse> CreateAgent(RouteContext& ctx);
