@@ -88,6 +88,16 @@ struct OpenAttempt {
   bool closed = false;         // FindAttempt/FindLatestAttempt only: attempt has ended
 };
 
+// The agent's limits, enforced by BeginAttemptsLimited across every node
+// that shares the store.
+struct DialLimits {
+  std::string agent_id;
+  int64_t max_in_flight = 0;    // open attempts of the agent at most; 0 = no limit
+  // Attempts started in any 1 s window at most floor(calls_per_second); below
+  // 1, at most one per 1/calls_per_second seconds. 0 = unpaced.
+  double calls_per_second = 0;
+};
+
 // --- webhook types
 
 // A status change that must reach a webhook receiver, journaled in the same
@@ -224,6 +234,37 @@ class Store {
   // started; the other executions' leases are released.
   virtual Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
                                                          const std::string& worker, TimePoint now) = 0;
+  // BeginAttempts for starts of one agent's executions, under `limits`
+  // counted over every node: the agent's row is locked, its open attempts
+  // and the attempts it started in the last window are counted, and only as
+  // many starts as both limits allow are begun (in order); the leases of the
+  // rest are released (they stay queued). The attempt's owner is `worker`.
+  // Backends without multi-node support return Internal.
+  virtual Result<std::vector<std::string>> BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
+                                                                const std::string& worker, TimePoint now,
+                                                                const DialLimits& limits) {
+    (void)starts, (void)worker, (void)now, (void)limits;
+    return Internal("BeginAttemptsLimited is not supported by this store");
+  }
+  // Node liveness: records that `worker` is alive at `now`.
+  virtual Status Heartbeat(const std::string& worker, TimePoint now) {
+    (void)worker, (void)now;
+    return Internal("Heartbeat is not supported by this store");
+  }
+  // Open attempts owned by other workers whose last heartbeat is before
+  // `stale_before` (or that never sent one) — and, with include_own, those
+  // owned by `worker` itself (a previous run of this node) — become
+  // `worker`'s, atomically; returns them (each adopted by exactly one caller).
+  virtual Result<std::vector<OpenAttempt>> AdoptOrphanAttempts(const std::string& worker, TimePoint stale_before,
+                                                               bool include_own) {
+    (void)worker, (void)stale_before, (void)include_own;
+    return Internal("AdoptOrphanAttempts is not supported by this store");
+  }
+  // The ids among `attempt_ids` whose attempts are closed (or unknown).
+  virtual Result<std::vector<std::string>> FilterClosedAttempts(const std::vector<std::string>& attempt_ids) {
+    (void)attempt_ids;
+    return Internal("FilterClosedAttempts is not supported by this store");
+  }
   // Records provider call ids (attempt id, provider call id).
   virtual Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) = 0;
   // Applies events in order, in one transaction. Progress events move the

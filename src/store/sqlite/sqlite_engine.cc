@@ -248,12 +248,61 @@ Status SqliteStore::ReleaseExecutions(const std::vector<std::string>& execution_
 
 Result<std::vector<std::string>> SqliteStore::BeginAttempts(const std::vector<AttemptStart>& starts,
                                                             const std::string& worker, TimePoint now) {
+  return BeginAttemptsImpl(starts, worker, now, nullptr);
+}
+
+Result<std::vector<std::string>> SqliteStore::BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
+                                                                   const std::string& worker, TimePoint now,
+                                                                   const DialLimits& limits) {
+  return BeginAttemptsImpl(starts, worker, now, &limits);
+}
+
+namespace {
+
+// How many more attempts the agent may begin at `now` (the write lock is held).
+Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePoint now, int64_t wanted) {
+  int64_t allowed = wanted;
+  auto count = [&](const char* sql, std::optional<int64_t> since) -> Result<int64_t> {
+    auto st = conn.Prepare(sql);
+    if (!st.ok()) return st.status();
+    st->Bind(1, limits.agent_id);
+    if (since) st->Bind(2, *since);
+    BC_RETURN_IF_ERROR(st->StepRow("count"));
+    return st->Int(0);
+  };
+  if (limits.max_in_flight > 0) {
+    auto open = count(sql::kCountAgentOpenAttempts, std::nullopt);
+    if (!open.ok()) return open.status();
+    allowed = std::min(allowed, std::max<int64_t>(0, limits.max_in_flight - *open));
+  }
+  if (limits.calls_per_second > 0 && allowed > 0) {
+    const bool slow = limits.calls_per_second < 1;
+    const int64_t window_ms = slow ? static_cast<int64_t>(1000.0 / limits.calls_per_second) : 1000;
+    const int64_t cap = slow ? 1 : static_cast<int64_t>(limits.calls_per_second);
+    auto started = count(sql::kCountAgentStartedSince, Millis(now) - window_ms);
+    if (!started.ok()) return started.status();
+    allowed = std::min(allowed, std::max<int64_t>(0, cap - *started));
+  }
+  return allowed;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vector<AttemptStart>& starts,
+                                                                const std::string& worker, TimePoint now,
+                                                                const DialLimits* limits) {
   std::vector<std::string> begun;
   if (starts.empty()) return begun;
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
   Transaction txn(**conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  int64_t allowance = static_cast<int64_t>(starts.size());
+  if (limits) {
+    auto a = DialAllowance(**conn, *limits, now, allowance);
+    if (!a.ok()) return a.status();
+    allowance = *a;
+  }
   for (const AttemptStart& s : starts) {
     int64_t key = 0;
     bool startable = false, ours = false;
@@ -272,6 +321,7 @@ Result<std::vector<std::string>> SqliteStore::BeginAttempts(const std::vector<At
       batch_id = st->Text(5);
       agent_id = st->Text(6);
     }
+    if (startable && static_cast<int64_t>(begun.size()) >= allowance) startable = false;  // over the limits
     if (!startable) {
       if (ours) {
         auto st = (*conn)->Prepare(sql::kReleaseExecutionByKey);
@@ -285,7 +335,7 @@ Result<std::vector<std::string>> SqliteStore::BeginAttempts(const std::vector<At
       if (!st.ok()) return st.status();
       st->Bind(1, s.attempt_id).Bind(2, key).Bind(3, s.execution_id).Bind(4, agent_id).Bind(5, account_id);
       st->Bind(6, batch_id).Bind(7, s.attempt_number).Bind(8, s.idempotency_key).Bind(9, s.from_number);
-      BC_RETURN_IF_ERROR(st->Bind(10, Millis(now)).Run());
+      BC_RETURN_IF_ERROR(st->Bind(10, Millis(now)).Bind(11, worker).Run());
     }
     {
       auto st = (*conn)->Prepare(sql::kBeginExecution);

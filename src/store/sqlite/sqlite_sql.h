@@ -234,6 +234,17 @@ CREATE TABLE webhook_secrets (
   previous_until INTEGER
 );
 )sql"},
+    {4, R"sql(
+-- Many nodes (and restarts): which node owns an open attempt, node
+-- heartbeats, and the per-agent counts BeginAttemptsLimited makes.
+ALTER TABLE attempts ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+CREATE INDEX attempts_agent_open ON attempts(agent_id) WHERE ended_at IS NULL;
+CREATE INDEX attempts_agent_started ON attempts(agent_id, started_at);
+CREATE TABLE nodes (
+  worker       TEXT PRIMARY KEY,
+  heartbeat_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
@@ -448,7 +459,25 @@ inline constexpr const char* kSelectExecutionForStart =
     "WHERE x.id = ?";
 inline constexpr const char* kInsertAttempt =
     "INSERT INTO attempts(id, execution_key, execution_id, agent_id, account_id, batch_id, number, "
-    "idempotency_key, from_number, status, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'initiated', ?)";
+    "idempotency_key, from_number, status, started_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'initiated', ?, ?)";
+// (agent id): its open attempts.
+inline constexpr const char* kCountAgentOpenAttempts =
+    "SELECT count(*) FROM attempts WHERE agent_id = ? AND ended_at IS NULL";
+// (agent id, since): attempts it started after `since`.
+inline constexpr const char* kCountAgentStartedSince =
+    "SELECT count(*) FROM attempts WHERE agent_id = ? AND started_at > ?";
+// (worker, now)
+inline constexpr const char* kHeartbeat =
+    "INSERT INTO nodes(worker, heartbeat_at) VALUES (?, ?) "
+    "ON CONFLICT(worker) DO UPDATE SET heartbeat_at = excluded.heartbeat_at";
+// (worker, include own 0/1, stale_before): open attempts this worker may adopt.
+inline constexpr const char* kSelectOrphanAttemptIds =
+    "SELECT a.id FROM attempts a LEFT JOIN nodes n ON n.worker = a.owner WHERE a.ended_at IS NULL AND "
+    "((a.owner = ?1 AND ?2 = 1) OR (a.owner <> ?1 AND (n.heartbeat_at IS NULL OR n.heartbeat_at < ?3)))";
+// (worker, attempt id)
+inline constexpr const char* kSetAttemptOwner = "UPDATE attempts SET owner = ? WHERE id = ?";
+// (attempt id): 1 when open.
+inline constexpr const char* kIsAttemptOpen = "SELECT 1 FROM attempts WHERE id = ? AND ended_at IS NULL";
 // (from_number, now, key)
 inline constexpr const char* kBeginExecution =
     "UPDATE executions SET status = 'initiated', agent_number = ?, attempt_count = attempt_count + 1, "

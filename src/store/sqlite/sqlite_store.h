@@ -91,6 +91,13 @@ class SqliteStore final : public Store {
   Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) override;
   Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
                                                  const std::string& worker, TimePoint now) override;
+  Result<std::vector<std::string>> BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
+                                                        const std::string& worker, TimePoint now,
+                                                        const DialLimits& limits) override;
+  Status Heartbeat(const std::string& worker, TimePoint now) override;
+  Result<std::vector<OpenAttempt>> AdoptOrphanAttempts(const std::string& worker, TimePoint stale_before,
+                                                       bool include_own) override;
+  Result<std::vector<std::string>> FilterClosedAttempts(const std::vector<std::string>& attempt_ids) override;
   Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) override;
   Result<std::vector<AppliedOutcome>> ApplyCallUpdates(const std::vector<CallUpdate>& updates,
                                                        TimePoint now) override;
@@ -124,6 +131,9 @@ class SqliteStore final : public Store {
 
  private:
   explicit SqliteStore(const SqliteStoreOptions& options);
+  Result<std::vector<std::string>> BeginAttemptsImpl(const std::vector<AttemptStart>& starts,
+                                                     const std::string& worker, TimePoint now,
+                                                     const DialLimits* limits);
 
   SqliteStoreOptions options_;
   std::unique_ptr<sqlite::ConnectionPool> pool_;

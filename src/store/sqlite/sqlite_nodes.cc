@@ -1,0 +1,78 @@
+// SqliteStore: node heartbeats, adoption of the open attempts of nodes that
+// stopped (or of this node's previous run), and which tracked attempts were
+// closed elsewhere. The same operations serve many nodes on PostgreSQL; on
+// SQLite they make restarts and a second process on the same file safe.
+#include <unordered_set>
+
+#include "store/sqlite/sqlite_db.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_sql.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace batchcall {
+
+using sqlite::Transaction;
+namespace sql = sqlite_sql;
+
+Status SqliteStore::Heartbeat(const std::string& worker, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kHeartbeat);
+  if (!st.ok()) return st.status();
+  return st->Bind(1, worker).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run();
+}
+
+Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::string& worker,
+                                                                  TimePoint stale_before, bool include_own) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  std::vector<std::string> ids;
+  {
+    auto st = (*conn)->Prepare(sql::kSelectOrphanAttemptIds);
+    if (!st.ok()) return st.status();
+    st->Bind(1, worker).Bind(2, include_own ? 1 : 0).Bind(3, static_cast<int64_t>(ToUnixMillis(stale_before)));
+    BC_RETURN_IF_ERROR(sqlite::ForEachRow(*st, [&](const sqlite::Statement& s) {
+      ids.push_back(s.Text(0));
+      return Status::Ok();
+    }));
+  }
+  std::vector<OpenAttempt> out;
+  out.reserve(ids.size());
+  for (const std::string& id : ids) {
+    {
+      auto st = (*conn)->Prepare(sql::kSetAttemptOwner);
+      if (!st.ok()) return st.status();
+      BC_RETURN_IF_ERROR(st->Bind(1, worker).Bind(2, id).Run());
+    }
+    auto st = (*conn)->Prepare(sql::kSelectAttemptById);
+    if (!st.ok()) return st.status();
+    st->Bind(1, id);
+    BC_RETURN_IF_ERROR(st->StepRow("attempt " + id + " not found"));
+    out.push_back(sqlite::ReadOpenAttempt(*st));
+  }
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+Result<std::vector<std::string>> SqliteStore::FilterClosedAttempts(const std::vector<std::string>& attempt_ids) {
+  std::vector<std::string> closed;
+  if (attempt_ids.empty()) return closed;
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin(/*immediate=*/false));
+  for (const std::string& id : attempt_ids) {
+    auto st = (*conn)->Prepare(sql::kIsAttemptOpen);
+    if (!st.ok()) return st.status();
+    st->Bind(1, id);
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) closed.push_back(id);
+  }
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return closed;
+}
+
+}  // namespace batchcall
