@@ -1,0 +1,294 @@
+// PostgresStore: batches (read, list, transitions, stop, delete), executions
+// and rejected rows. Imports live in pg_import.cc.
+#include <algorithm>
+
+#include "store/postgres/pg_batch_ops.h"
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store_impl.h"
+
+namespace batchcall {
+
+using pg::Connection;
+using pg::Params;
+using pg::Row;
+using pg::Transaction;
+namespace sql = pg_sql;
+
+namespace pg {
+
+Result<Batch> LoadBatch(Connection& conn, const std::string& account_id, const std::string& batch_id,
+                        int64_t* seq, bool for_update) {
+  auto rows = conn.Query(for_update ? sql::kSelectBatchForUpdate : sql::kSelectBatch,
+                         Params().Add(batch_id).Add(account_id));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("batch " + batch_id + " not found");
+  return ReadBatch(Row(*rows, 0), seq);
+}
+
+Result<Batch> LoadBatchBySeq(Connection& conn, int64_t seq) {
+  auto rows = conn.Query(sql::kSelectBatchBySeq, Params().Add(seq));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("batch not found");
+  return ReadBatch(Row(*rows, 0), nullptr);
+}
+
+Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
+  auto rows = conn.Query(sql::kSelectAnyInFlight, Params().Add(seq));
+  if (!rows.ok()) return rows.status();
+  return rows->size() > 0;
+}
+
+Status DeleteBatchRows(Connection& conn, int64_t seq) {
+  // The engine's rows first (attempts of the executions, pending webhook
+  // changes: ReadWebhookChanges would find their objects gone).
+  for (const auto& cleanup : sql::kEngineBatchCleanup) {
+    Params p;
+    if (cleanup.by_key_range) {
+      p.Add(FirstKey(seq)).Add(LastKey(seq));
+    } else {
+      p.Add(seq);
+    }
+    auto n = conn.Run(cleanup.sql, p);
+    if (!n.ok()) return n.status();
+  }
+  auto n = conn.Run(sql::kDeleteExecutionRange, Params().Add(FirstKey(seq)).Add(LastKey(seq)));
+  if (!n.ok()) return n.status();
+  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
+    auto m = conn.Run(seq_sql, Params().Add(seq));
+    if (!m.ok()) return m.status();
+  }
+  return Status::Ok();
+}
+
+}  // namespace pg
+
+namespace {
+
+// "created, scheduled or paused"
+std::string JoinStatuses(const std::vector<BatchStatus>& statuses) {
+  std::string out;
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (i > 0) out.append(i + 1 == statuses.size() ? " or " : ", ");
+    out.append(ToString(statuses[i]));
+  }
+  return out;
+}
+
+std::string_view Verb(BatchStatus to) {
+  switch (to) {
+    case BatchStatus::kCreated: return "become created";
+    case BatchStatus::kScheduled: return "be scheduled";
+    case BatchStatus::kRunning: return "run";
+    case BatchStatus::kPaused: return "be paused";
+    case BatchStatus::kCompleted: return "complete";
+    case BatchStatus::kStopped: return "be stopped";
+    case BatchStatus::kFailed: return "fail";
+  }
+  return "change";
+}
+
+// "batch is running; it can only be scheduled from created, scheduled or paused"
+Status TransitionConflict(BatchStatus current, BatchStatus to) {
+  std::string m = "batch is ";
+  m.append(ToString(current)).append("; it can ");
+  std::vector<BatchStatus> sources = BatchSourcesOf(to);
+  if (sources.empty()) {
+    m.append("never ").append(Verb(to));
+  } else {
+    m.append("only ").append(Verb(to)).append(" from ").append(JoinStatuses(sources));
+  }
+  return Conflict(m);
+}
+
+// seq of a batch by id alone (the count and report reads are not scoped).
+Result<int64_t> BatchSeq(Connection& conn, const std::string& batch_id) {
+  auto rows = conn.Query(sql::kSelectBatchSeq, Params().Add(batch_id));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("batch " + batch_id + " not found");
+  return rows->Int(0, 0);
+}
+
+// Sets status (and the optional fields) of batch `seq`.
+Status UpdateBatch(Connection& conn, int64_t seq, const BatchTransition& t, TimePoint now) {
+  Params p;
+  p.Add(ToString(t.to)).Add(t.scheduled_at.has_value());
+  if (t.scheduled_at) {
+    p.Add(pg::Millis(*t.scheduled_at));
+  } else {
+    p.AddNull();
+  }
+  p.Add(t.bypass_call_guardrails.has_value()).Add(t.bypass_call_guardrails.value_or(false));
+  p.Add(pg::Millis(now)).Add(seq);
+  return conn.Run(sql::kUpdateBatchTransition, p).status();
+}
+
+// Appends the rows of a result selecting BC_PG_EXECUTION_COLUMNS.
+Status AppendExecutions(const pg::Rows& rows, const Batch& batch, std::vector<Execution>* out) {
+  for (int i = 0; i < rows.size(); ++i) {
+    auto e = pg::ReadExecution(Row(rows, i), batch);
+    if (!e.ok()) return e.status();
+    out->push_back(std::move(e).value());
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<Batch> PostgresStore::GetBatch(const std::string& account_id, const std::string& batch_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  return pg::LoadBatch(**conn, account_id, batch_id, nullptr);
+}
+
+Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectBatchesOfAgent, Params().Add(account_id).Add(agent_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<Batch> out;
+  for (int i = 0; i < rows->size(); ++i) {
+    auto b = pg::ReadBatch(Row(*rows, i), nullptr);
+    if (!b.ok()) return b.status();
+    out.push_back(std::move(b).value());
+  }
+  return out;
+}
+
+Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto seq = BatchSeq(**conn, batch_id);
+  if (!seq.ok()) return seq.status();
+  auto rows = (*conn)->Query(sql::kCountExecutionsByStatus, Params().Add(*seq));
+  if (!rows.ok()) return rows.status();
+  StatusCounts counts;
+  for (int i = 0; i < rows->size(); ++i) {
+    auto status = ParseExecutionStatus(rows->TextView(i, 0));
+    if (!status) return Internal("stored execution status is unknown: " + rows->Text(i, 0));
+    counts[*status] = rows->Int(i, 1);
+  }
+  return counts;
+}
+
+Result<Batch> PostgresStore::TransitionBatch(const std::string& account_id, const std::string& batch_id,
+                                             const BatchTransition& t, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  int64_t seq = 0;
+  // The row lock makes check-and-set atomic against other nodes.
+  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
+  if (!batch.ok()) return batch.status();
+  if (!CanTransition(batch->status, t.to)) return TransitionConflict(batch->status, t.to);
+  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
+  auto updated = pg::LoadBatchBySeq(**conn, seq);
+  if (!updated.ok()) return updated.status();
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return updated;
+}
+
+Result<Batch> PostgresStore::StopBatch(const std::string& account_id, const std::string& batch_id, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  int64_t seq = 0;
+  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
+  if (!batch.ok()) return batch.status();
+  const BatchStatus s = batch->status;
+  if (s != BatchStatus::kScheduled && s != BatchStatus::kRunning && s != BatchStatus::kPaused) {
+    return Conflict("batch is " + std::string(ToString(s)) +
+                    "; only a scheduled, running or paused batch can be stopped");
+  }
+  // Executions first: their webhook changes are journaled before the batch's.
+  auto n = (*conn)->Run(sql::kStopPreDialExecutions, Params().Add(pg::Millis(now)).Add(seq));
+  if (!n.ok()) return n.status();
+  BatchTransition t;
+  t.to = BatchStatus::kStopped;
+  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
+  auto updated = pg::LoadBatchBySeq(**conn, seq);
+  if (!updated.ok()) return updated.status();
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return updated;
+}
+
+Status PostgresStore::DeleteBatch(const std::string& account_id, const std::string& batch_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  int64_t seq = 0;
+  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
+  if (!batch.ok()) return batch.status();
+  auto in_flight = pg::AnyInFlight(**conn, seq);
+  if (!in_flight.ok()) return in_flight.status();
+  if (*in_flight) return Conflict("batch " + batch_id + " has calls in flight; wait until they end");
+  BC_RETURN_IF_ERROR(pg::DeleteBatchRows(**conn, seq));
+  return txn.Commit();
+}
+
+Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuery& q) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  // One snapshot for the batch row and its page.
+  Transaction snapshot(**conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
+  int64_t seq = 0;
+  auto batch = pg::LoadBatch(**conn, q.account_id, q.batch_id, &seq);
+  if (!batch.ok()) return batch.status();
+  std::vector<Execution> out;
+  const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
+  if (q.limit <= 0 || first_row > pg::kMaxRowIndex) return out;
+  const int64_t lo = pg::RowKey(seq, first_row);
+  const int64_t hi = pg::LastKey(seq);
+  if (q.statuses.empty()) {
+    auto rows = (*conn)->Query(sql::kSelectExecutionRange, Params().Add(lo).Add(hi).Add(q.limit));
+    if (!rows.ok()) return rows.status();
+    BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+  } else {
+    std::vector<std::string> names;
+    for (ExecutionStatus s : q.statuses) names.emplace_back(ToString(s));
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    auto rows = (*conn)->Query(sql::kSelectExecutionsByStatus,
+                               Params().Add(seq).Add(pg::TextArrayLiteral(names)).Add(lo).Add(q.limit));
+    if (!rows.ok()) return rows.status();
+    BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+  }
+  BC_RETURN_IF_ERROR(snapshot.Commit());
+  return out;
+}
+
+Result<Execution> PostgresStore::GetExecution(const std::string& account_id, const std::string& execution_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  const std::string not_found = "execution " + execution_id + " not found";
+  auto rows = (*conn)->Query(sql::kSelectExecutionById, Params().Add(execution_id));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound(not_found);
+  auto batch = pg::LoadBatchBySeq(**conn, rows->Int(0, 2));
+  if (!batch.ok()) return batch.status();
+  if (batch->account_id != account_id) return NotFound(not_found);
+  return pg::ReadExecution(Row(*rows, 0), *batch);
+}
+
+Result<std::vector<RejectedRow>> PostgresStore::ListRejects(const std::string& batch_id, int64_t after_line,
+                                                            int64_t limit) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto seq = BatchSeq(**conn, batch_id);
+  if (!seq.ok()) return seq.status();
+  auto rows =
+      (*conn)->Query(sql::kSelectRejects, Params().Add(*seq).Add(after_line).Add(std::max<int64_t>(0, limit)));
+  if (!rows.ok()) return rows.status();
+  std::vector<RejectedRow> out;
+  for (int i = 0; i < rows->size(); ++i) {
+    out.push_back(RejectedRow{rows->Int(i, 0), rows->Text(i, 1), rows->Text(i, 2), rows->Text(i, 3)});
+  }
+  return out;
+}
+
+}  // namespace batchcall

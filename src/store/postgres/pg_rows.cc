@@ -1,0 +1,171 @@
+#include "store/postgres/pg_rows.h"
+
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/sqlite_rows.h"
+
+namespace batchcall::pg {
+namespace {
+
+Result<nlohmann::json> JsonColumn(const Row& r, int col, std::string_view what) {
+  if (r.IsNull(col)) return nlohmann::json();
+  nlohmann::json j = nlohmann::json::parse(r.TextView(col), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Internal("stored " + std::string(what) + " is not valid JSON");
+  return j;
+}
+
+}  // namespace
+
+std::optional<std::string> Row::OptionalText(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Text(col);
+}
+
+std::optional<TimePoint> Row::OptionalTime(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return FromUnixMillis(Int(col));
+}
+
+void AddAgent(Params& p, const Agent& a, const SecretBox* box) {
+  p.Add(a.id).Add(a.account_id).Add(a.name).Add(a.provider_type);
+  p.Add(sqlite::SealProvider(a.provider, box)).Add(sqlite::JsonStringArray(a.from_phone_numbers));
+  p.Add(a.webhook_url).Add(a.welcome_message);
+  if (a.calling_guardrails) {
+    p.Add(sqlite::EncodeGuardrails(*a.calling_guardrails));
+  } else {
+    p.AddNull();
+  }
+  p.Add(static_cast<int64_t>(a.max_concurrency)).Add(a.calls_per_second);
+  if (a.retry_config) {
+    p.Add(sqlite::EncodeRetryConfig(*a.retry_config));
+  } else {
+    p.AddNull();
+  }
+  p.Add(Millis(a.created_at)).Add(Millis(a.updated_at));
+}
+
+Result<Agent> ReadAgent(const Row& r, const SecretBox* box) {
+  Agent a;
+  a.id = r.Text(0);
+  a.account_id = r.Text(1);
+  a.name = r.Text(2);
+  a.provider_type = r.Text(3);
+  auto provider = sqlite::OpenProvider(r.TextView(4), box);
+  if (!provider.ok()) return provider.status();
+  a.provider = std::move(provider).value();
+  auto from = sqlite::ParseJsonStringArray(r.TextView(5));
+  if (!from.ok()) return from.status();
+  a.from_phone_numbers = std::move(from).value();
+  a.webhook_url = r.OptionalText(6);
+  a.welcome_message = r.Text(7);
+  if (!r.IsNull(8)) {
+    auto g = sqlite::DecodeGuardrails(r.TextView(8));
+    if (!g.ok()) return g.status();
+    a.calling_guardrails = *g;
+  }
+  a.max_concurrency = static_cast<int>(r.Int(9));
+  a.calls_per_second = r.Double(10);
+  if (!r.IsNull(11)) {
+    auto rc = sqlite::DecodeRetryConfig(r.TextView(11));
+    if (!rc.ok()) return rc.status();
+    a.retry_config = *rc;
+  }
+  a.created_at = FromUnixMillis(r.Int(12));
+  a.updated_at = FromUnixMillis(r.Int(13));
+  return a;
+}
+
+Result<Batch> ReadBatch(const Row& r, int64_t* seq) {
+  Batch b;
+  if (seq) *seq = r.Int(0);
+  b.id = r.Text(1);
+  b.account_id = r.Text(2);
+  b.agent_id = r.Text(3);
+  auto status = ParseBatchStatus(r.TextView(4));
+  if (!status) return Internal("stored batch status is unknown: " + r.Text(4));
+  b.status = *status;
+  b.scheduled_at = r.OptionalTime(5);
+  b.created_at = FromUnixMillis(r.Int(6));
+  b.updated_at = FromUnixMillis(r.Int(7));
+  b.file_name = r.Text(8);
+  b.total_contacts = r.Int(9);
+  b.valid_contacts = r.Int(10);
+  b.invalid_contacts = r.Int(11);
+  auto columns = sqlite::ParseJsonStringArray(r.TextView(12));
+  if (!columns.ok()) return columns.status();
+  b.columns = std::move(columns).value();
+  auto from = sqlite::ParseJsonStringArray(r.TextView(13));
+  if (!from.ok()) return from.status();
+  b.from_phone_numbers = std::move(from).value();
+  if (!r.IsNull(14)) {
+    auto rc = sqlite::DecodeRetryConfig(r.TextView(14));
+    if (!rc.ok()) return rc.status();
+    b.retry_config = *rc;
+  }
+  b.webhook_url = r.OptionalText(15);
+  auto mode = ParsePhoneValidationMode(r.TextView(16));
+  if (!mode) return Internal("stored phone_validation is unknown: " + r.Text(16));
+  b.phone_validation = *mode;
+  b.default_country = r.Text(17);
+  b.allow_duplicates = r.Bool(18);
+  b.bypass_call_guardrails = r.Bool(19);
+  return b;
+}
+
+Result<Execution> ReadExecution(const Row& r, const Batch& batch) {
+  Execution e;
+  e.id = r.Text(1);
+  e.account_id = batch.account_id;
+  e.batch_id = batch.id;
+  e.agent_id = batch.agent_id;
+  e.row_index = r.Int(3);
+  e.line = r.Int(4);
+  e.contact_number = r.Text(5);
+  auto vars = sqlite::ParseJsonStringArray(r.TextView(6));
+  if (!vars.ok()) return vars.status();
+  e.variables = std::move(vars).value();
+  auto status = ParseExecutionStatus(r.TextView(7));
+  if (!status) return Internal("stored execution status is unknown: " + r.Text(7));
+  e.status = *status;
+  e.agent_number = r.Text(8);
+  e.conversation_duration = r.Double(9);
+  e.total_cost = r.Double(10);
+  e.answered_by_voice_mail = r.Bool(11);
+  e.transcript = r.Text(12);
+  e.summary = r.Text(13);
+  auto extracted = JsonColumn(r, 14, "extracted_data");
+  if (!extracted.ok()) return extracted.status();
+  e.extracted_data = std::move(extracted).value();
+  auto telephony = JsonColumn(r, 15, "telephony_data");
+  if (!telephony.ok()) return telephony.status();
+  e.telephony_data = std::move(telephony).value();
+  e.error_message = r.Text(16);
+  e.retry_count = static_cast<int>(r.Int(17));
+  e.attempt_count = static_cast<int>(r.Int(18));
+  if (!r.IsNull(19)) {
+    auto history = sqlite::DecodeRetryHistory(r.TextView(19));
+    if (!history.ok()) return history.status();
+    e.retry_history = std::move(history).value();
+  }
+  e.next_attempt_at = r.OptionalTime(20);
+  e.created_at = FromUnixMillis(r.Int(21));
+  e.updated_at = FromUnixMillis(r.Int(22));
+  return e;
+}
+
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+}  // namespace batchcall::pg

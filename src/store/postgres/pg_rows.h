@@ -1,0 +1,58 @@
+// Conversions between the domain records and PostgreSQL rows of the
+// PostgreSQL store: a row cursor, the packed row key, and readers/binders for
+// the column lists of pg_sql.h. The JSON encodings of nested fields and the
+// provider/secret sealing are the SQLite backend's (store/sqlite/sqlite_rows.h)
+// so both backends store the same text. Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "base/crypto.h"
+#include "base/status.h"
+#include "domain/model.h"
+#include "store/postgres/pg_db.h"
+#include "store/store.h"
+
+namespace batchcall::pg {
+
+// Row key of an execution: (batch seq, row index) packed in one integer.
+inline constexpr int64_t kMaxRowIndex = 0xFFFFFFFFLL;
+inline int64_t RowKey(int64_t batch_seq, int64_t row_index) { return (batch_seq << 32) | row_index; }
+inline int64_t FirstKey(int64_t batch_seq) { return RowKey(batch_seq, 0); }
+inline int64_t LastKey(int64_t batch_seq) { return RowKey(batch_seq, kMaxRowIndex); }
+inline int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
+
+// One row of a result, read by column.
+class Row {
+ public:
+  Row(const Rows& rows, int row) : rows_(rows), row_(row) {}
+  bool IsNull(int col) const { return rows_.IsNull(row_, col); }
+  int64_t Int(int col) const { return rows_.Int(row_, col); }
+  double Double(int col) const { return rows_.Double(row_, col); }
+  bool Bool(int col) const { return rows_.Bool(row_, col); }
+  std::string Text(int col) const { return rows_.Text(row_, col); }
+  std::string_view TextView(int col) const { return rows_.TextView(row_, col); }
+  std::optional<std::string> OptionalText(int col) const;
+  std::optional<TimePoint> OptionalTime(int col) const;
+
+ private:
+  const Rows& rows_;
+  int row_;
+};
+
+// Appends the 14 BC_PG_AGENT_COLUMNS of `a` to `p` (as $1..$14 of a fresh list).
+void AddAgent(Params& p, const Agent& a, const SecretBox* box);
+// Readers for rows selected with BC_PG_AGENT_COLUMNS / BC_PG_BATCH_COLUMNS /
+// BC_PG_EXECUTION_COLUMNS. `seq` receives the batch's internal key prefix.
+Result<Agent> ReadAgent(const Row& r, const SecretBox* box);
+Result<Batch> ReadBatch(const Row& r, int64_t* seq);
+// account, agent and batch ids come from the execution's batch.
+Result<Execution> ReadExecution(const Row& r, const Batch& batch);
+
+// A text[] literal for `= ANY($n::text[])`: {"a","b"} with quoting.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
+}  // namespace batchcall::pg

@@ -1,0 +1,239 @@
+// PostgresStore: opening and migrations, accounts, API keys and agents. The
+// batch, import and execution methods live in pg_batches.cc / pg_import.cc.
+#include <algorithm>
+
+#include "base/ids.h"
+#include "store/postgres/pg_batch_ops.h"
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_sql.h"
+#include "store/postgres/pg_store_impl.h"
+
+namespace batchcall {
+
+using pg::Connection;
+using pg::Params;
+using pg::Row;
+using pg::Transaction;
+namespace sql = pg_sql;
+
+namespace {
+
+Status Migrate(Connection& conn, TimePoint now) {
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  // Held until commit: a second node opening meanwhile waits here, then
+  // finds every migration applied.
+  BC_RETURN_IF_ERROR(conn.Exec(sql::kLockMigrations));
+  BC_RETURN_IF_ERROR(conn.Exec(sql::kCreateMigrationsTable));
+  auto max = conn.Query(sql::kMaxMigration, Params());
+  if (!max.ok()) return max.status();
+  const int64_t current = max->Int(0, 0);
+  const int latest = PostgresStore::LatestSchemaVersion();
+  if (current > latest) {
+    return InvalidArgument("the database has schema version " + std::to_string(current) +
+                           ", newer than this batchcall knows (" + std::to_string(latest) + "); upgrade batchcall");
+  }
+  for (const auto& m : sql::kMigrations) {
+    if (m.version <= current) continue;
+    for (const char* part : m.parts) {
+      if (part && *part) BC_RETURN_IF_ERROR(conn.Exec(part));
+    }
+    auto ins = conn.Run(sql::kInsertMigration, Params().Add(m.version).Add(pg::Millis(now)));
+    if (!ins.ok()) return ins.status();
+  }
+  return txn.Commit();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresStore(const PostgresStoreOptions& options) {
+  auto store = PostgresStore::Open(options);
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<Store>(std::move(store).value());
+}
+
+PostgresStore::PostgresStore(const PostgresStoreOptions& options)
+    : options_(options),
+      pool_(std::make_unique<pg::ConnectionPool>(ConnOptions(), std::max<size_t>(1, options.pool_size))) {}
+
+PostgresStore::~PostgresStore() = default;
+
+pg::ConnectionOptions PostgresStore::ConnOptions() const {
+  pg::ConnectionOptions c;
+  c.url = options_.url;
+  return c;
+}
+
+int PostgresStore::LatestSchemaVersion() {
+  int latest = 0;
+  for (const auto& m : sql::kMigrations) latest = std::max(latest, m.version);
+  return latest;
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOptions& options) {
+  if (options.url.empty()) return InvalidArgument("the PostgreSQL URL is empty");
+  std::unique_ptr<PostgresStore> store(new PostgresStore(options));
+  auto conn = store->pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  BC_RETURN_IF_ERROR(Migrate(**conn, SystemClock().Now()));
+  return store;
+}
+
+Status PostgresStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
+                                                   TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto n = (*conn)->Run(sql::kSetExecutionStatus, Params().Add(ToString(status)).Add(pg::Millis(now)).Add(execution_id));
+  if (!n.ok()) return n.status();
+  if (*n == 0) return NotFound("execution " + execution_id + " not found");
+  return Status::Ok();
+}
+
+// --- accounts and API keys
+
+Result<Account> PostgresStore::EnsureDefaultAccount(TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  // Insert-if-absent then read: safe when several nodes race.
+  auto ins = (*conn)->Run(sql::kInsertDefaultAccount, Params().Add(NewUuid()).Add("default").Add(pg::Millis(now)));
+  if (!ins.ok()) return ins.status();
+  auto rows = (*conn)->Query(sql::kSelectDefaultAccount, Params());
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return Internal("the default account vanished");
+  return Account{rows->Text(0, 0), rows->Text(0, 1), FromUnixMillis(rows->Int(0, 2))};
+}
+
+Result<Account> PostgresStore::CreateAccount(const std::string& name, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Account account{NewUuid(), name, now};
+  auto n = (*conn)->Run(sql::kInsertAccount, Params().Add(account.id).Add(name).Add(pg::Millis(now)));
+  if (!n.ok()) return n.status();
+  return account;
+}
+
+Status PostgresStore::AddApiKey(const ApiKey& key) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto n = (*conn)->Run(sql::kInsertApiKey, Params()
+                                                .Add(key.id)
+                                                .Add(key.account_id)
+                                                .Add(key.name)
+                                                .Add(key.key_hash)
+                                                .Add(pg::Millis(key.created_at)));
+  Status s = n.status();
+  if (s.code() == StatusCode::kConflict) return Conflict("an API key with this id or hash already exists");
+  if (s.code() == StatusCode::kNotFound) return NotFound("account " + key.account_id + " not found");
+  return s;
+}
+
+Result<std::string> PostgresStore::FindAccountIdByKeyHash(const std::string& key_hash) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectAccountByKeyHash, Params().Add(key_hash));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("API key not found");
+  return rows->Text(0, 0);
+}
+
+Result<int64_t> PostgresStore::CountApiKeys() {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kCountApiKeys, Params());
+  if (!rows.ok()) return rows.status();
+  return rows->Int(0, 0);
+}
+
+// --- agents
+
+Status PostgresStore::CreateAgent(const Agent& agent) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Params p;
+  pg::AddAgent(p, agent, options_.secret_box);
+  Status s = (*conn)->Run(sql::kInsertAgent, p).status();
+  if (s.code() == StatusCode::kConflict) return Conflict("agent " + agent.id + " already exists");
+  if (s.code() == StatusCode::kNotFound) return NotFound("account " + agent.account_id + " not found");
+  return s;
+}
+
+Result<Agent> PostgresStore::GetAgent(const std::string& account_id, const std::string& agent_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectAgent, Params().Add(agent_id).Add(account_id));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("agent " + agent_id + " not found");
+  return pg::ReadAgent(Row(*rows, 0), options_.secret_box);
+}
+
+Result<std::vector<Agent>> PostgresStore::ListAgents(const std::string& account_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectAgentsOfAccount, Params().Add(account_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<Agent> out;
+  for (int i = 0; i < rows->size(); ++i) {
+    auto agent = pg::ReadAgent(Row(*rows, i), options_.secret_box);
+    if (!agent.ok()) return agent.status();
+    out.push_back(std::move(agent).value());
+  }
+  return out;
+}
+
+Status PostgresStore::UpdateAgent(const Agent& agent) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Params p;
+  pg::AddAgent(p, agent, options_.secret_box);
+  auto n = (*conn)->Run(sql::kUpdateAgent, p);
+  if (!n.ok()) return n.status();
+  if (*n == 0) return NotFound("agent " + agent.id + " not found");
+  return Status::Ok();
+}
+
+Status PostgresStore::DeleteAgent(const std::string& account_id, const std::string& agent_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Connection& c = **conn;
+  Transaction txn(c);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    // Locks the agent: an import of this agent in progress finishes first
+    // (its batch is then seen below), new ones wait for this transaction.
+    auto rows = c.Query(sql::kLockAgentOfAccount, Params().Add(agent_id).Add(account_id));
+    if (!rows.ok()) return rows.status();
+    if (rows->size() == 0) return NotFound("agent " + agent_id + " not found");
+  }
+  {
+    auto rows = c.Query(sql::kCountActiveBatchesOfAgent, Params().Add(agent_id));
+    if (!rows.ok()) return rows.status();
+    if (int64_t n = rows->Int(0, 0); n > 0) {
+      return Conflict("agent " + agent_id + " has " + std::to_string(n) +
+                      " scheduled, running or paused batch(es); stop them before deleting the agent");
+    }
+  }
+  auto seqs = c.Query(sql::kSelectBatchSeqsOfAgent, Params().Add(agent_id));
+  if (!seqs.ok()) return seqs.status();
+  for (int i = 0; i < seqs->size(); ++i) {
+    const int64_t seq = seqs->Int(i, 0);
+    auto in_flight = pg::AnyInFlight(c, seq);
+    if (!in_flight.ok()) return in_flight.status();
+    if (*in_flight) return Conflict("agent " + agent_id + " still has calls in flight");
+    BC_RETURN_IF_ERROR(pg::DeleteBatchRows(c, seq));
+  }
+  auto n = c.Run(sql::kDeleteAgent, Params().Add(agent_id).Add(account_id));
+  if (!n.ok()) return n.status();
+  return txn.Commit();
+}
+
+Result<Agent> PostgresStore::FindAgentByName(const std::string& account_id, const std::string& name) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectAgentByName, Params().Add(account_id).Add(name));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("agent named " + name + " not found");
+  return pg::ReadAgent(Row(*rows, 0), options_.secret_box);
+}
+
+}  // namespace batchcall
