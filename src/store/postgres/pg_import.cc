@@ -1,10 +1,204 @@
-// PostgresStore::BeginImport: TEMPORARY STUB (P1 fills it).
+// PostgresStore::BeginImport and its BatchImport: one dedicated connection
+// and one transaction per upload; the executions stream in with
+// COPY ... FROM STDIN while the upload is parsed, the rejected rows (held in
+// memory meanwhile, as COPY text) follow with a second COPY at Commit.
+#include <string>
+
+#include "base/ids.h"
+#include "store/postgres/pg_db.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
+#include "store/sqlite/sqlite_rows.h"
 
 namespace batchcall {
+namespace {
 
-Result<std::unique_ptr<BatchImport>> PostgresStore::BeginImport(const Batch&) {
-  return Internal("not implemented");
+using pg::Connection;
+using pg::Params;
+namespace sql = pg_sql;
+
+// seq << 32 must stay a positive int64.
+constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
+// COPY data is sent in chunks of about this size.
+constexpr size_t kCopyChunk = 256 * 1024;
+
+void AppendInt(std::string& out, int64_t v) { out.append(std::to_string(v)); }
+
+class PgBatchImport final : public BatchImport {
+ public:
+  PgBatchImport(std::unique_ptr<Connection> conn, Batch batch) : conn_(std::move(conn)), batch_(std::move(batch)) {}
+
+  // Closing the connection of an unfinished import makes the server roll
+  // its transaction back (also in the middle of a COPY).
+  ~PgBatchImport() override = default;
+
+  // Opens the transaction, locks the agent (against a concurrent delete),
+  // inserts the batch row (status created, counts 0) and starts the COPY.
+  Status Start() {
+    BC_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
+    {
+      auto rows = conn_->Query(sql::kSelectAgentOfAccount, Params().Add(batch_.agent_id).Add(batch_.account_id));
+      if (!rows.ok()) return rows.status();
+      if (rows->size() == 0) return NotFound("agent " + batch_.agent_id + " not found");
+    }
+    const Batch& b = batch_;
+    Params p;
+    p.Add(b.id).Add(b.account_id).Add(b.agent_id).Add(ToString(BatchStatus::kCreated));
+    if (b.scheduled_at) {
+      p.Add(pg::Millis(*b.scheduled_at));
+    } else {
+      p.AddNull();
+    }
+    p.Add(pg::Millis(b.created_at)).Add(pg::Millis(b.updated_at)).Add(b.file_name);
+    p.Add(sqlite::JsonStringArray(b.columns)).Add(sqlite::JsonStringArray(b.from_phone_numbers));
+    if (b.retry_config) {
+      p.Add(sqlite::EncodeRetryConfig(*b.retry_config));
+    } else {
+      p.AddNull();
+    }
+    p.Add(b.webhook_url).Add(ToString(b.phone_validation)).Add(b.default_country);
+    p.Add(b.allow_duplicates).Add(b.bypass_call_guardrails);
+    auto rows = conn_->Query(sql::kInsertBatch, p);
+    if (rows.status().code() == StatusCode::kConflict) return Conflict("batch " + b.id + " already exists");
+    if (!rows.ok()) return rows.status();
+    seq_ = rows->Int(0, 0);
+    if (seq_ > kMaxBatchSeq) return Internal("batch sequence exhausted");
+    created_at_ = std::to_string(pg::Millis(b.created_at));
+    seq_text_ = std::to_string(seq_);
+    BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyExecutions));
+    return Status::Ok();
+  }
+
+  Status AddContact(const ContactRow& contact) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    if (contact.row_index <= last_row_index_ || contact.row_index > pg::kMaxRowIndex) {
+      return InvalidArgument("row_index " + std::to_string(contact.row_index) +
+                             " out of order (rows must come with increasing row_index)");
+    }
+    last_row_index_ = contact.row_index;
+    // key, id, batch_seq, row_index, line, contact_number, variables, status, created_at, updated_at
+    std::string& o = copy_buffer_;
+    AppendInt(o, pg::RowKey(seq_, contact.row_index));
+    o += '\t';
+    o += NewUuid();
+    o += '\t';
+    o += seq_text_;
+    o += '\t';
+    AppendInt(o, contact.row_index);
+    o += '\t';
+    AppendInt(o, contact.line);
+    o += '\t';
+    pg::AppendCopyField(o, contact.contact_number);
+    o += '\t';
+    json_.clear();
+    sqlite::AppendJsonStringArray(contact.variables, &json_);
+    pg::AppendCopyField(o, json_);
+    o += "\tprepared\t";
+    o += created_at_;
+    o += '\t';
+    o += created_at_;
+    o += '\n';
+    if (o.size() >= kCopyChunk) return Fail(SendCopyBuffer());
+    return Status::Ok();
+  }
+
+  Status AddReject(const RejectedRow& reject) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    // batch_seq, line, pos, contact_number, code, message
+    std::string& o = rejects_;
+    o += seq_text_;
+    o += '\t';
+    AppendInt(o, reject.line);
+    o += '\t';
+    AppendInt(o, reject_count_++);
+    o += '\t';
+    pg::AppendCopyField(o, reject.contact_number);
+    o += '\t';
+    pg::AppendCopyField(o, reject.code);
+    o += '\t';
+    pg::AppendCopyField(o, reject.message);
+    o += '\n';
+    return Status::Ok();
+  }
+
+  Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) override {
+    BC_RETURN_IF_ERROR(CheckOpen());
+    finished_ = true;
+    BC_RETURN_IF_ERROR(SendCopyBuffer());
+    BC_RETURN_IF_ERROR(conn_->CopyEnd());
+    if (!rejects_.empty()) {
+      BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyRejects));
+      for (size_t i = 0; i < rejects_.size(); i += kCopyChunk) {
+        BC_RETURN_IF_ERROR(conn_->CopyPut(std::string_view(rejects_).substr(i, kCopyChunk)));
+      }
+      BC_RETURN_IF_ERROR(conn_->CopyEnd());
+      std::string().swap(rejects_);
+    }
+    auto n = conn_->Run(sql::kUpdateBatchCounts,
+                        Params().Add(total_contacts).Add(valid_contacts).Add(invalid_contacts).Add(seq_));
+    if (!n.ok()) return n.status();
+    auto rows = conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_));
+    if (!rows.ok()) return rows.status();
+    if (rows->size() == 0) return Internal("batch vanished during its import");
+    auto stored = pg::ReadBatch(pg::Row(*rows, 0), nullptr);
+    if (!stored.ok()) return stored.status();
+    BC_RETURN_IF_ERROR(CommitOpenTransaction());
+    conn_.reset();
+    return stored;
+  }
+
+ private:
+  Status CheckOpen() const {
+    if (finished_) return Internal("the import is already finished");
+    if (!failed_.ok()) return failed_;
+    return Status::Ok();
+  }
+
+  Status SendCopyBuffer() {
+    Status s = conn_->CopyPut(copy_buffer_);
+    copy_buffer_.clear();
+    return s;
+  }
+
+  // COMMIT, reporting a transaction that failed meanwhile as an error.
+  Status CommitOpenTransaction() {
+    if (PQtransactionStatus(conn_->raw()) != PQTRANS_INTRANS) return Internal("the import transaction failed");
+    return conn_->Exec("COMMIT");
+  }
+
+  // Remembers the first failure: the transaction is then unusable, so the
+  // import can only be abandoned.
+  Status Fail(Status s) {
+    if (!s.ok() && failed_.ok()) failed_ = s;
+    return s;
+  }
+
+  std::unique_ptr<Connection> conn_;
+  Batch batch_;
+  int64_t seq_ = 0;
+  std::string seq_text_;
+  std::string created_at_;
+  bool finished_ = false;
+  Status failed_;
+  int64_t last_row_index_ = -1;
+  std::string copy_buffer_;  // executions not sent yet (COPY text)
+  std::string json_;         // scratch: one row's variables
+  std::string rejects_;      // every rejected row (COPY text)
+  int64_t reject_count_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<BatchImport>> PostgresStore::BeginImport(const Batch& draft) {
+  pg::ConnectionOptions co = ConnOptions();
+  // An upload streams for as long as the client sends it: no statement limit.
+  co.statement_timeout = std::chrono::milliseconds(0);
+  auto conn = Connection::Open(co);
+  if (!conn.ok()) return conn.status();
+  auto import = std::make_unique<PgBatchImport>(std::move(conn).value(), draft);
+  BC_RETURN_IF_ERROR(import->Start());
+  return std::unique_ptr<BatchImport>(std::move(import));
 }
 
 }  // namespace batchcall
