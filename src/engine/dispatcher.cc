@@ -22,7 +22,8 @@ Dispatcher::~Dispatcher() { StopPool(); }
 void Dispatcher::StopPool() {
   if (!pool_) return;
   size_t dropped = pool_->Stop();
-  if (dropped > 0) spdlog::info("engine: {} remote dials/checks not sent; reconciled at the next start", dropped);
+  if (dropped > 0)
+    spdlog::info("engine: {} remote dials/checks not sent; reconciled at the next start", dropped);
 }
 
 void Dispatcher::SetWakeCallback(std::function<void()> wake) {
@@ -48,7 +49,8 @@ int64_t Dispatcher::InFlightForAgent(const std::string& agent_id) const {
 void Dispatcher::Track(const std::string& attempt_id, Live live) {
   agents_[live.agent_id].in_flight++;
   if (live.provider) {
-    if (auto timeout = live.provider->outcome_timeout()) deadlines_.emplace(live.lookup.started_at + *timeout, attempt_id);
+    if (auto timeout = live.provider->outcome_timeout())
+      deadlines_.emplace(live.lookup.started_at + *timeout, attempt_id);
   }
   live_.emplace(attempt_id, std::move(live));
 }
@@ -87,7 +89,8 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
     if (IsOutcome(e)) {
       Push(InboxItem{std::move(e), false});
     } else if (reason == CheckReason::kTimeout) {
-      closing.error_message = "no result within " + waited + " of dialling (the provider last reported " +
+      closing.error_message = "no result within " + waited +
+                              " of dialling (the provider last reported " +
                               std::string(ToString(e.status)) + ")";
       Push(InboxItem{std::move(closing), false});
     } else {
@@ -95,6 +98,17 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
       item.recheck = true;  // still going: record how far it got, look again later
       Push(std::move(item));
     }
+    return;
+  }
+  // A local provider (the simulator) only knows its own process's calls
+  // unless its record is shared: for another node's attempt, NotFound is no
+  // evidence that nobody was called.
+  const bool local_blind = live.foreign && live.provider && !live.provider->remote();
+  if (found.status().code() == StatusCode::kNotFound && local_blind) {
+    closing.error_message =
+        "outcome unknown: the node that placed this call stopped and its provider "
+        "record is not shared with this node; not redialled";
+    Push(InboxItem{std::move(closing), false});
     return;
   }
   if (found.status().code() == StatusCode::kNotFound) {
@@ -108,12 +122,14 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
     return;
   }
   if (reason == CheckReason::kTimeout) {
-    closing.error_message = "no result within " + waited + " of dialling, and the provider could not be asked (" +
+    closing.error_message = "no result within " + waited +
+                            " of dialling, and the provider could not be asked (" +
                             found.status().message() + ")";
     Push(InboxItem{std::move(closing), false});
   } else if (live.lookup.provider_call_id.empty()) {
-    closing.error_message = "outcome unknown: the process stopped while dialling and the provider "
-                            "could not say what happened; not redialled";
+    closing.error_message =
+        "outcome unknown: the process stopped while dialling and the provider "
+        "could not say what happened; not redialled";
     Push(InboxItem{std::move(closing), false});
   }
   // Recovery of a placed call the provider cannot describe: keep waiting for
@@ -156,35 +172,98 @@ std::optional<TimePoint> Dispatcher::CheckDeadlines(TimePoint now) {
   }
   std::optional<TimePoint> next;
   if (!deadlines_.empty()) next = deadlines_.begin()->first;
-  if (!rechecks_.empty() && (!next || rechecks_.begin()->first < *next)) next = rechecks_.begin()->first;
+  if (!rechecks_.empty() && (!next || rechecks_.begin()->first < *next))
+    next = rechecks_.begin()->first;
   return next;
 }
 
-Status Dispatcher::Recover(TimePoint now) {
-  auto open = store_.ListOpenAttempts();
-  if (!open.ok()) return open.status();
-  for (const OpenAttempt& o : *open) {
+void Dispatcher::TrackAdopted(const std::vector<OpenAttempt>& open, TimePoint now, bool foreign) {
+  for (const OpenAttempt& o : open) {
+    if (live_.count(o.attempt.id)) continue;
     Live live;
     live.execution_id = o.attempt.execution_id;
     live.agent_id = o.attempt.agent_id;
     live.account_id = o.account_id;
     live.batch_id = o.batch_id;
     live.retry_count = o.retry_count;
-    live.lookup = CallLookup{o.attempt.id, o.attempt.idempotency_key, o.attempt.provider_call_id,
-                             o.contact_number, o.attempt.from_number, o.attempt.started_at};
+    live.foreign = foreign;
+    live.lookup =
+        CallLookup{o.attempt.id,     o.attempt.idempotency_key, o.attempt.provider_call_id,
+                   o.contact_number, o.attempt.from_number,     o.attempt.started_at};
     auto agent = store_.GetAgent(o.account_id, o.attempt.agent_id);
     if (agent.ok()) {
       auto p = providers_.ForAgent(*agent);
       if (p.ok()) live.provider = *p;
     }
     Track(o.attempt.id, live);
-    stats_.reconciled++;
     Check(o.attempt.id, CheckReason::kRecovery, now);
   }
+}
+
+Status Dispatcher::Recover(TimePoint now) {
+  BC_RETURN_IF_ERROR(store_.Heartbeat(options_.worker_id, now));
+  auto open = store_.AdoptOrphanAttempts(options_.worker_id, now - options_.node_stale_after,
+                                         /*include_own=*/true);
+  if (!open.ok()) return open.status();
+  stats_.reconciled += static_cast<int64_t>(open->size());
+  TrackAdopted(*open, now, /*foreign=*/false);
+  next_housekeeping_ = now + options_.heartbeat_interval;
   BC_RETURN_IF_ERROR(RecordEvents(now));
   if (!open->empty())
-    spdlog::info("engine: recovered {} open attempts ({} still in flight)", open->size(), live_.size());
+    spdlog::info("engine: recovered {} open attempts ({} still in flight)", open->size(),
+                 live_.size());
   return Status::Ok();
+}
+
+Status Dispatcher::Housekeeping(TimePoint now) {
+  BC_RETURN_IF_ERROR(store_.Heartbeat(options_.worker_id, now));
+  auto adopted =
+      store_.AdoptOrphanAttempts(options_.worker_id, now - options_.node_stale_after, false);
+  if (!adopted.ok()) return adopted.status();
+  if (!adopted->empty()) {
+    spdlog::warn("engine: adopted {} open attempts of a node that stopped", adopted->size());
+    stats_.adopted += static_cast<int64_t>(adopted->size());
+    TrackAdopted(*adopted, now, /*foreign=*/true);
+  }
+  if (options_.shared_store && !live_.empty()) {
+    std::vector<std::string> ids;
+    ids.reserve(live_.size());
+    for (const auto& [id, _] : live_) ids.push_back(id);
+    auto closed = store_.FilterClosedAttempts(ids);
+    if (!closed.ok()) return closed.status();
+    for (const std::string& id : *closed) {
+      Untrack(id);
+      stats_.outcomes++;
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, bool requeue_now,
+                                                            TimePoint now) {
+  auto found = store_.FindAttempt(event.attempt_id);
+  if (!found.ok()) {
+    if (found.status().code() == StatusCode::kNotFound) return std::optional<CallUpdate>();
+    return found.status();
+  }
+  if (found->closed) return std::optional<CallUpdate>();
+  CallUpdate u;
+  if (requeue_now) {
+    u.retry = true;
+    u.next_attempt_at = now;
+  } else if (IsOutcome(event)) {
+    Live live;
+    live.account_id = found->account_id;
+    live.batch_id = found->batch_id;
+    live.agent_id = found->attempt.agent_id;
+    auto d = DecideRetry(RetryConfigFor(live), event.status, event.answered_by_voice_mail,
+                         found->retry_count, now);
+    u.retry = d.retry;
+    u.next_attempt_at = d.next_attempt_at;
+  }
+  u.event = std::move(event);
+  stats_.foreign_events++;
+  return std::optional<CallUpdate>(std::move(u));
 }
 
 std::optional<RetryConfig> Dispatcher::RetryConfigFor(const Live& live) {
@@ -209,7 +288,8 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     if (!stored.ok()) {
       std::lock_guard lock(inbox_mu_);
       dialed_ids_.insert(dialed_ids_.end(), call_ids.begin(), call_ids.end());
-      inbox_.insert(inbox_.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+      inbox_.insert(inbox_.end(), std::make_move_iterator(items.begin()),
+                    std::make_move_iterator(items.end()));
       return stored;
     }
     for (const auto& [attempt_id, call_id] : call_ids) {
@@ -223,7 +303,15 @@ Status Dispatcher::RecordEvents(TimePoint now) {
   for (InboxItem& item : items) {
     CallEvent& e = item.event;
     auto it = live_.find(e.attempt_id);
-    if (it == live_.end()) continue;  // closed already: a duplicate or late event
+    if (it == live_.end()) {
+      // One process: closed already (a duplicate or late event). Many nodes:
+      // the attempt may be another node's (the callback reached this one).
+      if (!options_.shared_store) continue;
+      auto foreign = ForeignUpdate(std::move(e), item.requeue_now, now);
+      if (!foreign.ok()) return foreign.status();
+      if (*foreign) updates.push_back(std::move(**foreign));
+      continue;
+    }
     CallUpdate u;
     if (item.requeue_now) {
       u.retry = true;
@@ -236,7 +324,8 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     }
     if (!e.provider_call_id.empty() && it->second.lookup.provider_call_id.empty())
       it->second.lookup.provider_call_id = e.provider_call_id;
-    if (item.recheck && it->second.provider && it->second.provider->remote())
+    if (item.recheck && it->second.provider &&
+        (it->second.provider->remote() || it->second.foreign))
       rechecks_.emplace(now + options_.recheck_interval, e.attempt_id);
     u.event = std::move(e);
     updates.push_back(std::move(u));
@@ -246,7 +335,8 @@ Status Dispatcher::RecordEvents(TimePoint now) {
   if (!applied.ok()) {
     // Keep the events for the next step: nothing may be lost.
     std::lock_guard lock(inbox_mu_);
-    for (auto& u : updates) inbox_.push_back(InboxItem{std::move(u.event), u.retry && u.next_attempt_at == now});
+    for (auto& u : updates)
+      inbox_.push_back(InboxItem{std::move(u.event), u.retry && u.next_attempt_at == now});
     return applied.status();
   }
   for (const AppliedOutcome& a : *applied) {
@@ -260,7 +350,14 @@ Status Dispatcher::RecordEvents(TimePoint now) {
 Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   stats_.steps++;
   BC_RETURN_IF_ERROR(RecordEvents(now));
+  if (!next_housekeeping_ || *next_housekeeping_ <= now) {
+    BC_RETURN_IF_ERROR(Housekeeping(now));
+    next_housekeeping_ = now + options_.heartbeat_interval;
+  }
+  // Housekeeping needs no wake-up of its own: the engine steps at least every
+  // idle_wake (2 s) anyway.
   std::optional<TimePoint> next = CheckDeadlines(now);
+  limited_this_step_ = false;
   auto started = store_.StartDueBatches(now);
   if (!started.ok()) return started.status();
   for (const auto& id : *started) spdlog::info("engine: batch {} started", id);
@@ -279,18 +376,22 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   };
   if (dialing_) {
     for (auto& [agent_id, batches] : by_agent) {
-      std::sort(batches.begin(), batches.end(),
-                [](const RunningBatch* a, const RunningBatch* b) { return a->batch.created_at < b->batch.created_at; });
+      std::sort(batches.begin(), batches.end(), [](const RunningBatch* a, const RunningBatch* b) {
+        return a->batch.created_at < b->batch.created_at;
+      });
       bool blocked_by_pace = false, work_left = false;
-      BC_RETURN_IF_ERROR(DispatchAgent(batches.front()->agent, batches, now, &blocked_by_pace, &work_left));
+      BC_RETURN_IF_ERROR(
+          DispatchAgent(batches.front()->agent, batches, now, &blocked_by_pace, &work_left));
       AgentState& st = agents_[agent_id];
       if (blocked_by_pace) {
         if (auto t = st.pacer.NextAvailable(now)) consider(*t);
-      } else if (work_left && st.in_flight < batches.front()->agent.max_concurrency) {
+      } else if (work_left && st.in_flight < batches.front()->agent.max_concurrency && !limited_this_step_) {
         consider(now);  // claimed executions were rescheduled or canceled: look again at once
       }
     }
   }
+  if (limited_this_step_)
+    consider(now + std::chrono::milliseconds(100));  // slots free up on other nodes
   auto completed = store_.CompleteFinishedBatches(now);
   if (!completed.ok()) return completed.status();
   for (const auto& id : *completed) spdlog::info("engine: batch {} completed", id);
@@ -305,11 +406,13 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   return next;
 }
 
-Status Dispatcher::DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches,
-                                 TimePoint now, bool* blocked_by_pace, bool* work_left) {
+Status Dispatcher::DispatchAgent(const Agent& agent,
+                                 const std::vector<const RunningBatch*>& batches, TimePoint now,
+                                 bool* blocked_by_pace, bool* work_left) {
   AgentState& st = agents_[agent.id];
   if (st.pacer.rate() != agent.calls_per_second) st.pacer.SetRate(agent.calls_per_second);
-  int64_t budget = std::min<int64_t>(agent.max_concurrency - st.in_flight, options_.max_claim_per_step);
+  int64_t budget =
+      std::min<int64_t>(agent.max_concurrency - st.in_flight, options_.max_claim_per_step);
   if (budget <= 0) return Status::Ok();
   int64_t paced = st.pacer.Available(now);
   if (paced <= 0) {
@@ -334,7 +437,8 @@ Status Dispatcher::DispatchAgent(const Agent& agent, const std::vector<const Run
       if (exhausted[i]) continue;
       const RunningBatch& rb = *batches[i];
       int64_t want = std::min(share, budget);
-      auto claimed = store_.ClaimExecutions(rb.batch.id, want, options_.worker_id, now, now + options_.lease);
+      auto claimed =
+          store_.ClaimExecutions(rb.batch.id, want, options_.worker_id, now, now + options_.lease);
       if (!claimed.ok()) return claimed.status();
       if (static_cast<int64_t>(claimed->size()) < want) exhausted[i] = true;
       if (claimed->empty()) continue;
@@ -354,7 +458,8 @@ Status Dispatcher::DispatchAgent(const Agent& agent, const std::vector<const Run
   return Status::Ok();
 }
 
-Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now, int64_t* dialed) {
+Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now,
+                        int64_t* dialed) {
   const Batch& batch = rb.batch;
   const Agent& agent = rb.agent;
   AgentState& st = agents_[agent.id];
@@ -370,7 +475,8 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   std::vector<std::pair<std::string, TimePoint>> reschedules;
   std::vector<AttemptStart> starts;
   std::unordered_map<std::string, const Execution*> by_id;
-  const auto& from_pool = batch.from_phone_numbers.empty() ? agent.from_phone_numbers : batch.from_phone_numbers;
+  const auto& from_pool =
+      batch.from_phone_numbers.empty() ? agent.from_phone_numbers : batch.from_phone_numbers;
   for (const Execution& e : claimed) {
     if (dnc.count(e.contact_number)) {
       cancels.emplace_back(e.id, "not called: " + e.contact_number + " is on the do-not-call list");
@@ -402,8 +508,20 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   }
   if (starts.empty()) return Status::Ok();
 
-  auto begun = store_.BeginAttempts(starts, options_.worker_id, now);
+  auto begun = options_.shared_store
+                   ? store_.BeginAttemptsLimited(
+                         starts, options_.worker_id, now,
+                         DialLimits{agent.id, agent.max_concurrency, agent.calls_per_second})
+                   : store_.BeginAttempts(starts, options_.worker_id, now);
   if (!begun.ok()) return begun.status();
+  if (begun->size() < starts.size()) {
+    // Refused: the batch was stopped or paused meanwhile, or (many nodes) the
+    // agent's limits are used up by other nodes.
+    if (options_.shared_store) {
+      limited_this_step_ = true;
+      stats_.limited += static_cast<int64_t>(starts.size() - begun->size());
+    }
+  }
   std::unordered_set<std::string> ok(begun->begin(), begun->end());
   auto provider = providers_.ForAgent(agent);
 
@@ -419,7 +537,8 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     live.batch_id = batch.id;
     live.retry_count = e.retry_count;
     live.provider = provider.ok() ? *provider : nullptr;
-    live.lookup = CallLookup{s.attempt_id, s.idempotency_key, "", e.contact_number, s.from_number, now};
+    live.lookup =
+        CallLookup{s.attempt_id, s.idempotency_key, "", e.contact_number, s.from_number, now};
     Track(s.attempt_id, std::move(live));
     ++*dialed;
     stats_.dials++;
@@ -454,9 +573,11 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
           if (wake_) wake_();
           return;
         }
-        failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument ? ExecutionStatus::kFailed
-                                                                                       : ExecutionStatus::kError;
-        failure.event.error_message = "the provider refused the call: " + call_id.status().message();
+        failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
+                                   ? ExecutionStatus::kFailed
+                                   : ExecutionStatus::kError;
+        failure.event.error_message =
+            "the provider refused the call: " + call_id.status().message();
         Push(InboxItem{std::move(failure.event), false});
       });
       if (queued) continue;
@@ -467,8 +588,9 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     if (call_id.ok()) {
       call_ids.emplace_back(s.attempt_id, *call_id);
     } else {
-      failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument ? ExecutionStatus::kFailed
-                                                                                     : ExecutionStatus::kError;
+      failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
+                                 ? ExecutionStatus::kFailed
+                                 : ExecutionStatus::kError;
       failure.event.error_message = "the provider refused the call: " + call_id.status().message();
       failures.push_back(failure);
     }

@@ -59,6 +59,15 @@ struct DispatcherOptions {
   // After a restart, a recovered call the provider reports still going is
   // looked up again this often (its events may have been lost while down).
   std::chrono::milliseconds recheck_interval{30'000};
+  // Many nodes share the store (PostgreSQL): per-agent limits are enforced by
+  // the store (BeginAttemptsLimited), events for attempts another node owns
+  // are recorded here too, and attempts closed elsewhere are dropped from
+  // this node's in-flight count. Off for SQLite (one process).
+  bool shared_store = false;
+  // Liveness: this node's heartbeat period, and how old another node's last
+  // heartbeat must be before this node adopts its open attempts.
+  std::chrono::milliseconds heartbeat_interval{2'000};
+  std::chrono::milliseconds node_stale_after{10'000};
 };
 
 struct DispatcherStats {
@@ -69,6 +78,9 @@ struct DispatcherStats {
   int64_t canceled_dnc = 0;
   int64_t reconciled = 0;
   int64_t timed_out = 0;
+  int64_t adopted = 0;          // open attempts taken over from stopped nodes
+  int64_t limited = 0;          // starts refused by the store's per-agent limits
+  int64_t foreign_events = 0;   // events recorded for attempts another node owns
   int64_t steps = 0;
 };
 
@@ -85,8 +97,9 @@ class Dispatcher final : public CallEventSink {
   // reset to nullptr at shutdown while providers still deliver events.
   void SetWakeCallback(std::function<void()> wake);
 
-  // At start-up: loads open attempts (calls in flight when the process
-  // stopped). Attempts without a provider call id are reconciled through the
+  // At start-up: takes the open attempts this node owned before it stopped
+  // (and those of nodes that stopped beating) — calls in flight when the
+  // process stopped. Attempts without a provider call id are reconciled through the
   // provider's Lookup: an outcome is recorded, a call the provider never
   // placed is closed as `error` and its execution rescheduled for now, and a
   // call whose fate cannot be learned is closed `error` "outcome unknown" —
@@ -121,6 +134,7 @@ class Dispatcher final : public CallEventSink {
     Provider* provider = nullptr;  // null when it could not be built (recovery)
     CallLookup lookup;             // what a Lookup needs
     bool checking = false;         // a Lookup is queued or running
+    bool foreign = false;          // adopted from another node
   };
   // Why a live attempt is looked up.
   enum class CheckReason { kRecovery, kTimeout };
@@ -147,6 +161,13 @@ class Dispatcher final : public CallEventSink {
   // Checks attempts whose outcome is overdue; returns the next deadline.
   std::optional<TimePoint> CheckDeadlines(TimePoint now);
   void Push(InboxItem item);
+  // Tracks adopted attempts and looks each up (kRecovery).
+  void TrackAdopted(const std::vector<OpenAttempt>& open, TimePoint now, bool foreign);
+  // Heartbeat, adoption of orphaned attempts, and (shared store) dropping
+  // attempts closed by other nodes. Every heartbeat_interval.
+  Status Housekeeping(TimePoint now);
+  // Records an event for an attempt this node does not track (shared store).
+  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, bool requeue_now, TimePoint now);
   // Claims and dials for one agent; sets *more when eligible work was left
   // waiting for the pace.
   Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,
@@ -173,6 +194,8 @@ class Dispatcher final : public CallEventSink {
   std::unordered_map<std::string, AgentState> agents_;
   std::unordered_map<std::string, RunningBatch> batches_;  // running batches seen last step
   DispatcherStats stats_;
+  std::optional<TimePoint> next_housekeeping_;
+  bool limited_this_step_ = false;  // the store refused starts for limits: look again soon
   std::unique_ptr<WorkPool> pool_;  // remote StartCall / Lookup; declared last: stopped first
 };
 

@@ -29,7 +29,11 @@ class SimulatorProvider::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(SimulatorConfig config, const Clock& clock, TimerQueue& timers, CallEventSink& sink,
        SimulatorOptions options)
-      : config_(config), clock_(clock), timers_(timers), sink_(sink), options_(std::move(options)) {}
+      : config_(config),
+        clock_(clock),
+        timers_(timers),
+        sink_(sink),
+        options_(std::move(options)) {}
 
   ~Impl() {
     if (fd_ >= 0) ::close(fd_);
@@ -37,6 +41,9 @@ class SimulatorProvider::Impl : public std::enable_shared_from_this<Impl> {
 
   // Loads the record and opens it for appending; resumes unfinished calls.
   void Init();
+  // Reads calls another process appended to a shared record since (mu_ held).
+  void AbsorbRecordLocked();
+  void AbsorbLines(const std::vector<SimulatorRecordLine>& lines);  // mu_ held
 
   Status status() const {
     std::lock_guard lock(mu_);
@@ -71,7 +78,8 @@ class SimulatorProvider::Impl : public std::enable_shared_from_this<Impl> {
     return counter;
   }
   TimePoint StepAt(const Call& c, int i) const {
-    return c.started_at + std::chrono::milliseconds(sim::ScaledMs(c.plan.steps[i].sim_ms, c.plan.speed));
+    return c.started_at +
+           std::chrono::milliseconds(sim::ScaledMs(c.plan.steps[i].sim_ms, c.plan.speed));
   }
   void Schedule(Call* c, int step);
   void Fire(Call* c, int step);
@@ -85,9 +93,9 @@ class SimulatorProvider::Impl : public std::enable_shared_from_this<Impl> {
   const SimulatorOptions options_;
 
   mutable std::mutex mu_;
-  Status status_;  // guarded by mu_
-  int fd_ = -1;    // record file, O_APPEND; set once in Init
-  std::vector<std::unique_ptr<Call>> calls_;       // guarded by mu_, placement order
+  Status status_;                                       // guarded by mu_
+  int fd_ = -1;                                         // record file, O_APPEND; set once in Init
+  std::vector<std::unique_ptr<Call>> calls_;            // guarded by mu_, placement order
   std::unordered_map<std::string_view, Call*> by_key_;  // guarded by mu_; views of Call::key
   int64_t in_flight_ = 0, max_in_flight_ = 0, placed_ = 0, ended_ = 0;  // guarded by mu_
 };
@@ -96,6 +104,53 @@ void SimulatorProvider::Impl::Publish(std::unique_ptr<Call> c) {
   by_key_.emplace(c->key, c.get());
   calls_.push_back(std::move(c));
   max_in_flight_ = std::max(max_in_flight_, ++in_flight_);
+}
+
+void SimulatorProvider::Impl::AbsorbLines(const std::vector<SimulatorRecordLine>& lines) {
+  for (const SimulatorRecordLine& l : lines) {
+    if (!options_.provider_name.empty() && !l.provider.empty() &&
+        l.provider != options_.provider_name)
+      continue;
+    auto it = by_key_.find(l.key);
+    if (l.event == "placed" && it == by_key_.end()) {
+      auto c = std::make_unique<Call>();
+      c->key = l.key;
+      c->attempt_id = l.attempt_id;
+      c->call_id = l.call_id.empty() ? CallIdFor(l.key) : l.call_id;
+      c->to = l.to;
+      c->from = l.from;
+      c->welcome = l.welcome;
+      c->started_at = FromUnixMillis(l.at_ms);
+      auto outcome = sim::ParseOutcome(l.outcome);
+      if (outcome) {
+        c->plan = sim::RestorePlan(l.seed, l.speed, l.key, *outcome, l.ring_s, l.talk_s);
+      } else {  // an older or foreign line: recompute from the seed
+        SimulatorConfig cfg = config_;
+        cfg.seed = l.seed;
+        cfg.speed = l.speed;
+        c->plan = sim::MakePlan(cfg, l.key);
+      }
+      c->from_record = true;
+      Publish(std::move(c));
+    } else if (l.event == "ended" && it != by_key_.end() && !it->second->ended_at) {
+      Call* c = it->second;
+      c->ended_at = FromUnixMillis(l.at_ms);
+      c->delivered = c->plan.num_steps - 1;
+      c->last_at = *c->ended_at;
+      in_flight_--;
+    }
+  }
+}
+
+void SimulatorProvider::Impl::AbsorbRecordLocked() {
+  if (options_.record_path.empty()) return;
+  auto lines = LoadRecord(options_.record_path);
+  if (!lines.ok()) return;
+  size_t before = calls_.size();
+  AbsorbLines(*lines);
+  // Calls of another process: their progress is judged by the clock.
+  for (size_t i = before; i < calls_.size(); ++i)
+    if (!calls_[i]->ended_at) calls_[i]->resumed = true;
 }
 
 void SimulatorProvider::Impl::Init() {
@@ -108,37 +163,7 @@ void SimulatorProvider::Impl::Init() {
       status_ = lines.status();
       return;
     }
-    for (const SimulatorRecordLine& l : lines.ok() ? *lines : std::vector<SimulatorRecordLine>{}) {
-      if (!options_.provider_name.empty() && !l.provider.empty() && l.provider != options_.provider_name) continue;
-      auto it = by_key_.find(l.key);
-      if (l.event == "placed" && it == by_key_.end()) {
-        auto c = std::make_unique<Call>();
-        c->key = l.key;
-        c->attempt_id = l.attempt_id;
-        c->call_id = l.call_id.empty() ? CallIdFor(l.key) : l.call_id;
-        c->to = l.to;
-        c->from = l.from;
-        c->welcome = l.welcome;
-        c->started_at = FromUnixMillis(l.at_ms);
-        auto outcome = sim::ParseOutcome(l.outcome);
-        if (outcome) {
-          c->plan = sim::RestorePlan(l.seed, l.speed, l.key, *outcome, l.ring_s, l.talk_s);
-        } else {  // an older or foreign line: recompute from the seed
-          SimulatorConfig cfg = config_;
-          cfg.seed = l.seed;
-          cfg.speed = l.speed;
-          c->plan = sim::MakePlan(cfg, l.key);
-        }
-        c->from_record = true;
-        Publish(std::move(c));
-      } else if (l.event == "ended" && it != by_key_.end() && !it->second->ended_at) {
-        Call* c = it->second;
-        c->ended_at = FromUnixMillis(l.at_ms);
-        c->delivered = c->plan.num_steps - 1;
-        c->last_at = *c->ended_at;
-        in_flight_--;
-      }
-    }
+    AbsorbLines(lines.ok() ? *lines : std::vector<SimulatorRecordLine>{});
     max_in_flight_ = in_flight_;
     for (auto& c : calls_) {
       if (c->ended_at) continue;
@@ -171,7 +196,8 @@ void SimulatorProvider::Impl::Init() {
 Result<std::string> SimulatorProvider::Impl::StartCall(const CallRequest& r) {
   if (r.idempotency_key.empty()) return InvalidArgument("the simulator needs an idempotency key");
   if (!IsDialable(r.to)) {
-    return InvalidArgument(std::string("the simulator cannot dial \"").append(r.to).append("\": not an E.164 number"));
+    return InvalidArgument(
+        std::string("the simulator cannot dial \"").append(r.to).append("\": not an E.164 number"));
   }
   auto c = std::make_unique<Call>();
   c->key = r.idempotency_key;
@@ -188,8 +214,14 @@ Result<std::string> SimulatorProvider::Impl::StartCall(const CallRequest& r) {
     if (!status_.ok()) return Unavailable(status_.message());
     c->started_at = clock_.Now();
     if (fd_ >= 0) {
-      sim::PlacedLine line{options_.provider_name, c->key,     c->attempt_id, c->call_id,
-                           c->to,                  c->from,    c->welcome,    ToUnixMillis(c->started_at),
+      sim::PlacedLine line{options_.provider_name,
+                           c->key,
+                           c->attempt_id,
+                           c->call_id,
+                           c->to,
+                           c->from,
+                           c->welcome,
+                           ToUnixMillis(c->started_at),
                            &c->plan};
       BC_RETURN_IF_ERROR(sim::AppendToFile(fd_, sim::FormatPlacedLine(line)));
     }
@@ -217,8 +249,9 @@ void SimulatorProvider::Impl::Fire(Call* c, int step) {
     if (outcome) {
       if (fd_ >= 0) {
         // A failed write cannot be reported to anyone; the call ends anyway.
-        (void)sim::AppendToFile(fd_, sim::FormatEndedLine(options_.provider_name, c->key,
-                                                          c->plan.steps[step].status, ToUnixMillis(now)));
+        (void)sim::AppendToFile(
+            fd_, sim::FormatEndedLine(options_.provider_name, c->key, c->plan.steps[step].status,
+                                      ToUnixMillis(now)));
       }
       c->ended_at = now;
       in_flight_--;
@@ -253,7 +286,13 @@ Result<CallEvent> SimulatorProvider::Impl::Lookup(const std::string& key) {
   {
     std::lock_guard lock(mu_);
     auto it = by_key_.find(key);
-    if (it == by_key_.end()) return NotFound(std::string("the simulator placed no call with idempotency key ").append(key));
+    if (it == by_key_.end()) {
+      AbsorbRecordLocked();  // a shared record: another node may have placed it
+      it = by_key_.find(key);
+    }
+    if (it == by_key_.end())
+      return NotFound(
+          std::string("the simulator placed no call with idempotency key ").append(key));
     c = it->second;
     step = c->delivered;
     at = step >= 0 ? c->last_at : c->started_at;
@@ -273,8 +312,8 @@ std::vector<PlacedCall> SimulatorProvider::Impl::Placed() const {
   std::vector<PlacedCall> out;
   out.reserve(calls_.size());
   for (const auto& c : calls_) {
-    PlacedCall p{c->key, c->attempt_id, c->call_id, c->to, c->from, c->started_at, c->ended_at, std::nullopt,
-                 c->from_record};
+    PlacedCall p{c->key,        c->attempt_id, c->call_id,   c->to,         c->from,
+                 c->started_at, c->ended_at,   std::nullopt, c->from_record};
     if (c->ended_at) p.final_status = c->plan.steps[c->plan.num_steps - 1].status;
     out.push_back(std::move(p));
   }
@@ -291,8 +330,10 @@ SimulatorProvider::SimulatorProvider(SimulatorConfig config, const Clock& clock,
 
 SimulatorProvider::~SimulatorProvider() = default;
 
-Result<std::unique_ptr<SimulatorProvider>> SimulatorProvider::Create(SimulatorConfig config, const Clock& clock,
-                                                                     TimerQueue& timers, CallEventSink& sink,
+Result<std::unique_ptr<SimulatorProvider>> SimulatorProvider::Create(SimulatorConfig config,
+                                                                     const Clock& clock,
+                                                                     TimerQueue& timers,
+                                                                     CallEventSink& sink,
                                                                      SimulatorOptions options) {
   auto p = std::make_unique<SimulatorProvider>(config, clock, timers, sink, std::move(options));
   Status s = p->status();
@@ -301,7 +342,9 @@ Result<std::unique_ptr<SimulatorProvider>> SimulatorProvider::Create(SimulatorCo
 }
 
 Status SimulatorProvider::status() const { return impl_->status(); }
-Result<std::string> SimulatorProvider::StartCall(const CallRequest& request) { return impl_->StartCall(request); }
+Result<std::string> SimulatorProvider::StartCall(const CallRequest& request) {
+  return impl_->StartCall(request);
+}
 Result<CallEvent> SimulatorProvider::Lookup(const std::string& key) { return impl_->Lookup(key); }
 std::vector<PlacedCall> SimulatorProvider::Placed() const { return impl_->Placed(); }
 int64_t SimulatorProvider::InFlight() const { return impl_->InFlight(); }
