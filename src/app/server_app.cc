@@ -22,6 +22,7 @@
 #include "base/time.h"
 #include "api/views.h"
 #include "net/http_transport.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace batchcall {
@@ -33,9 +34,13 @@ constexpr std::string_view kSqlitePrefix = "sqlite:";
 
 Result<std::string> SqlitePath(const std::string& db) {
   if (db.rfind(kSqlitePrefix, 0) == 0 && db.size() > kSqlitePrefix.size()) return db.substr(kSqlitePrefix.size());
-  if (db.rfind("postgres", 0) == 0)
-    return InvalidArgument("PostgreSQL is not supported yet; use --db sqlite:PATH.");
-  return InvalidArgument("--db must be sqlite:PATH (for example sqlite:./data/batchcall.db).");
+  return InvalidArgument(
+      "--db must be sqlite:PATH (for example sqlite:./data/batchcall.db) or a postgresql:// URL.");
+}
+
+// postgresql://... or postgres://... (libpq connection URLs).
+bool IsPostgresUrl(const std::string& db) {
+  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
 // Reads the at-rest encryption key, creating it (mode 0600) on first start.
@@ -79,15 +84,26 @@ Agent DemoAgent(const std::string& account_id, TimePoint now) {
 
 }  // namespace
 
+// SQLite: the database file's directory. PostgreSQL: ./data under the
+// working directory (each node keeps its temp files and, unless
+// BATCHCALL_SECRET_KEY is set, its secret.key there).
 std::string DataDirOf(const std::string& db) {
+  if (IsPostgresUrl(db)) return "./data";
   auto path = SqlitePath(db);
   if (!path.ok()) return "./data";
   fs::path parent = fs::path(*path).parent_path();
   return parent.empty() ? "." : parent.string();
 }
 
+// --db sqlite:PATH opens the SQLite file; --db postgresql://... (or
+// postgres://) opens the PostgreSQL store, which every node of a cluster
+// shares. The at-rest key seals provider settings and webhook secrets in the
+// database, so with PostgreSQL every node must use the same key: set the same
+// BATCHCALL_SECRET_KEY on all of them (a key generated into one node's
+// ./data/secret.key is unknown to the others).
 Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key) {
-  auto path = SqlitePath(db);
+  const bool postgres = IsPostgresUrl(db);
+  Result<std::string> path = postgres ? Result<std::string>(db) : SqlitePath(db);
   if (!path.ok()) return path.status();
   fs::path dir = DataDirOf(db);
   std::error_code ec;
@@ -98,11 +114,24 @@ Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_k
     auto loaded = LoadOrCreateSecretKey(dir / "secret.key");
     if (!loaded.ok()) return loaded.status();
     key = *loaded;
+    if (postgres) {
+      spdlog::warn("BATCHCALL_SECRET_KEY is not set: using {}; every node sharing this PostgreSQL database must "
+                   "use the same key", (dir / "secret.key").string());
+    }
   }
   if (key.size() != 64 || key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
     return InvalidArgument("BATCHCALL_SECRET_KEY must be 64 hex characters.");
   OpenedStore opened;
   opened.secret_box = std::make_unique<SecretBox>(key);
+  if (postgres) {
+    PostgresStoreOptions options;
+    options.url = db;
+    options.secret_box = opened.secret_box.get();
+    auto store = OpenPostgresStore(options);
+    if (!store.ok()) return store.status();
+    opened.store = std::move(store).value();
+    return opened;
+  }
   SqliteStoreOptions options;
   options.path = *path;
   options.secret_box = opened.secret_box.get();

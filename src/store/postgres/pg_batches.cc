@@ -53,8 +53,10 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
     auto n = conn.Run(cleanup.sql, p);
     if (!n.ok()) return n.status();
   }
-  auto n = conn.Run(sql::kDeleteExecutionRange, Params().Add(FirstKey(seq)).Add(LastKey(seq)));
-  if (!n.ok()) return n.status();
+  for (const char* range_sql : {sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
+    auto n = conn.Run(range_sql, Params().Add(FirstKey(seq)).Add(LastKey(seq)));
+    if (!n.ok()) return n.status();
+  }
   for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
     auto m = conn.Run(seq_sql, Params().Add(seq));
     if (!m.ok()) return m.status();
@@ -161,7 +163,7 @@ Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id)
   if (!conn.ok()) return conn.status();
   auto seq = BatchSeq(**conn, batch_id);
   if (!seq.ok()) return seq.status();
-  auto rows = (*conn)->Query(sql::kCountExecutionsByStatus, Params().Add(*seq));
+  auto rows = (*conn)->Query(sql::kCountExecutionsByStatus, Params().Add(pg::FirstKey(*seq)).Add(pg::LastKey(*seq)));
   if (!rows.ok()) return rows.status();
   StatusCounts counts;
   for (int i = 0; i < rows->size(); ++i) {
@@ -204,7 +206,8 @@ Result<Batch> PostgresStore::StopBatch(const std::string& account_id, const std:
                     "; only a scheduled, running or paused batch can be stopped");
   }
   // Executions first: their webhook changes are journaled before the batch's.
-  auto n = (*conn)->Run(sql::kStopPreDialExecutions, Params().Add(pg::Millis(now)).Add(seq));
+  auto n = (*conn)->Run(sql::kStopPreDialExecutions,
+                        Params().Add(pg::Millis(now)).Add(pg::FirstKey(seq)).Add(pg::LastKey(seq)));
   if (!n.ok()) return n.status();
   BatchTransition t;
   t.to = BatchStatus::kStopped;
@@ -249,14 +252,30 @@ Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuer
     if (!rows.ok()) return rows.status();
     BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
   } else {
-    std::vector<std::string> names;
-    for (ExecutionStatus s : q.statuses) names.emplace_back(ToString(s));
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
-    auto rows = (*conn)->Query(sql::kSelectExecutionsByStatus,
-                               Params().Add(seq).Add(pg::TextArrayLiteral(names)).Add(lo).Add(q.limit));
-    if (!rows.ok()) return rows.status();
-    BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+    // Per status, the first `limit` keys from the index (each in key order);
+    // the merged first `limit` keys are the page.
+    std::vector<ExecutionStatus> statuses = q.statuses;
+    std::sort(statuses.begin(), statuses.end());
+    statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
+    std::vector<int64_t> keys;
+    for (ExecutionStatus status : statuses) {
+      auto rows = status == ExecutionStatus::kPrepared
+                      ? (*conn)->Query(sql::kSelectPreparedKeys, Params().Add(lo).Add(hi).Add(q.limit))
+                      : (*conn)->Query(sql::kSelectExecutionKeysByStatus,
+                                       Params().Add(seq).Add(ToString(status)).Add(lo).Add(q.limit));
+      if (!rows.ok()) return rows.status();
+      for (int i = 0; i < rows->size(); ++i) keys.push_back(rows->Int(i, 0));
+    }
+    std::sort(keys.begin(), keys.end());
+    if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
+    if (!keys.empty()) {
+      std::string list = "{";
+      for (size_t i = 0; i < keys.size(); ++i) list.append(i ? "," : "").append(std::to_string(keys[i]));
+      list += '}';
+      auto rows = (*conn)->Query(sql::kSelectExecutionsByKeys, Params().Add(list));
+      if (!rows.ok()) return rows.status();
+      BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+    }
   }
   BC_RETURN_IF_ERROR(snapshot.Commit());
   return out;

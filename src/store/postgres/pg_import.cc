@@ -1,8 +1,12 @@
 // PostgresStore::BeginImport and its BatchImport: one dedicated connection
 // and one transaction per upload; the executions stream in with
 // COPY ... FROM STDIN while the upload is parsed, the rejected rows (held in
-// memory meanwhile, as COPY text) follow with a second COPY at Commit.
+// memory meanwhile, as COPY text) and the id -> key index (sorted by id, so
+// the index fills page by page) follow with COPYs at Commit.
+#include <algorithm>
+#include <array>
 #include <string>
+#include <vector>
 
 #include "base/ids.h"
 #include "store/postgres/pg_db.h"
@@ -22,6 +26,8 @@ namespace sql = pg_sql;
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
 // COPY data is sent in chunks of about this size.
 constexpr size_t kCopyChunk = 256 * 1024;
+// Uploads at least this big refresh the planner statistics of executions.
+constexpr int64_t kAnalyzeAfterRows = 50'000;
 
 void AppendInt(std::string& out, int64_t v) { out.append(std::to_string(v)); }
 
@@ -81,8 +87,11 @@ class PgBatchImport final : public BatchImport {
     std::string& o = copy_buffer_;
     AppendInt(o, pg::RowKey(seq_, contact.row_index));
     o += '\t';
-    o += NewUuid();
+    const std::string id = NewUuid();
+    o += id;
     o += '\t';
+    ids_.push_back(IdKey{{}, pg::RowKey(seq_, contact.row_index)});
+    id.copy(ids_.back().id.data(), ids_.back().id.size());
     o += seq_text_;
     o += '\t';
     AppendInt(o, contact.row_index);
@@ -127,6 +136,7 @@ class PgBatchImport final : public BatchImport {
     finished_ = true;
     BC_RETURN_IF_ERROR(SendCopyBuffer());
     BC_RETURN_IF_ERROR(conn_->CopyEnd());
+    BC_RETURN_IF_ERROR(CopyIds());
     if (!rejects_.empty()) {
       BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyRejects));
       for (size_t i = 0; i < rejects_.size(); i += kCopyChunk) {
@@ -144,6 +154,10 @@ class PgBatchImport final : public BatchImport {
     auto stored = pg::ReadBatch(pg::Row(*rows, 0), nullptr);
     if (!stored.ok()) return stored.status();
     BC_RETURN_IF_ERROR(CommitOpenTransaction());
+    // A big upload changes the table's statistics (autovacuum would notice
+    // within a minute or so; plans made meanwhile would think the batch is
+    // small). Best effort: the upload is committed either way.
+    if (last_row_index_ + 1 >= kAnalyzeAfterRows) (void)conn_->Exec(sql::kAnalyzeExecutions);
     conn_.reset();
     return stored;
   }
@@ -159,6 +173,23 @@ class PgBatchImport final : public BatchImport {
     Status s = conn_->CopyPut(copy_buffer_);
     copy_buffer_.clear();
     return s;
+  }
+
+  // Registers every id of the batch in execution_ids, in id order.
+  Status CopyIds() {
+    std::sort(ids_.begin(), ids_.end(), [](const IdKey& a, const IdKey& b) { return a.id < b.id; });
+    BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyExecutionIds));
+    std::string& o = copy_buffer_;
+    for (const IdKey& k : ids_) {
+      o.append(k.id.data(), k.id.size());
+      o += '\t';
+      AppendInt(o, k.key);
+      o += '\n';
+      if (o.size() >= kCopyChunk) BC_RETURN_IF_ERROR(SendCopyBuffer());
+    }
+    BC_RETURN_IF_ERROR(SendCopyBuffer());
+    std::vector<IdKey>().swap(ids_);
+    return conn_->CopyEnd();
   }
 
   // COMMIT, reporting a transaction that failed meanwhile as an error.
@@ -186,6 +217,12 @@ class PgBatchImport final : public BatchImport {
   std::string json_;         // scratch: one row's variables
   std::string rejects_;      // every rejected row (COPY text)
   int64_t reject_count_ = 0;
+  // Every id of the batch with its row key, for CopyIds().
+  struct IdKey {
+    std::array<char, 36> id;
+    int64_t key;
+  };
+  std::vector<IdKey> ids_;
 };
 
 }  // namespace

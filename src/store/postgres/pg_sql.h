@@ -108,10 +108,20 @@ CREATE TABLE executions (
   created_at             BIGINT NOT NULL,
   updated_at             BIGINT NOT NULL
 );
-CREATE UNIQUE INDEX executions_id ON executions(id);
--- "executions of batch X by status" (counts, stop, claims, filtered pages),
--- in key order within one (batch_seq, status).
-CREATE INDEX executions_batch_status ON executions(batch_seq, status, key);
+-- Execution id -> row key. Filled once per import, at commit, in id order
+-- (random UUIDs inserted row by row into an index cost a random page each;
+-- in order, every insert appends to the rightmost leaf).
+CREATE TABLE execution_ids (
+  id  TEXT COLLATE "C" PRIMARY KEY,
+  key BIGINT NOT NULL
+);
+-- "executions of batch X by status" (in-flight checks, claims, filtered
+-- pages), in key order within one (batch_seq, status). Partial: imports write
+-- only `prepared` rows, which it leaves out, so an upload adds nothing to it.
+-- A query using it must imply status <> 'prepared' (literal statuses do;
+-- with a $n status add the literal condition); queries on prepared rows or on
+-- every row of a batch use the key range [FirstKey, LastKey] instead.
+CREATE INDEX executions_batch_status ON executions(batch_seq, status, key) WHERE status <> 'prepared';
 
 CREATE TABLE rejected_rows (
   batch_seq      BIGINT NOT NULL,
@@ -231,6 +241,9 @@ inline constexpr const char* kDeleteBatch = "DELETE FROM batches WHERE seq = $1"
 inline constexpr const char* kCopyExecutions =
     "COPY executions(key, id, batch_seq, row_index, line, contact_number, variables, status, created_at, "
     "updated_at) FROM STDIN";
+// id, key; in id order.
+inline constexpr const char* kCopyExecutionIds = "COPY execution_ids(id, key) FROM STDIN";
+inline constexpr const char* kAnalyzeExecutions = "ANALYZE executions";
 // batch_seq, line, pos, contact_number, code, message.
 inline constexpr const char* kCopyRejects =
     "COPY rejected_rows(batch_seq, line, pos, contact_number, code, message) FROM STDIN";
@@ -244,30 +257,43 @@ inline constexpr const char* kCopyRejects =
 // (lo, hi, limit)
 inline constexpr const char* kSelectExecutionRange =
     "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.key BETWEEN $1 AND $2 ORDER BY e.key LIMIT $3";
-// (batch_seq, statuses as a text[] literal, lo, limit): the page of a status filter.
-inline constexpr const char* kSelectExecutionsByStatus =
-    "SELECT " BC_PG_EXECUTION_COLUMNS
-    " FROM executions e WHERE e.batch_seq = $1 AND e.status = ANY($2::text[]) AND e.key >= $3"
-    " ORDER BY e.key LIMIT $4";
+// (batch_seq, status, lo, limit): keys of one status (not prepared) of one
+// batch from lo on, in key order (executions_batch_status, no sort).
+inline constexpr const char* kSelectExecutionKeysByStatus =
+    "SELECT key FROM executions WHERE batch_seq = $1 AND status = $2 AND status <> 'prepared' AND key >= $3 "
+    "ORDER BY key LIMIT $4";
+// (lo, hi, limit): the same for prepared rows, by key range.
+inline constexpr const char* kSelectPreparedKeys =
+    "SELECT key FROM executions WHERE key BETWEEN $1 AND $2 AND status = 'prepared' ORDER BY key LIMIT $3";
+// (keys as a bigint[] literal)
+inline constexpr const char* kSelectExecutionsByKeys =
+    "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.key = ANY($1::bigint[]) ORDER BY e.key";
+// Execution id -> its row.
+#define BC_PG_KEY_OF_ID "(SELECT x.key FROM execution_ids x WHERE x.id = $1)"
 inline constexpr const char* kSelectExecutionById =
-    "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.id = $1";
+    "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.key = " BC_PG_KEY_OF_ID;
+// (lo, hi)
 inline constexpr const char* kCountExecutionsByStatus =
-    "SELECT status, COUNT(*) FROM executions WHERE batch_seq = $1 GROUP BY status";
+    "SELECT status, COUNT(*) FROM executions WHERE key BETWEEN $1 AND $2 GROUP BY status";
 inline constexpr const char* kSelectAnyInFlight =
     "SELECT 1 FROM executions WHERE batch_seq = $1 AND status IN "
     "('initiated', 'ringing', 'in-progress', 'call-disconnected') LIMIT 1";
-// (updated_at, batch_seq)
+// (updated_at, lo, hi)
 inline constexpr const char* kStopPreDialExecutions =
     "UPDATE executions SET status = 'stopped', updated_at = $1, next_attempt_at = NULL, "
     "lease_owner = NULL, lease_expires_at = NULL "
-    "WHERE batch_seq = $2 AND status IN ('prepared', 'queued', 'rescheduled', 'scheduled')";
+    "WHERE key BETWEEN $2 AND $3 AND status IN ('prepared', 'queued', 'rescheduled', 'scheduled')";
+// [key_lo, key_hi]; before the executions (found through them).
+inline constexpr const char* kDeleteExecutionIds =
+    "DELETE FROM execution_ids WHERE id IN (SELECT id FROM executions WHERE key BETWEEN $1 AND $2)";
 inline constexpr const char* kDeleteExecutionRange = "DELETE FROM executions WHERE key BETWEEN $1 AND $2";
 inline constexpr const char* kDeleteRejects = "DELETE FROM rejected_rows WHERE batch_seq = $1";
 // (batch_seq, after_line, limit)
 inline constexpr const char* kSelectRejects =
     "SELECT line, contact_number, code, message FROM rejected_rows"
     " WHERE batch_seq = $1 AND line > $2 ORDER BY line, pos LIMIT $3";
-// Test hook: (status, updated_at, id)
-inline constexpr const char* kSetExecutionStatus = "UPDATE executions SET status = $1, updated_at = $2 WHERE id = $3";
+// Test hook: (id, status, updated_at)
+inline constexpr const char* kSetExecutionStatus =
+    "UPDATE executions SET status = $2, updated_at = $3 WHERE key = " BC_PG_KEY_OF_ID;
 
 }  // namespace batchcall::pg_sql

@@ -84,7 +84,7 @@ Status PostgresStore::SetExecutionStatusForTesting(const std::string& execution_
                                                    TimePoint now) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto n = (*conn)->Run(sql::kSetExecutionStatus, Params().Add(ToString(status)).Add(pg::Millis(now)).Add(execution_id));
+  auto n = (*conn)->Run(sql::kSetExecutionStatus, Params().Add(execution_id).Add(ToString(status)).Add(pg::Millis(now)));
   if (!n.ok()) return n.status();
   if (*n == 0) return NotFound("execution " + execution_id + " not found");
   return Status::Ok();
