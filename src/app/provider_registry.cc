@@ -44,6 +44,7 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
   options.provider_name = agent.id;
   // Only the first provider built for an agent resumes its unfinished calls;
   // a rebuilt one (settings edited) would deliver them a second time.
+  options.resume_unfinished = options_.simulator_resume_unfinished;
   for (const auto& [k, _] : providers_)
     if (k.first == agent.id) options.resume_unfinished = false;
   auto sim = SimulatorProvider::Create(*config, clock_, timers_, sink_, options);

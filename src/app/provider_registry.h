@@ -20,6 +20,8 @@ namespace batchcall {
 struct ProviderRegistryOptions {
   // Append-only record of simulated calls (see src/telephony/README.md); empty = memory only.
   std::string simulator_record_path;
+  // Whether a new simulator keeps delivering the unfinished calls of its record.
+  bool simulator_resume_unfinished = true;
   // Outbound HTTP for the twilio and http providers (not owned; required for them).
   HttpTransport* transport = nullptr;
 };

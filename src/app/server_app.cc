@@ -206,10 +206,15 @@ WebhookRenderer RenderWebhook(Store& store, const Clock& clock) {
   };
 }
 
-std::string WorkerId() {
+// This node's stable name: --node-id, else "<hostname>:<listen port>". It
+// owns the node's claims and calls, so a restart under the same name takes
+// them back at once (others adopt them only after its heartbeat goes stale).
+std::string NodeId(const ServerOptions& options) {
+  if (!options.node_id.empty()) return options.node_id;
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  return std::string(host) + "-" + std::to_string(getpid()) + "-" + RandomHex(4);
+  std::string port = options.listen.substr(options.listen.rfind(':') + 1);
+  return std::string(host) + ":" + port;
 }
 
 }  // namespace
@@ -266,11 +271,19 @@ Status ServerApp::Start() {
   // Engine: providers deliver events from the timer thread to the dispatcher.
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
   ProviderRegistryOptions registry;
-  registry.simulator_record_path = (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string();
+  registry.simulator_record_path = options_.simulator_record.empty()
+                                       ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
+                                       : options_.simulator_record;
+  const bool shared_store = IsPostgresUrl(options_.db);
+  // With several nodes, another node's unfinished simulated calls in a shared
+  // record are not this node's to play out: it adopts them only when that
+  // node stops, and then asks the record (Lookup).
+  registry.simulator_resume_unfinished = !shared_store;
   registry.transport = &parts_->transport;
   parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
   DispatcherOptions dispatch;
-  dispatch.worker_id = WorkerId();
+  dispatch.worker_id = NodeId(options_);
+  dispatch.shared_store = shared_store;
   dispatch.callback_base_url = options_.public_url;
   dispatch.dial_threads = options_.dial_threads;
   parts_->dispatcher = std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch);

@@ -25,6 +25,12 @@ struct ServerOptions {
   std::string secret_key;  // BATCHCALL_SECRET_KEY (64 hex); else <db dir>/secret.key
   std::string public_url;  // BATCHCALL_PUBLIC_URL: base of the callback URLs given to providers
   int dial_threads = 8;    // pool for remote providers' dials and lookups
+  // --node-id / BATCHCALL_NODE_ID: stable name of this node (owner of its
+  // claims and calls; a restart under the same name takes them back).
+  // Empty: "<hostname>:<listen port>".
+  std::string node_id;
+  // --simulator-record: the simulator's record file; empty = <data dir>/simulator-calls.jsonl.
+  std::string simulator_record;
   WebhookOptions webhook;  // outbound webhook delivery (worker_id is set by the app)
   int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
   HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
@@ -36,9 +42,9 @@ struct OpenedStore {
   std::unique_ptr<Store> store;  // declared last: destroyed first
 };
 
-// Opens the store named by a --db value ("sqlite:PATH"; PostgreSQL is not
-// supported yet). Creates the SQLite file's directory and the secret key file
-// when missing.
+// Opens the store named by a --db value ("sqlite:PATH" or a postgresql://
+// URL). Creates the data directory and the secret key file when missing
+// (with PostgreSQL every node must share one key: set BATCHCALL_SECRET_KEY).
 Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key);
 
 // Directory holding the database (for temp files and the secret key).

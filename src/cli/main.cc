@@ -91,11 +91,18 @@ int main(int argc, char** argv) {
   double max_upload_mb = 100;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server (API, dashboard, engine)");
   serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->envname("BATCHCALL_LISTEN")->capture_default_str();
-  serve_cmd->add_option("--db", serve.db, "sqlite:PATH (or, later, a postgresql:// URL)")->envname("BATCHCALL_DB")->capture_default_str();
+  serve_cmd->add_option("--db", serve.db, "sqlite:PATH or a postgresql:// URL")->envname("BATCHCALL_DB")->capture_default_str();
   serve_cmd->add_option("--max-upload-mb", max_upload_mb, "largest accepted CSV upload, in MiB")->capture_default_str();
   serve_cmd->add_option("--max-rows", serve.max_rows, "most data rows in one CSV")->capture_default_str();
   serve_cmd->add_option("--public-url", serve.public_url, "address providers call back (https://host)")
       ->envname("BATCHCALL_PUBLIC_URL");
+  serve_cmd->add_option("--node-id", serve.node_id,
+                        "this node's stable name among nodes sharing a database (default: host:port)")
+      ->envname("BATCHCALL_NODE_ID");
+  serve_cmd->add_option("--simulator-record", serve.simulator_record,
+                        "the simulator's call record file (default: <data dir>/simulator-calls.jsonl; "
+                        "nodes on one machine sharing a database share one file)")
+      ->envname("BATCHCALL_SIMULATOR_RECORD");
   serve_cmd->add_option("--dial-threads", serve.dial_threads, "threads dialling remote providers")
       ->check(CLI::Range(1, 256))->capture_default_str();
   double webhook_max_age_s = 72 * 3600, webhook_backoff_max_s = 600, webhook_timeout_s = 10;
