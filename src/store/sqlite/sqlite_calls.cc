@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "store/call_rules.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -23,33 +24,8 @@ using E = ExecutionStatus;
 
 int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
-// Position along initiated -> ringing -> in-progress -> call-disconnected;
-// -1 for any other status.
-int FlightRank(E s) {
-  switch (s) {
-    case E::kInitiated: return 0;
-    case E::kRinging: return 1;
-    case E::kInProgress: return 2;
-    case E::kCallDisconnected: return 3;
-    default: return -1;
-  }
-}
-
-constexpr E kFlightChain[] = {E::kInitiated, E::kRinging, E::kInProgress, E::kCallDisconnected};
-
-// True when `to` is reached from `from` along edges of the state table,
-// moving only forward through the in-flight states (lost progress events
-// are walked over, e.g. initiated -> in-progress -> call-disconnected ->
-// completed). Every step is a CanTransition edge.
-bool ReachableForward(E from, E to) {
-  if (CanTransition(from, to)) return true;
-  const int rank = FlightRank(from);
-  if (rank < 0) return false;
-  for (E next : kFlightChain) {
-    if (FlightRank(next) > rank && CanTransition(from, next) && ReachableForward(next, to)) return true;
-  }
-  return false;
-}
+using call_rules::FlightRank;
+using call_rules::ReachableForward;
 
 Result<E> ParseStatus(std::string_view text) {
   auto s = ParseExecutionStatus(text);
@@ -97,28 +73,6 @@ Result<AttemptRow> LoadAttempt(Connection& conn, const std::string& attempt_id) 
   a.contact_number = st->Text(10);
   a.batch_stopped = st->TextView(11) == "stopped";
   return a;
-}
-
-nlohmann::json StringOrNull(const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); }
-
-std::string TelephonyData(const CallEvent& e, const AttemptRow& a, const std::string& provider_type) {
-  const std::string& call_id = e.provider_call_id.empty() ? a.provider_call_id : e.provider_call_id;
-  nlohmann::json t = {{"duration", e.duration_seconds},
-                      {"to_number", a.contact_number},
-                      {"from_number", StringOrNull(a.from_number)},
-                      {"recording_url", StringOrNull(e.recording_url)},
-                      {"provider_call_id", StringOrNull(call_id)},
-                      {"provider", StringOrNull(provider_type)},
-                      {"hangup_by", StringOrNull(e.hangup_by)},
-                      {"hangup_reason", StringOrNull(e.hangup_reason)},
-                      {"ring_duration", e.ring_seconds}};
-  // Provider-specific facts are added; they never replace a standard key.
-  if (e.telephony_extra.is_object()) {
-    for (const auto& [key, value] : e.telephony_extra.items()) {
-      if (!t.contains(key)) t[key] = value;
-    }
-  }
-  return t.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // A progress event: attempt and execution move forward only.
@@ -178,7 +132,7 @@ Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const
   } else {
     st->Bind(10, e.extracted_data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
-  st->Bind(11, TelephonyData(e, a, provider_type)).Bind(12, e.error_message);
+  st->Bind(11, call_rules::TelephonyData(e, a.contact_number, a.from_number, a.provider_call_id, provider_type)).Bind(12, e.error_message);
   st->Bind(13, a.number).Bind(14, ToString(e.status)).Bind(15, a.started_at).Bind(16, a.execution_key);
   BC_RETURN_IF_ERROR(st->Run());
   applied.execution_status = target;
