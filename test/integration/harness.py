@@ -62,11 +62,11 @@ class Server:
     """A batchcall server process with its own data directory."""
 
     def __init__(self, api_key="bc_test_key_0123456789abcdef", extra_args=(), env=None, data_dir=None,
-                 port=0):
+                 port=0, db=None):
         self.listen_port = port
         self.owns_dir = data_dir is None
         self.dir = data_dir or tempfile.mkdtemp(prefix="batchcall-test-")
-        self.db = "sqlite:" + os.path.join(self.dir, "batchcall.db")
+        self.db = db or ("sqlite:" + os.path.join(self.dir, "batchcall.db"))
         self.api_key = api_key
         self.extra_args = list(extra_args)
         self.env = dict(os.environ)
@@ -85,7 +85,7 @@ class Server:
     def start(self):
         self.proc = subprocess.Popen(
             [BIN, "serve", "--listen", "127.0.0.1:%d" % self.listen_port, "--db", self.db] + self.extra_args,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env, text=True, cwd=self.dir)
         deadline = time.time() + 30
         lines = []
         while time.time() < deadline:
