@@ -55,6 +55,10 @@ struct HttpRequest {
   std::string body;  // raw body when it is not a form (JSON etc.), bounded by max_body_bytes
   std::optional<Form> form;  // set when the body was multipart or url-encoded
   std::string remote_address;
+  // Set by the server for every request: the client's X-Request-Id when it is
+  // 1-64 characters of [A-Za-z0-9._-], else a new random id. Echoed in the
+  // response's X-Request-Id header.
+  std::string request_id;
 
   // Case-insensitive header lookup; first match.
   std::optional<std::string> Header(std::string_view name) const;
@@ -72,7 +76,23 @@ struct HttpResponse {
   // once the previous chunk has been written (backpressure). Temporary upload
   // files of the request live until the stream has ended.
   std::function<std::optional<std::string>()> stream;
+  // The route pattern that handled the request ("/batches/{batch_id}"), set
+  // by the Router; empty when no route matched (404/405) or the server
+  // answered by itself (400, 408, 413, 431, ...). Not sent to the client.
+  std::string route;
 };
+
+// What the server reports once per answered request (after the handler, or
+// after its own error response), for the access log and the metrics.
+struct HttpRequestRecord {
+  std::string_view method;      // empty when the request line never parsed
+  std::string_view route;       // HttpResponse::route; empty = unmatched
+  std::string_view request_id;
+  std::string_view remote_address;
+  int status = 0;
+  std::chrono::nanoseconds duration{0};  // request head complete -> response produced
+};
+using HttpRequestObserver = std::function<void(const HttpRequestRecord&)>;
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
@@ -94,6 +114,9 @@ struct HttpServerOptions {
   std::chrono::milliseconds keep_alive_timeout{30'000};  // idle connection between requests
   std::chrono::milliseconds write_timeout{30'000};
   std::string temp_dir = "/tmp";  // where upload parts are spooled
+  // Called on a server thread for every answered request; must be
+  // thread-safe and cheap. May be empty.
+  HttpRequestObserver on_request;
 };
 
 class HttpServer {

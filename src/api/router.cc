@@ -87,20 +87,24 @@ HttpResponse Router::Dispatch(const HttpRequest& request) const {
       if (!token) {
         auto r = JsonError(401, "Missing API key: send the header 'Authorization: Bearer <api key>'.");
         r.headers.emplace_back("WWW-Authenticate", "Bearer");
+        r.route = route.pattern;
         return r;
       }
       auto account = authenticate_(*token);
       if (!account.ok()) {
-        if (account.status().code() != StatusCode::kUnauthenticated) return ErrorResponse(account.status());
-        auto r = JsonError(401, "Unknown API key.");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        HttpResponse r = account.status().code() != StatusCode::kUnauthenticated
+                              ? ErrorResponse(account.status())
+                              : JsonError(401, "Unknown API key.");
+        if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+        r.route = route.pattern;
         return r;
       }
       ctx.account_id = *account;
     }
     auto result = route.handler(ctx);
-    if (!result.ok()) return ErrorResponse(result.status());
-    return std::move(result).value();
+    HttpResponse r = result.ok() ? std::move(result).value() : ErrorResponse(result.status());
+    r.route = route.pattern;
+    return r;
   }
   if (!allowed.empty()) {
     std::string allow;

@@ -39,6 +39,7 @@ class Router {
 
   // 404 for unknown paths, 405 (with Allow) for known paths with another
   // method, 401 without a valid key; a failed Result becomes a JSON error.
+  // The response's `route` names the matched pattern.
   HttpResponse Dispatch(const HttpRequest& request) const;
 
   // (method, pattern) of every registered route, in registration order.
