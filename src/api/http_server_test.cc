@@ -90,7 +90,7 @@ TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
 }
 
 TEST_F(HttpServerTest, HandlerConnectionCloseIsHonoured) {
-  handler_ = [](const HttpRequest&) { return HttpResponse{200, {{"Connection", "close"}}, "bye", nullptr}; };
+  handler_ = [](const HttpRequest&) { return HttpResponse{200, {{"Connection", "close"}}, "bye", nullptr, ""}; };
   Start();
   TestClient c(server_->port());
   c.Send(kGet);
@@ -111,7 +111,7 @@ TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosed) {
 
 TEST_F(HttpServerTest, JsonBodyPassesThrough) {
   handler_ = [](const HttpRequest& r) {
-    return HttpResponse{201, {{"Content-Type", "application/json"}, {"X-Echo", "1"}}, r.body, nullptr};
+    return HttpResponse{201, {{"Content-Type", "application/json"}, {"X-Echo", "1"}}, r.body, nullptr, ""};
   };
   Start();
   TestClient c(server_->port());
@@ -125,7 +125,7 @@ TEST_F(HttpServerTest, JsonBodyPassesThrough) {
 }
 
 TEST_F(HttpServerTest, ChunkedRequestBodyIsAssembled) {
-  handler_ = [](const HttpRequest& r) { return HttpResponse{200, {}, r.body, nullptr}; };
+  handler_ = [](const HttpRequest& r) { return HttpResponse{200, {}, r.body, nullptr, ""}; };
   Start();
   TestClient c(server_->port());
   c.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
@@ -301,7 +301,7 @@ TEST_F(HttpServerTest, StreamedResponseHasBackpressure) {
 
 TEST_F(HttpServerTest, ClientThatStopsReadingHitsWriteTimeout) {
   options_.write_timeout = Ms(300);
-  handler_ = [](const HttpRequest&) { return HttpResponse{200, {}, std::string(64 * 1024 * 1024, 'w'), nullptr}; };
+  handler_ = [](const HttpRequest&) { return HttpResponse{200, {}, std::string(64 * 1024 * 1024, 'w'), nullptr, ""}; };
   Start();
   TestClient c(server_->port());
   c.Send(kGet);
@@ -335,7 +335,7 @@ TEST_F(HttpServerTest, HandlersRunConcurrentlyOffTheNetworkThreads) {
     }
     std::this_thread::sleep_for(Ms(200));
     --inside;
-    return HttpResponse{200, {}, "slow", nullptr};
+    return HttpResponse{200, {}, "slow", nullptr, ""};
   };
   Start();
   TestClient a(server_->port()), b(server_->port());
@@ -369,7 +369,7 @@ TEST_F(HttpServerTest, StopWaitsForARunningHandler) {
   handler_ = [&finished](const HttpRequest&) {
     std::this_thread::sleep_for(Ms(300));
     finished = true;
-    return HttpResponse{200, {}, "late", nullptr};
+    return HttpResponse{200, {}, "late", nullptr, ""};
   };
   Start();
   TestClient c(server_->port());

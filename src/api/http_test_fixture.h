@@ -51,7 +51,7 @@ class HttpServerTest : public ::testing::Test {
         last_ = request;
       }
       ++calls_;
-      return handler_ ? handler_(request) : HttpResponse{200, {{"Content-Type", "text/plain"}}, "ok", nullptr};
+      return handler_ ? handler_(request) : HttpResponse{200, {{"Content-Type", "text/plain"}}, "ok", nullptr, ""};
     });
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);

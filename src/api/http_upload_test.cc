@@ -26,7 +26,7 @@ TEST_F(HttpServerTest, MultipartFieldsAndFile) {
       struct stat st {};
       if (::stat(f->path.c_str(), &st) == 0) seen_mode = st.st_mode & 0777;
     }
-    return HttpResponse{200, {}, "ok", nullptr};
+    return HttpResponse{200, {}, "ok", nullptr, ""};
   };
   Start();
   MultipartBuilder mp;
@@ -72,7 +72,7 @@ TEST_F(HttpServerTest, LargeMultipartUploadIsSpooledToDisk) {
       got_size = f->size;
       got_sha = Sha256Hex(ReadFile(f->path));
     }
-    return HttpResponse{200, {}, "ok", nullptr};
+    return HttpResponse{200, {}, "ok", nullptr, ""};
   };
   Start();
   MultipartBuilder mp;
@@ -186,7 +186,7 @@ TEST_F(HttpServerTest, UploadCutOffHalfWayCallsNoHandlerAndLeavesNoFile) {
 }
 
 TEST_F(HttpServerTest, ExpectContinue) {
-  handler_ = [](const HttpRequest& r) { return HttpResponse{200, {}, r.body, nullptr}; };
+  handler_ = [](const HttpRequest& r) { return HttpResponse{200, {}, r.body, nullptr, ""}; };
   options_.max_body_bytes = 1000;
   Start();
   TestClient c(server_->port());
