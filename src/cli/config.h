@@ -1,0 +1,115 @@
+// Configuration: one table of settings drives the TOML file, the
+// command-line flags, the environment variables, validation, `batchcall
+// config check` and the help text (docs/operations.md#configuration).
+//
+// Every setting has a flat top-level file key (e.g. `webhook_max_age`), a
+// flag ("--" + key with '_' -> '-', unless it is a secret) and an
+// environment variable ("BATCHCALL_" + upper-case key). Precedence, per key:
+// flags > environment > file > defaults.
+//
+// Pure functions of their inputs (the caller reads the environment and the
+// command line): thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "base/status.h"
+
+namespace batchcall::config {
+
+enum class SettingType { kString, kInteger, kNumber };
+
+// Which commands read a setting.
+enum class Scope { kServer, kClient, kBoth };
+
+struct Setting {
+  std::string key;        // file key, e.g. "webhook_max_age"
+  SettingType type;
+  std::string default_value;  // textual default; "" = not set (strings only)
+  std::string help;       // one line, shown by --help, `config example` and the docs
+  Scope scope = Scope::kServer;
+  bool secret = false;    // masked in `config check`; file and environment only, no flag
+  std::string flag;       // "--webhook-max-age"; empty for secrets
+  std::string env;        // "BATCHCALL_WEBHOOK_MAX_AGE"
+  double min = 0, max = 0;              // numbers: allowed closed range
+  std::vector<std::string> choices;     // strings: allowed values (empty = any)
+  // Strings: "url" (http:// or https://), "hex64" (empty or 64 hex characters), "" (any).
+  std::string format;
+};
+
+// Every setting, in documentation order.
+const std::vector<Setting>& Settings();
+// nullptr when `key` names no setting.
+const Setting* FindSetting(std::string_view key);
+
+// Levenshtein distance (bytes).
+size_t EditDistance(std::string_view a, std::string_view b);
+// The valid key nearest to `key` by edit distance (ties: table order).
+const std::string& ClosestKey(std::string_view key);
+
+using Value = std::variant<std::string, int64_t, double>;
+
+enum class Source { kDefault, kFile, kEnv, kFlag };
+std::string_view SourceName(Source source);  // "default" | "file" | "env" | "flag"
+
+struct Entry {
+  const Setting* setting;
+  Value value;
+  Source source = Source::kDefault;
+  std::string origin;  // "batchcall.toml:3", "BATCHCALL_DB", "--db" or "" for a default
+};
+
+// The effective configuration: one entry per setting, in table order.
+class Config {
+ public:
+  explicit Config(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  const std::vector<Entry>& entries() const { return entries_; }
+  // Precondition: `key` names a setting of the right type.
+  const Entry& Get(std::string_view key) const;
+  const std::string& String(std::string_view key) const;
+  int64_t Integer(std::string_view key) const;
+  double Number(std::string_view key) const;
+
+ private:
+  std::vector<Entry> entries_;
+};
+
+struct ConfigInput {
+  std::string file;                        // TOML file path; empty = no file
+  std::optional<std::string> file_text;    // the file's contents (tests); unset = read `file`
+  std::map<std::string, std::string> env;  // variable name -> value; empty values count as unset
+  std::map<std::string, std::string> flags;  // setting key -> text given on the command line
+};
+
+// Largest configuration file read, in bytes.
+inline constexpr size_t kMaxConfigFileBytes = 1 << 20;
+
+// Merges defaults, file, environment and flags. InvalidArgument listing
+// every problem, one per line, each naming where it came from: unreadable
+// file, TOML syntax ("f.toml:3:7: ..."), unknown key with the closest valid
+// one ("unknown key 'listne' at f.toml:3; did you mean 'listen'?"), wrong
+// type or value ("dial_threads at f.toml:4: must be between 1 and 256, got 300").
+Result<Config> LoadConfig(const ConfigInput& input);
+
+// Parses command-line or environment text as a value of `setting`, checked.
+// Error text without a location prefix.
+Result<Value> ParseSettingText(const Setting& setting, std::string_view text);
+
+// The effective configuration as TOML: every key, its source as a comment,
+// secrets masked.
+std::string FormatConfig(const Config& config, std::string_view file);
+// A default configuration file: every setting commented out at its default,
+// with its help, flag and environment variable.
+std::string ExampleConfig();
+// "****cdef" for a set secret (last 4 shown when at least 12 long), "" when unset.
+std::string MaskSecret(std::string_view secret);
+// Value as TOML text: strings quoted and escaped, numbers shortest round-trip.
+std::string TomlValue(const Value& value);
+
+}  // namespace batchcall::config
