@@ -10,10 +10,12 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <iosfwd>
 #include <string>
 #include <string_view>
 #include <variant>
 
+#include "base/clock.h"
 #include "base/status.h"
 
 namespace batchcall {
@@ -32,6 +34,11 @@ struct LogOptions {
 // Replaces the default logger (stderr). Call once from main before threads start;
 // without it, text at info level.
 void InitLogging(const LogOptions& options);
+// Same, writing to `out` instead of stderr (tests capture the log this way).
+// `out` must outlive every later Log call or the next InitLogging.
+void InitLogging(const LogOptions& options, std::ostream& out);
+// The options of the last InitLogging (defaults before it).
+LogOptions CurrentLogOptions();
 
 struct LogField {
   std::string_view key;
@@ -51,6 +58,14 @@ inline void LogDebug(std::string_view m, std::initializer_list<LogField> f = {})
 inline void LogInfo(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kInfo, m, f); }
 inline void LogWarn(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kWarn, m, f); }
 inline void LogError(std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kError, m, f); }
+
+// One event as Log writes it (masked, no trailing newline), for output that
+// must look like the log but goes elsewhere (start-up lines on stdout):
+//   json: {"time":"2026-11-29T03:00:00.123Z","level":"info","msg":"...","k":"v"}
+//   text: 2026-11-29T03:00:00.123Z INFO ... k=v   (values with spaces, quotes or
+//         '=' are quoted; control characters are escaped in both formats)
+std::string FormatLogEvent(LogFormat format, LogLevel level, TimePoint when, std::string_view message,
+                           std::initializer_list<LogField> fields = {});
 
 // "+14155550123" -> "+*******0123": keeps the last 4 digits of a phone number.
 std::string MaskPhone(std::string_view number);
