@@ -126,6 +126,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kConflict: return 409;
     case StatusCode::kPayloadTooLarge: return 413;
     case StatusCode::kUnavailable: return 503;
+    case StatusCode::kUnknownOutcome: return 503;
     case StatusCode::kInternal: return 500;
   }
   return 500;

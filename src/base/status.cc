@@ -12,6 +12,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kConflict: return "conflict";
     case StatusCode::kPayloadTooLarge: return "payload_too_large";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kUnknownOutcome: return "unknown_outcome";
     case StatusCode::kInternal: return "internal";
   }
   return "unknown";

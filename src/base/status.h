@@ -22,6 +22,7 @@ enum class StatusCode {
   kConflict,          // state forbids the operation (409)
   kPayloadTooLarge,   // a configured size or row limit was exceeded (413)
   kUnavailable,       // a dependency is down or busy; retrying may help (503)
+  kUnknownOutcome,    // a request was sent but its answer was lost: it may have taken effect (503)
   kInternal,          // a bug or an unexpected environment failure (500)
 };
 
@@ -53,6 +54,7 @@ inline Status PayloadTooLarge(std::string m) { return {StatusCode::kPayloadTooLa
 inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
 inline Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status UnknownOutcome(std::string m) { return {StatusCode::kUnknownOutcome, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
 template <typename T>

@@ -39,6 +39,12 @@ void Dispatcher::Push(InboxItem item) {
 
 void Dispatcher::OnCallEvent(CallEvent event) { Push(InboxItem{std::move(event), false}); }
 
+void Dispatcher::PushUnknownOutcome(CallEvent closing) {
+  InboxItem item{std::move(closing), false};
+  item.no_retry = true;
+  Push(std::move(item));
+}
+
 int64_t Dispatcher::InFlight() const { return static_cast<int64_t>(live_.size()); }
 
 int64_t Dispatcher::InFlightForAgent(const std::string& agent_id) const {
@@ -92,7 +98,7 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
       closing.error_message = "no result within " + waited +
                               " of dialling (the provider last reported " +
                               std::string(ToString(e.status)) + ")";
-      Push(InboxItem{std::move(closing), false});
+      PushUnknownOutcome(std::move(closing));
     } else {
       InboxItem item{std::move(e), false};
       item.recheck = true;  // still going: record how far it got, look again later
@@ -108,7 +114,7 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
     closing.error_message =
         "outcome unknown: the node that placed this call stopped and its provider "
         "record is not shared with this node; not redialled";
-    Push(InboxItem{std::move(closing), false});
+    PushUnknownOutcome(std::move(closing));
     return;
   }
   if (found.status().code() == StatusCode::kNotFound) {
@@ -117,7 +123,7 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
       Push(InboxItem{std::move(closing), true});
     } else {
       closing.error_message = "the provider has no record of call " + live.lookup.provider_call_id;
-      Push(InboxItem{std::move(closing), false});
+      PushUnknownOutcome(std::move(closing));
     }
     return;
   }
@@ -125,12 +131,24 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
     closing.error_message = "no result within " + waited +
                             " of dialling, and the provider could not be asked (" +
                             found.status().message() + ")";
-    Push(InboxItem{std::move(closing), false});
+    PushUnknownOutcome(std::move(closing));
+  } else if (reason == CheckReason::kUncertainDial) {
+    // The dial's answer was lost and the provider cannot tell yet: keep
+    // waiting for its events, ask again later (the outcome deadline still applies).
+    CallEvent still;
+    still.attempt_id = attempt_id;
+    still.idempotency_key = live.lookup.idempotency_key;
+    still.status = ExecutionStatus::kInitiated;
+    still.at = now;
+    InboxItem item{std::move(still), false};
+    item.recheck = true;
+    item.uncertain_dial = true;
+    Push(std::move(item));
   } else if (live.lookup.provider_call_id.empty()) {
     closing.error_message =
         "outcome unknown: the process stopped while dialling and the provider "
         "could not say what happened; not redialled";
-    Push(InboxItem{std::move(closing), false});
+    PushUnknownOutcome(std::move(closing));
   }
   // Recovery of a placed call the provider cannot describe: keep waiting for
   // its events (the outcome deadline still applies).
@@ -168,7 +186,7 @@ std::optional<TimePoint> Dispatcher::CheckDeadlines(TimePoint now) {
     rechecks_.erase(rechecks_.begin());
     auto it = live_.find(id);
     if (it == live_.end() || it->second.checking) continue;
-    Check(id, CheckReason::kRecovery, now);
+    Check(id, it->second.uncertain_dial ? CheckReason::kUncertainDial : CheckReason::kRecovery, now);
   }
   std::optional<TimePoint> next;
   if (!deadlines_.empty()) next = deadlines_.begin()->first;
@@ -239,7 +257,7 @@ Status Dispatcher::Housekeeping(TimePoint now) {
   return Status::Ok();
 }
 
-Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, bool requeue_now,
+Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, bool requeue_now, bool no_retry,
                                                             TimePoint now) {
   auto found = store_.FindAttempt(event.attempt_id);
   if (!found.ok()) {
@@ -251,7 +269,7 @@ Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, boo
   if (requeue_now) {
     u.retry = true;
     u.next_attempt_at = now;
-  } else if (IsOutcome(event)) {
+  } else if (IsOutcome(event) && !no_retry) {
     Live live;
     live.account_id = found->account_id;
     live.batch_id = found->batch_id;
@@ -307,7 +325,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
       // One process: closed already (a duplicate or late event). Many nodes:
       // the attempt may be another node's (the callback reached this one).
       if (!options_.shared_store) continue;
-      auto foreign = ForeignUpdate(std::move(e), item.requeue_now, now);
+      auto foreign = ForeignUpdate(std::move(e), item.requeue_now, item.no_retry, now);
       if (!foreign.ok()) return foreign.status();
       if (*foreign) updates.push_back(std::move(**foreign));
       continue;
@@ -316,7 +334,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     if (item.requeue_now) {
       u.retry = true;
       u.next_attempt_at = now;
-    } else if (IsOutcome(e)) {
+    } else if (IsOutcome(e) && !item.no_retry) {
       auto d = DecideRetry(RetryConfigFor(it->second), e.status, e.answered_by_voice_mail,
                            it->second.retry_count, now);
       u.retry = d.retry;
@@ -324,6 +342,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     }
     if (!e.provider_call_id.empty() && it->second.lookup.provider_call_id.empty())
       it->second.lookup.provider_call_id = e.provider_call_id;
+    if (item.uncertain_dial) it->second.uncertain_dial = true;
     if (item.recheck && it->second.provider &&
         (it->second.provider->remote() || it->second.foreign))
       rechecks_.emplace(now + options_.recheck_interval, e.attempt_id);
@@ -335,8 +354,11 @@ Status Dispatcher::RecordEvents(TimePoint now) {
   if (!applied.ok()) {
     // Keep the events for the next step: nothing may be lost.
     std::lock_guard lock(inbox_mu_);
-    for (auto& u : updates)
-      inbox_.push_back(InboxItem{std::move(u.event), u.retry && u.next_attempt_at == now});
+    for (auto& u : updates) {
+      InboxItem again{std::move(u.event), u.retry && u.next_attempt_at == now};
+      again.no_retry = !u.retry;  // decided already: re-deciding could only add a retry
+      inbox_.push_back(std::move(again));
+    }
     return applied.status();
   }
   for (const AppliedOutcome& a : *applied) {
@@ -573,6 +595,17 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
           if (wake_) wake_();
           return;
         }
+        if (call_id.status().code() == StatusCode::kUnknownOutcome) {
+          // The call may exist: never dial it again blindly. Wait for its
+          // events and ask the provider (recheck) until the outcome deadline.
+          failure.event.status = ExecutionStatus::kInitiated;
+          failure.event.error_message = call_id.status().message();
+          InboxItem item{std::move(failure.event), false};
+          item.recheck = true;
+          item.uncertain_dial = true;
+          Push(std::move(item));
+          return;
+        }
         failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
                                    ? ExecutionStatus::kFailed
                                    : ExecutionStatus::kError;
@@ -587,6 +620,13 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     auto call_id = p->StartCall(req);
     if (call_id.ok()) {
       call_ids.emplace_back(s.attempt_id, *call_id);
+    } else if (call_id.status().code() == StatusCode::kUnknownOutcome) {
+      failure.event.status = ExecutionStatus::kInitiated;  // may exist: keep open, recheck
+      failure.event.error_message = call_id.status().message();
+      InboxItem item{std::move(failure.event), false};
+      item.recheck = true;
+      item.uncertain_dial = true;
+      Push(std::move(item));
     } else {
       failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
                                  ? ExecutionStatus::kFailed

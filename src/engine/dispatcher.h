@@ -135,14 +135,19 @@ class Dispatcher final : public CallEventSink {
     CallLookup lookup;             // what a Lookup needs
     bool checking = false;         // a Lookup is queued or running
     bool foreign = false;          // adopted from another node
+    bool uncertain_dial = false;   // StartCall's answer was lost: the call may exist
   };
   // Why a live attempt is looked up.
-  enum class CheckReason { kRecovery, kTimeout };
+  // kUncertainDial: a recheck of a dial whose answer was lost; a provider that
+  // cannot answer yet is asked again later (until the outcome deadline).
+  enum class CheckReason { kRecovery, kTimeout, kUncertainDial };
   // Something for the next RecordEvents: an event, or the end of a check.
   struct InboxItem {
     CallEvent event;
     bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
     bool recheck = false;      // recovered call still going: look it up again later
+    bool no_retry = false;     // closed with its outcome unknown: never dialled again
+    bool uncertain_dial = false;  // StartCall answered UnknownOutcome: keep it open, recheck
   };
   struct AgentState {
     Pacer pacer{1};
@@ -161,13 +166,15 @@ class Dispatcher final : public CallEventSink {
   // Checks attempts whose outcome is overdue; returns the next deadline.
   std::optional<TimePoint> CheckDeadlines(TimePoint now);
   void Push(InboxItem item);
+  // Pushes a closing `error` whose call may have happened: never retried.
+  void PushUnknownOutcome(CallEvent closing);
   // Tracks adopted attempts and looks each up (kRecovery).
   void TrackAdopted(const std::vector<OpenAttempt>& open, TimePoint now, bool foreign);
   // Heartbeat, adoption of orphaned attempts, and (shared store) dropping
   // attempts closed by other nodes. Every heartbeat_interval.
   Status Housekeeping(TimePoint now);
   // Records an event for an attempt this node does not track (shared store).
-  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, bool requeue_now, TimePoint now);
+  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, bool requeue_now, bool no_retry, TimePoint now);
   // Claims and dials for one agent; sets *more when eligible work was left
   // waiting for the pace.
   Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,

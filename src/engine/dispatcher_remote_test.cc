@@ -105,8 +105,9 @@ class RemoteDispatchTest : public ::testing::Test {
       wake_cv_.notify_all();
     });
   }
-  Batch MakeBatch(int n) {
+  Batch MakeBatch(int n, std::optional<RetryConfig> retry = std::nullopt) {
     Batch draft;
+    draft.retry_config = retry;
     draft.id = NewBatchId();
     draft.account_id = account_.id;
     draft.agent_id = agent_.id;
@@ -290,6 +291,89 @@ TEST_F(RemoteDispatchTest, RecoveredCallStillGoingIsLookedUpAgainUntilItEnds) {
   EXPECT_EQ(ex[0].status, ExecutionStatus::kCompleted);
   EXPECT_EQ(ex[0].conversation_duration, 7);
   EXPECT_EQ(registry_.remote.StartedCount(), 1u);  // never dialled again
+}
+
+// Regression (issue 4 review): a dial whose answer was lost (UnknownOutcome)
+// used to end `error` at once, and be retried when `error` was retryable —
+// a second call to someone the first may already have rung.
+TEST_F(RemoteDispatchTest, LostDialAnswerStaysOpenAndIsLookedUpNeverRedialled) {
+  Batch b = MakeBatch(1, RetryConfig{true, 3, {ExecutionStatus::kError}, false, {1}});
+  registry_.remote.start = [](const CallRequest&) -> Result<std::string> {
+    return UnknownOutcome("timed out waiting for the answer");
+  };
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  EXPECT_EQ(Executions(b)[0].status, ExecutionStatus::kInitiated);
+  EXPECT_EQ(dispatcher_->InFlight(), 1);
+  // First recheck: the provider cannot tell yet; keep waiting.
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  EXPECT_EQ(registry_.remote.lookups.size(), 1u);
+  EXPECT_EQ(Executions(b)[0].status, ExecutionStatus::kInitiated);
+  // Second recheck: the call existed and has ended.
+  registry_.remote.lookup = [](const CallLookup& l) -> Result<CallEvent> {
+    CallEvent e;
+    e.provider_call_id = "CAfound";
+    e.idempotency_key = l.idempotency_key;
+    e.status = ExecutionStatus::kCompleted;
+    e.duration_seconds = 7;
+    return e;
+  };
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  auto ex = Executions(b);
+  EXPECT_EQ(ex[0].status, ExecutionStatus::kCompleted);
+  EXPECT_EQ(registry_.remote.StartedCount(), 1u);
+  EXPECT_EQ(dispatcher_->InFlight(), 0);
+}
+
+TEST_F(RemoteDispatchTest, LostDialAnswerTheProviderNeverPlacedIsDialledAgain) {
+  Batch b = MakeBatch(1);
+  registry_.remote.start = [](const CallRequest&) -> Result<std::string> {
+    return UnknownOutcome("connection dropped");
+  };
+  registry_.remote.lookup = [](const CallLookup&) -> Result<CallEvent> { return NotFound("no such call"); };
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  registry_.remote.start = [](const CallRequest& r) -> Result<std::string> { return "CA" + r.attempt_id.substr(0, 8); };
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());  // records "never placed", requeues, dials again
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  EXPECT_EQ(registry_.remote.StartedCount(), 2u);
+  EXPECT_EQ(Executions(b)[0].attempt_count, 2);
+}
+
+// Regression (issue 4 review): "outcome unknown" closings went through the
+// retry policy, so `error` in retry_on_statuses redialled them.
+TEST_F(RemoteDispatchTest, OverdueCallClosedWithOutcomeUnknownIsNeverRetried) {
+  Batch b = MakeBatch(2, RetryConfig{true, 3, {ExecutionStatus::kError}, false, {1}});
+  registry_.remote.start = [](const CallRequest& r) -> Result<std::string> {
+    if (r.to.back() == '0') return Unavailable("connection refused");  // certainly not placed
+    return "CA" + r.attempt_id.substr(0, 8);                          // placed, then silence
+  };
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  clock_.Advance(seconds(61));
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  for (int i = 0; i < 50 && dispatcher_->PoolPending() > 0; ++i) WaitWake();
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  auto ex = Executions(b);
+  // The refused dial was never placed: `error` is retryable, so it is scheduled again.
+  EXPECT_EQ(ex[0].status, ExecutionStatus::kScheduled);
+  // The silent call may have rung: closed `error`, never retried.
+  EXPECT_EQ(ex[1].status, ExecutionStatus::kError);
+  EXPECT_NE(ex[1].error_message.find("no result within 60 s"), std::string::npos) << ex[1].error_message;
+  EXPECT_EQ(ex[1].retry_count, 0);
 }
 
 }  // namespace

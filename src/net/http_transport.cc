@@ -72,7 +72,7 @@ CurlTransport::CurlTransport() {
 }
 
 Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
-  if (!ParseUrl(request.url)) return InvalidArgument("not an http(s) URL: " + request.url);
+  if (!ParseUrl(request.url)) return InvalidArgument("not an http(s) URL: " + RedactUrl(request.url));
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Internal("cannot initialise libcurl");
   CURL* c = curl.get();
@@ -117,9 +117,27 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
     if (request.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK) return Unavailable(std::string(curl_easy_strerror(rc)) + " (" + request.url + ")");
+  if (rc != CURLE_OK) {
+    std::string message = std::string(curl_easy_strerror(rc)) + " (" + RedactUrl(request.url) + ")";
+    // Before the transfer phase nothing of the request left this process.
+    curl_off_t pretransfer_us = 0;
+    curl_easy_getinfo(c, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+    const bool never_sent = rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_RESOLVE_PROXY ||
+                            rc == CURLE_COULDNT_CONNECT || rc == CURLE_SSL_CONNECT_ERROR ||
+                            rc == CURLE_PEER_FAILED_VERIFICATION || pretransfer_us == 0;
+    if (never_sent) return Unavailable(std::move(message));
+    return UnknownOutcome(std::move(message));
+  }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &transfer.response.status);
   return std::move(transfer.response);
+}
+
+std::string RedactUrl(std::string_view url) {
+  auto parts = ParseUrl(url);
+  if (!parts) return "(not an http(s) URL)";
+  std::string path = parts->path;
+  if (size_t q = path.find_first_of("?#"); q != std::string::npos) path.resize(q);
+  return parts->scheme + "://" + parts->authority + path;
 }
 
 std::string FormEncode(std::string_view text) {

@@ -2,8 +2,12 @@
 // providers, webhook deliveries). An interface so tests can inject a fake;
 // CurlTransport is the real one (libcurl).
 //
-// Failure model: a Result is an error (Unavailable) only when no HTTP
-// response was obtained: cannot resolve or connect, TLS failure, timeout.
+// Failure model: a Result is an error only when no HTTP response was
+// obtained. Unavailable: the request was certainly not delivered (cannot
+// resolve or connect, TLS handshake failure, timed out before sending).
+// UnknownOutcome: it was (or may have been) sent and the answer was lost
+// (timeout or connection dropped while waiting): the receiver may have acted
+// on it. Error messages name the URL without its query or credentials.
 // Any HTTP status, including 3xx/4xx/5xx, is a successful Result; callers
 // decide what it means. Redirects are never followed by the transport.
 //
@@ -74,5 +78,9 @@ struct UrlParts {
   std::string path;       // "/..." (empty path becomes "/"), query included
 };
 std::optional<UrlParts> ParseUrl(std::string_view url);
+
+// The URL as it may appear in messages and logs: scheme://host[:port]/path,
+// without user info, query or fragment (they can carry secrets).
+std::string RedactUrl(std::string_view url);
 
 }  // namespace batchcall

@@ -1,6 +1,12 @@
 #include "net/http_transport.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <thread>
 
 namespace batchcall {
 namespace {
@@ -35,6 +41,55 @@ TEST(CurlTransport, RefusedConnectionIsUnavailable) {
   auto res = t.Send(r);
   ASSERT_FALSE(res.ok());
   EXPECT_EQ(res.status().code(), StatusCode::kUnavailable);
+}
+
+TEST(RedactUrl, DropsQueryAndFragment) {
+  EXPECT_EQ(RedactUrl("https://Hooks.example.com:8443/a/b?token=s3cret#frag"), "https://hooks.example.com:8443/a/b");
+  EXPECT_EQ(RedactUrl("http://h"), "http://h/");
+  EXPECT_EQ(RedactUrl("http://user:pw@host/"), "(not an http(s) URL)");
+}
+
+TEST(CurlTransport, ErrorsNeverCarryTheQuery) {
+  CurlTransport t;
+  OutboundRequest r;
+  r.url = "http://127.0.0.1:1/hook?secret=abc123";
+  r.timeout = std::chrono::milliseconds(2000);
+  auto res = t.Send(r);
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().message().find("abc123"), std::string::npos) << res.status().message();
+}
+
+// A peer that accepts the connection, reads the request and never answers:
+// the request was delivered, so the outcome is unknown (not "unavailable").
+TEST(CurlTransport, LostAnswerAfterSendingIsUnknownOutcome) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::thread peer([listener] {
+    int conn = accept(listener, nullptr, nullptr);
+    if (conn < 0) return;
+    char buf[4096];
+    while (read(conn, buf, sizeof buf) > 0) {
+    }
+    close(conn);
+  });
+  CurlTransport t;
+  OutboundRequest r;
+  r.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/calls";
+  r.body = "x=1";
+  r.timeout = std::chrono::milliseconds(300);
+  auto res = t.Send(r);
+  shutdown(listener, SHUT_RDWR);
+  close(listener);
+  peer.join();
+  ASSERT_FALSE(res.ok());
+  EXPECT_EQ(res.status().code(), StatusCode::kUnknownOutcome) << res.status().ToString();
 }
 
 TEST(CurlTransport, RejectsNonHttpUrls) {

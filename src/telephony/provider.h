@@ -66,9 +66,12 @@ class Provider {
   virtual ~Provider() = default;
   // Places the call and returns the provider's call id. Idempotent on
   // request.idempotency_key: a second call with the same key places nothing
-  // and returns the same id. Unavailable for transient failures (the engine
-  // may retry the same request); InvalidArgument for permanent ones (bad
-  // number, rejected by the provider) — the attempt then ends `failed`.
+  // and returns the same id. Unavailable when the call was certainly not
+  // placed (the attempt ends `error`); UnknownOutcome when the request may
+  // have reached the provider and its answer was lost — the engine then
+  // keeps the attempt open, waits for its events and asks Lookup, and never
+  // dials it again unless Lookup says NotFound; InvalidArgument for
+  // permanent refusals (bad number, rejected) — the attempt ends `failed`.
   virtual Result<std::string> StartCall(const CallRequest& request) = 0;
 
   // What happened to the dial with this idempotency key, for reconciliation

@@ -346,6 +346,10 @@ Result<std::string> HttpAgentProvider::StartCall(const CallRequest& request) {
     if (response.status().code() == StatusCode::kInvalidArgument) {
       return InvalidArgument("voice-agent server url rejected: " + m);
     }
+    if (response.status().code() == StatusCode::kUnknownOutcome) {
+      return UnknownOutcome("voice-agent server did not answer (" + m +
+                            "); the call may have started: waiting for its result callback");
+    }
     return Unavailable("voice-agent server unreachable: " + m);
   }
   const long status = response->status;

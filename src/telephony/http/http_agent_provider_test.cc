@@ -169,6 +169,18 @@ TEST(HttpAgentProviderTest, ClientErrorIsInvalidArgumentWithStatusAndBodyStart) 
   EXPECT_EQ(transport.requests.size(), 1u);
 }
 
+// Regression (issue 4 review): a request that reached the server but whose
+// answer was lost ended the attempt `error` (retryable) though the call may
+// have started.
+TEST(HttpAgentProviderTest, LostAnswerIsUnknownOutcome) {
+  FakeTransport transport;
+  transport.replies.push_back(UnknownOutcome("Timeout was reached (https://agent.example.com/call)"));
+  HttpAgentProvider provider(Config(), transport, {});
+  Result<std::string> a = provider.StartCall(Request());
+  EXPECT_EQ(a.status().code(), StatusCode::kUnknownOutcome);
+  EXPECT_THAT(a.status().message(), HasSubstr("may have started"));
+}
+
 TEST(HttpAgentProviderTest, RedirectIsPermanent) {
   FakeTransport transport;
   transport.Reply(302, "");

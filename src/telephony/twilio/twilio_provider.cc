@@ -236,7 +236,8 @@ Result<std::string> TwilioProvider::StartCall(const CallRequest& request) {
       Result<OutboundResponse> r = Send("POST", url, body);
       if (!r.ok()) {
         last_error = "no response from Twilio: " + r.status().message();
-        check_first = true;
+        // Unavailable: the request never left (no connection); otherwise it may have arrived.
+        if (r.status().code() != StatusCode::kUnavailable) check_first = true;
       } else if (r->status == 200 || r->status == 201) {
         std::string sid = JsonString(nlohmann::json::parse(r->body, nullptr, false), "sid");
         if (!sid.empty()) {
@@ -268,6 +269,11 @@ Result<std::string> TwilioProvider::StartCall(const CallRequest& request) {
     std::lock_guard<std::mutex> lock(mu_);
     if (uncertain_.size() >= kMaxUncertain) uncertain_.erase(uncertain_.begin());
     uncertain_.emplace(request.idempotency_key, started);
+  }
+  if (check_first) {
+    return UnknownOutcome("Twilio did not confirm the call after " + std::to_string(options_.max_tries) +
+                          " tries (" + last_error + "); it may have been placed, so it is not dialled again "
+                          "until Twilio shows it was not");
   }
   return Unavailable("Twilio unavailable after " + std::to_string(options_.max_tries) + " tries: " + last_error);
 }

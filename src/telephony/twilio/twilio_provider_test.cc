@@ -34,7 +34,10 @@ class FakeTransport final : public HttpTransport {
   void Reply(long status, std::string body, HttpHeaders headers = {}) {
     script.push_back(OutboundResponse{status, std::move(headers), std::move(body)});
   }
-  void Drop() { script.push_back(Unavailable("connection reset")); }
+  // The request left and its answer was lost.
+  void Drop() { script.push_back(UnknownOutcome("connection reset")); }
+  // The request never left (connection refused).
+  void Refuse() { script.push_back(Unavailable("connection refused")); }
 
   std::mutex mu_;
   std::vector<OutboundRequest> requests;
@@ -258,11 +261,30 @@ TEST_F(TwilioProviderTest, ClientErrorIsInvalidArgumentWithTwiliosCodeAndMessage
   EXPECT_TRUE(sleeps_.empty());
 }
 
-TEST_F(TwilioProviderTest, TriesExhaustedIsUnavailableAndARepeatListsFirst) {
+TEST_F(TwilioProviderTest, RefusedConnectionPostsAgainWithoutListing) {
+  transport_.Refuse();
+  transport_.Reply(201, R"({"sid":"CA12"})");
+  TwilioProvider p = Make();
+  Result<std::string> sid = p.StartCall(Request());
+  ASSERT_TRUE(sid.ok()) << sid.status().ToString();
+  EXPECT_EQ(*sid, "CA12");
+  ASSERT_EQ(transport_.requests.size(), 2u);
+  EXPECT_EQ(transport_.requests[1].method, "POST");
+}
+
+TEST_F(TwilioProviderTest, RefusedEveryTimeIsUnavailable) {
+  for (int i = 0; i < 3; ++i) transport_.Refuse();
+  TwilioProvider p = Make();
+  EXPECT_EQ(p.StartCall(Request()).status().code(), StatusCode::kUnavailable);
+}
+
+// Regression (issue 4 review): an exhausted dial whose call may exist was
+// reported Unavailable, and the engine closed the attempt `error` (retryable).
+TEST_F(TwilioProviderTest, TriesExhaustedIsUnknownOutcomeAndARepeatListsFirst) {
   for (int i = 0; i < 3; ++i) transport_.Reply(500, "");
   TwilioProvider p = Make();
   Result<std::string> sid = p.StartCall(Request());
-  EXPECT_EQ(sid.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(sid.status().code(), StatusCode::kUnknownOutcome);
   EXPECT_THAT(sid.status().message(), HasSubstr("after 3 tries"));
   EXPECT_THAT(sid.status().message(), testing::Not(HasSubstr(kToken)));
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(500), milliseconds(1000)));
