@@ -42,11 +42,39 @@ Status ValidateRange(const json& v, const std::string& field) {
   return Status::Ok();
 }
 
-// Keeps a stored secret when the caller echoes its masked form back.
-std::string ResolveSecret(const json& incoming, const json& stored) {
+// Keeps a stored secret when the caller echoes its masked form back; sets
+// *kept when it did.
+std::string ResolveSecret(const json& incoming, const json& stored, bool* kept = nullptr) {
   std::string in = incoming.get<std::string>();
-  if (stored.is_string() && in == MaskSecret(stored.get<std::string>())) return stored.get<std::string>();
+  if (stored.is_string() && in == MaskSecret(stored.get<std::string>())) {
+    if (kept) *kept = true;
+    return stored.get<std::string>();
+  }
   return in;
+}
+
+// "https://host:port" of an http(s) URL, lowercase; the URL itself when it has none.
+std::string OriginOf(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t end = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, end));
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return origin;
+}
+
+// Secrets stored for one host are never sent to another on the strength of
+// the old values: when a PATCH moves a provider to a new origin, the secrets
+// it sends there must come again in full (not omitted, not masked).
+Status SecretsFollowOrigin(const json& stored, const json& updated, const char* url_key, bool secrets_resent,
+                           const std::string& secret_fields) {
+  if (!stored.is_object() || !stored.contains(url_key) || !updated.contains(url_key)) return Status::Ok();
+  if (OriginOf(stored[url_key].get<std::string>()) == OriginOf(updated[url_key].get<std::string>()))
+    return Status::Ok();
+  if (secrets_resent) return Status::Ok();
+  return Bad("provider." + secret_fields,
+             std::string("must be sent again in full when provider.") + url_key +
+                 " moves to another host (stored secrets are never sent to a new host)");
 }
 
 Status ApplySimulator(const json& in, json* out) {
@@ -97,6 +125,8 @@ bool IsHeaderName(const std::string& name) {
 
 Status ApplyTwilio(const json& in, json* out) {
   json p = out->is_object() && out->value("type", "") == "twilio" ? *out : json{{"type", "twilio"}};
+  const json stored = p;
+  bool token_resent = false;
   for (const auto& [key, v] : in.items()) {
     std::string field = "provider." + key;
     if (key == "type") continue;
@@ -107,7 +137,9 @@ Status ApplyTwilio(const json& in, json* out) {
     } else if (key == "auth_token") {
       if (!v.is_string() || v.get<std::string>().empty() || v.get<std::string>().size() > 256)
         return Bad(field, "must be a non-empty string");
-      p[key] = ResolveSecret(v, p.value("auth_token", json()));
+      bool kept = false;
+      p[key] = ResolveSecret(v, p.value("auth_token", json()), &kept);
+      token_resent = !kept;
     } else if (key == "twiml_url" || key == "base_url") {
       if (!v.is_string()) return Bad(field, "must be a URL string");
       BC_RETURN_IF_ERROR(ValidateHttpUrl(v.get<std::string>(), field));
@@ -132,12 +164,15 @@ Status ApplyTwilio(const json& in, json* out) {
   if (!p.contains("twiml_url") && !p.contains("twiml")) return Bad("provider.twiml_url", "or provider.twiml is required for twilio");
   if (!p.contains("machine_detection")) p["machine_detection"] = false;
   if (!p.contains("base_url")) p["base_url"] = "https://api.twilio.com";
+  BC_RETURN_IF_ERROR(SecretsFollowOrigin(stored, p, "base_url", token_resent, "auth_token"));
   *out = p;
   return Status::Ok();
 }
 
 Status ApplyHttp(const json& in, json* out) {
   json p = out->is_object() && out->value("type", "") == "http" ? *out : json{{"type", "http"}};
+  const json stored = p;
+  bool headers_resent = false;
   for (const auto& [key, v] : in.items()) {
     std::string field = "provider." + key;
     if (key == "type") continue;
@@ -149,14 +184,18 @@ Status ApplyHttp(const json& in, json* out) {
       if (!v.is_object() || v.size() > 32) return Bad(field, "must be an object of at most 32 string values");
       json stored = p.value("headers", json::object());
       json h = json::object();
+      bool any_kept = false;
       for (const auto& [name, value] : v.items()) {
         if (!value.is_string() || name.empty() || name.size() > 256 || value.get<std::string>().size() > 8192)
           return Bad(field + "." + name, "must be a string");
         if (!IsHeaderName(name)) return Bad(field, "has a header name with characters not allowed in HTTP");
         if (value.get<std::string>().find_first_of(std::string("\r\n\0", 3)) != std::string::npos)
           return Bad(field + "." + name, "must not contain line breaks");
-        h[name] = ResolveSecret(value, stored.value(name, json()));
+        bool kept = false;
+        h[name] = ResolveSecret(value, stored.value(name, json()), &kept);
+        if (kept) any_kept = true;
       }
+      headers_resent = !any_kept;
       p[key] = h;
     } else if (key == "signing_secret") {
       if (!v.is_string() || v.get<std::string>().size() < 16 || v.get<std::string>().size() > 256)
@@ -177,6 +216,8 @@ Status ApplyHttp(const json& in, json* out) {
   }
   if (!p.contains("url")) return Bad("provider.url", "is required for the http provider");
   if (!p.contains("headers")) p["headers"] = json::object();
+  const bool no_headers = p["headers"].empty();
+  BC_RETURN_IF_ERROR(SecretsFollowOrigin(stored, p, "url", headers_resent || no_headers, "headers"));
   *out = p;
   return Status::Ok();
 }

@@ -109,6 +109,42 @@ class AgentsAndAuth(unittest.TestCase):
         with open(self.s.db[len("sqlite:"):], "rb") as f:
             self.assertNotIn(token.encode(), f.read())
 
+    def test_secrets_never_follow_a_provider_to_another_host(self):
+        # Regression (issue 4 review): a PATCH moving base_url/url kept the
+        # stored secrets, so a stolen API key could redirect them to its host.
+        token = "twilio-auth-token-secret-5678"
+        aid = self.s.post_json("/agents", {"agent_name": "tw2", "provider": {
+            "type": "twilio", "account_sid": "AC" + "1" * 32, "auth_token": token,
+            "twiml_url": "https://example.test/twiml"}}).json()["agent_id"]
+        for body in ({"provider": {"base_url": "https://evil.example.net"}},
+                     {"provider": {"base_url": "https://evil.example.net", "auth_token": "****5678"}}):
+            r = self.s.request("PATCH", "/agents/" + aid, body=body)
+            self.assertEqual(r.status, 400, r)
+            self.assertIn("auth_token", r.json()["message"])
+        self.assertEqual(self.s.get("/agents/" + aid).json()["provider"]["base_url"], "https://api.twilio.com")
+        # Same host, another path: fine; a new host with the token sent in full: fine.
+        r = self.s.request("PATCH", "/agents/" + aid, body={"provider": {"base_url": "https://API.twilio.com/"}})
+        self.assertEqual(r.status, 200, r)
+        r = self.s.request("PATCH", "/agents/" + aid, body={"provider": {"base_url": "https://tw.example.net",
+                                                                          "auth_token": "a-new-token-9999"}})
+        self.assertEqual(r.status, 200, r)
+
+        hid = self.s.post_json("/agents", {"agent_name": "http2", "provider": {
+            "type": "http", "url": "https://agent.example.test/call",
+            "headers": {"X-Api-Key": "header-secret-abcd"}}}).json()["agent_id"]
+        r = self.s.request("PATCH", "/agents/" + hid, body={"provider": {"url": "https://evil.example.net/call"}})
+        self.assertEqual(r.status, 400, r)
+        self.assertIn("headers", r.json()["message"])
+        masked = self.s.get("/agents/" + hid).json()["provider"]["headers"]["X-Api-Key"]
+        r = self.s.request("PATCH", "/agents/" + hid, body={"provider": {
+            "url": "https://evil.example.net/call", "headers": {"X-Api-Key": masked}}})
+        self.assertEqual(r.status, 400, r)
+        r = self.s.request("PATCH", "/agents/" + hid, body={"provider": {"url": "https://agent.example.test/v2"}})
+        self.assertEqual(r.status, 200, r)
+        r = self.s.request("PATCH", "/agents/" + hid, body={"provider": {
+            "url": "https://new.example.net/call", "headers": {"X-Api-Key": "fresh-value-0000"}}})
+        self.assertEqual(r.status, 200, r)
+
     def test_accounts_are_isolated(self):
         mine = self.s.post_json("/agents", {"agent_name": "mine", "provider": SIM}).json()["agent_id"]
         self.assertEqual(self.s.get("/agents/" + mine, key=self.other_key).status, 404)
