@@ -1,8 +1,8 @@
 #include "api/router.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
+
+#include "base/log.h"
 
 namespace batchcall {
 namespace {
@@ -135,7 +135,7 @@ int HttpStatusFor(StatusCode code) {
 HttpResponse ErrorResponse(const Status& status) {
   int http = HttpStatusFor(status.code());
   if (http >= 500) {
-    spdlog::error("request failed: {}", status.ToString());
+    LogError("request failed", {{"error", status.ToString()}});
     if (http == 500) return JsonError(500, "Internal error; the server log has the details.");
   }
   return JsonError(http, status.message());

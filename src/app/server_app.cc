@@ -1,6 +1,6 @@
 #include "app/server_app.h"
 
-#include <spdlog/spdlog.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -20,6 +20,7 @@
 #include "base/crypto.h"
 #include "base/ids.h"
 #include "base/time.h"
+#include "base/log.h"
 #include "api/views.h"
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
@@ -115,8 +116,8 @@ Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_k
     if (!loaded.ok()) return loaded.status();
     key = *loaded;
     if (postgres) {
-      spdlog::warn("BATCHCALL_SECRET_KEY is not set: using {}; every node sharing this PostgreSQL database must "
-                   "use the same key", (dir / "secret.key").string());
+      LogWarn("BATCHCALL_SECRET_KEY is not set; every node sharing this PostgreSQL database must use the same key",
+              {{"secret_key_file", (dir / "secret.key").string()}});
     }
   }
   if (key.size() != 64 || key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
@@ -225,6 +226,34 @@ ServerApp::ServerApp(ServerOptions options, std::ostream& out)
 ServerApp::~ServerApp() { Stop(); }
 
 Status ServerApp::Bootstrap() {
+void ServerApp::Announce(const std::string& text, std::initializer_list<LogField> fields) {
+  if (options_.log.format == LogFormat::kJson) {
+    std::string_view msg = text;
+    while (!msg.empty() && msg.back() == '\n') msg.remove_suffix(1);
+    out_ << FormatLogEvent(LogFormat::kJson, LogLevel::kInfo, parts_->clock.Now(), msg, fields) << std::endl;
+  } else {
+    out_ << text << std::flush;
+  }
+}
+
+Status ServerApp::ShowSecret(const std::string& text_lines, const std::string& file_name, const std::string& secret,
+                             const std::string& what) {
+  if (options_.log.format != LogFormat::kJson) {
+    out_ << text_lines;
+    return Status::Ok();
+  }
+  const std::string path = (fs::path(DataDirOf(options_.db)) / file_name).string();
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot write " + path);
+  ::fchmod(fd, 0600);
+  const std::string content = secret + "\n";
+  bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return Internal("cannot write " + path);
+  Announce("Created the " + what + " (shown once): written to " + path, {{"file", path}});
+  return Status::Ok();
+}
+
   Store& store = *parts_->store;
   TimePoint now = parts_->clock.Now();
   auto keys = store.CountApiKeys();
@@ -242,21 +271,24 @@ Status ServerApp::Bootstrap() {
   } else if (first_start) {
     std::string key = NewApiKey();
     BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now}));
-    out_ << "Created the first API key (shown once, keep it safe):\n  " << key << "\n"
-         << "Use it as: Authorization: Bearer " << key << "\n";
+    BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + key + "\n" +
+                                      "Use it as: Authorization: Bearer " + key + "\n",
+                                  "first-api-key", key, "first API key"));
   }
   auto secrets = store.GetWebhookSecrets(account->id);
   if (!secrets.ok()) return secrets.status();
   if (secrets->current.empty()) {
     std::string secret = "whsec_" + RandomHex(32);
     BC_RETURN_IF_ERROR(store.RotateWebhookSecret(account->id, secret, now, now));
-    out_ << "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  "
-         << secret << "\n";
+    BC_RETURN_IF_ERROR(ShowSecret(
+        "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  " + secret +
+            "\n",
+        "webhook-secret", secret, "webhook signing secret"));
   }
   if (first_start) {
     Agent demo = DemoAgent(account->id, now);
     BC_RETURN_IF_ERROR(store.CreateAgent(demo));
-    out_ << "Created the simulator agent \"demo\": " << demo.id << "\n";
+    Announce("Created the simulator agent \"demo\": " + demo.id + "\n", {{"agent_id", demo.id}});
   }
   return Status::Ok();
 }
@@ -317,7 +349,8 @@ Status ServerApp::Start() {
   parts_->server = std::make_unique<HttpServer>(http, [api](const HttpRequest& r) { return api->Handle(r); });
   BC_RETURN_IF_ERROR(parts_->server->Start());
   std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
-  out_ << "batchcall listening on http://" << host << ":" << parts_->server->port() << std::endl;
+  Announce("batchcall listening on http://" + host + ":" + std::to_string(parts_->server->port()) + "\n",
+           {{"listen", options_.listen}, {"node_id", dispatch.worker_id}});
   return Status::Ok();
 }
 

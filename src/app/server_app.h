@@ -12,6 +12,7 @@
 
 #include "api/http_server.h"
 #include "base/crypto.h"
+#include "base/log.h"
 #include "base/status.h"
 #include "store/store.h"
 #include "webhook/webhook_service.h"
@@ -34,6 +35,10 @@ struct ServerOptions {
   WebhookOptions webhook;  // outbound webhook delivery (worker_id is set by the app)
   int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
   HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
+  // --log-format / --log-level. main calls InitLogging with it; the app uses
+  // the format for its start-up lines on `out` (JSON events in json mode, with
+  // the first API key and webhook secret written to files instead of shown).
+  LogOptions log;
 };
 
 // A store and the at-rest encryption key it uses (which must outlive it).
@@ -63,6 +68,12 @@ class ServerApp {
 
  private:
   Status Bootstrap();
+  // Writes one start-up line to out_: plain text, or a JSON log event in json mode.
+  void Announce(const std::string& text, std::initializer_list<LogField> fields = {});
+  // Shows a new secret once: on out_ in text mode; in json mode written to
+  // <data dir>/<file_name> (mode 0600) and only that path is logged.
+  Status ShowSecret(const std::string& text_lines, const std::string& file_name, const std::string& secret,
+                    const std::string& what);
 
   ServerOptions options_;
   std::ostream& out_;

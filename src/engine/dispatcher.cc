@@ -1,11 +1,10 @@
 #include "engine/dispatcher.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <unordered_set>
 
 #include "base/ids.h"
+#include "base/log.h"
 #include "engine/calling_window.h"
 #include "engine/retry_policy.h"
 
@@ -23,7 +22,7 @@ void Dispatcher::StopPool() {
   if (!pool_) return;
   size_t dropped = pool_->Stop();
   if (dropped > 0)
-    spdlog::info("engine: {} remote dials/checks not sent; reconciled at the next start", dropped);
+    LogInfo("remote dials/checks not sent; reconciled at the next start", {{"dropped", dropped}});
 }
 
 void Dispatcher::SetWakeCallback(std::function<void()> wake) {
@@ -228,8 +227,7 @@ Status Dispatcher::Recover(TimePoint now) {
   next_housekeeping_ = now + options_.heartbeat_interval;
   BC_RETURN_IF_ERROR(RecordEvents(now));
   if (!open->empty())
-    spdlog::info("engine: recovered {} open attempts ({} still in flight)", open->size(),
-                 live_.size());
+    LogInfo("recovered open attempts", {{"attempts", open->size()}, {"in_flight", live_.size()}});
   return Status::Ok();
 }
 
@@ -239,7 +237,7 @@ Status Dispatcher::Housekeeping(TimePoint now) {
       store_.AdoptOrphanAttempts(options_.worker_id, now - options_.node_stale_after, false);
   if (!adopted.ok()) return adopted.status();
   if (!adopted->empty()) {
-    spdlog::warn("engine: adopted {} open attempts of a node that stopped", adopted->size());
+    LogWarn("adopted open attempts of a node that stopped", {{"attempts", adopted->size()}});
     stats_.adopted += static_cast<int64_t>(adopted->size());
     TrackAdopted(*adopted, now, /*foreign=*/true);
   }
@@ -382,11 +380,12 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   limited_this_step_ = false;
   auto started = store_.StartDueBatches(now);
   if (!started.ok()) return started.status();
-  for (const auto& id : *started) spdlog::info("engine: batch {} started", id);
+  for (const auto& id : *started) LogInfo("batch started", {{"batch_id", id}});
 
   auto running = store_.ListRunningBatches();
   if (!running.ok()) return running.status();
   batches_.clear();
+  CountOutcomes(updates, *applied);
   std::map<std::string, std::vector<const RunningBatch*>> by_agent;
   for (RunningBatch& rb : *running) {
     auto [it, _] = batches_.emplace(rb.batch.id, std::move(rb));
@@ -416,7 +415,7 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
     consider(now + std::chrono::milliseconds(100));  // slots free up on other nodes
   auto completed = store_.CompleteFinishedBatches(now);
   if (!completed.ok()) return completed.status();
-  for (const auto& id : *completed) spdlog::info("engine: batch {} completed", id);
+  for (const auto& id : *completed) LogInfo("batch completed", {{"batch_id", id}});
 
   auto due = store_.NextDueTime();
   if (!due.ok()) return due.status();
@@ -587,6 +586,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     req.callback_base = options_.callback_base_url;
     Provider* p = *provider;
     if (p->remote() && pool_) {
+    dials_metric.Inc();
       bool queued = pool_->Submit([this, p, req = std::move(req), failure]() mutable {
         auto call_id = p->StartCall(req);
         if (call_id.ok()) {

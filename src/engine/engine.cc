@@ -1,6 +1,6 @@
 #include "engine/engine.h"
 
-#include <spdlog/spdlog.h>
+#include "base/log.h"
 
 namespace batchcall {
 
@@ -53,7 +53,7 @@ void Engine::Run() {
       cv_.wait_for(lock, gap, [this] { return notified_ || stop_; });
     };
     if (!next.ok()) {
-      spdlog::error("engine step failed: {}", next.status().ToString());
+      LogError("engine step failed", {{"error", next.status().ToString()}});
       until(now + options_.error_backoff);
     } else if (!next->has_value()) {
       until(now + options_.idle_wake);

@@ -130,6 +130,10 @@ Result<int64_t> WebhookService::Impl::RenderPage(TimePoint now, bool* more) {
       out.push_back(std::move(rc));  // the object is gone: drop the change
       continue;
     }
+    if (change.url.empty()) {
+      out.push_back(std::move(rc));  // the webhook_url was removed meanwhile: nothing to send
+      continue;
+    }
     WebhookDelivery d;
     d.event_id = NewUuid();
     d.account_id = change.account_id;
@@ -241,7 +245,9 @@ void WebhookService::Impl::DeliverOne(const WebhookDelivery& d, std::optional<Ti
   ++failed_attempts;
   const TimePoint now = Now(fixed_now);
   std::optional<TimePoint> next;
-  if (now - d.created_at < options.max_age) {
+  // An unusable URL (empty, not http(s)) will never work: give up at once.
+  const bool hopeless = !ParseUrl(d.url).has_value();
+  if (!hopeless && now - d.created_at < options.max_age) {
     next = now + std::max(milliseconds(1), Backoff(d.attempts + 1, Jitter()));
   } else {
     ++dead;

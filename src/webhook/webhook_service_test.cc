@@ -274,6 +274,34 @@ TEST_F(WebhookServiceTest, AgentWithoutWebhookUrlSendsNothing) {
   EXPECT_TRUE(transport_.requests().empty());
 }
 
+// Regression (issue 4 review): changes journaled while the agent had a
+// webhook_url, rendered after it was removed, became deliveries to "" that
+// were retried for max_age.
+TEST_F(WebhookServiceTest, WebhookUrlRemovedBeforeRenderingSendsNothing) {
+  Agent a = MakeAgent();
+  CompleteAll(StartBatch(a, 2));
+  a.webhook_url = std::nullopt;
+  a.updated_at = clock_.Now();
+  ASSERT_TRUE(store_->UpdateAgent(a).ok());
+  EXPECT_EQ(*Service().Pump(clock_.Now()), 0);
+  EXPECT_TRUE(transport_.requests().empty());
+  auto backlog = store_->GetWebhookBacklog();
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->pending, 0);
+  EXPECT_EQ(backlog->dead, 0);
+}
+
+TEST_F(WebhookServiceTest, UnusableUrlIsGivenUpAtOnce) {
+  Agent a = MakeAgent(std::string("not a url"));
+  StartBatch(a, 1);
+  ASSERT_TRUE(Service().Pump(clock_.Now()).ok());
+  EXPECT_TRUE(transport_.requests().empty());
+  auto backlog = store_->GetWebhookBacklog();
+  ASSERT_TRUE(backlog.ok());
+  EXPECT_EQ(backlog->pending, 0);
+  EXPECT_GE(backlog->dead, 1);
+}
+
 TEST_F(WebhookServiceTest, ReceiverDownIsRetriedWithGrowingBackoffThenEverythingArrivesInOrder) {
   Agent a = MakeAgent();
   auto attempts = StartBatch(a, 3);
