@@ -1,7 +1,5 @@
 #include "webhook/webhook_service.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
@@ -10,6 +8,8 @@
 #include <utility>
 
 #include "base/ids.h"
+#include "base/log.h"
+#include "metrics/app_metrics.h"
 #include "webhook/signature.h"
 
 namespace batchcall {
@@ -122,8 +122,10 @@ Result<int64_t> WebhookService::Impl::RenderPage(TimePoint now, bool* more) {
     auto payload = renderer(change);
     if (!payload.ok()) {
       if (payload.status().code() != StatusCode::kNotFound) {
-        spdlog::warn("webhooks: rendering {} {} (seq {}) failed, retrying later: {}", change.kind, change.object_id,
-                     change.seq, payload.status().ToString());
+        LogWarn("webhook render failed, retrying later",
+                {{change.kind == "batch" ? "batch_id" : "execution_id", change.object_id},
+                 {"seq", change.seq},
+                 {"error", payload.status().ToString()}});
         blocked.insert(change.object_id);
         continue;
       }
@@ -236,8 +238,9 @@ void WebhookService::Impl::DeliverOne(const WebhookDelivery& d, std::optional<Ti
     auto resp = Post(d, keys, fixed_now, &error);
     if (resp.ok() && resp->ok()) {
       Status s = store.MarkWebhookDelivered(d.id, Now(fixed_now));
-      if (!s.ok()) spdlog::warn("webhooks: delivery {} sent but not marked: {}", d.event_id, s.ToString());
+      if (!s.ok()) LogWarn("webhook delivered but not marked", {{"event_id", d.event_id}, {"error", s.ToString()}});
       ++delivered;
+      metrics::App().webhook_delivered.Inc();
       return;
     }
     if (error.empty()) error = resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message();
@@ -249,13 +252,18 @@ void WebhookService::Impl::DeliverOne(const WebhookDelivery& d, std::optional<Ti
   const bool hopeless = !ParseUrl(d.url).has_value();
   if (!hopeless && now - d.created_at < options.max_age) {
     next = now + std::max(milliseconds(1), Backoff(d.attempts + 1, Jitter()));
+    metrics::App().webhook_failed.Inc();
   } else {
     ++dead;
-    spdlog::warn("webhooks: giving up on {} {} to {} after {} attempts: {}", d.event_type, d.event_id, d.url,
-                 d.attempts + 1, error);
+    metrics::App().webhook_given_up.Inc();
+    LogWarn("webhook delivery given up", {{"event_id", d.event_id},
+                                          {"event_type", d.event_type},
+                                          {"url", RedactUrl(d.url)},
+                                          {"attempts", d.attempts + 1},
+                                          {"error", error}});
   }
   Status s = store.MarkWebhookFailed(d.id, next, Truncate(error), now);
-  if (!s.ok()) spdlog::warn("webhooks: could not record failure of {}: {}", d.event_id, s.ToString());
+  if (!s.ok()) LogWarn("webhook failure not recorded", {{"event_id", d.event_id}, {"error", s.ToString()}});
 }
 
 void WebhookService::Impl::RenderLoop() {
@@ -265,7 +273,7 @@ void WebhookService::Impl::RenderLoop() {
     lock.unlock();
     auto added = RenderAll(clock.Now());
     if (!added.ok()) {
-      spdlog::warn("webhooks: render round failed: {}", added.status().ToString());
+      LogWarn("webhook render round failed", {{"error", added.status().ToString()}});
     } else if (*added > 0) {
       WakeDelivery();
     }
@@ -289,7 +297,7 @@ void WebhookService::Impl::WorkerLoop(int index) {
     auto batch = store.ClaimWebhookDeliveries(now, 1, worker, now + options.lease);
     milliseconds wait = kIdleWait;
     if (!batch.ok()) {
-      spdlog::warn("webhooks: claim failed: {}", batch.status().ToString());
+      LogWarn("webhook claim failed", {{"error", batch.status().ToString()}});
     } else if (!batch->empty()) {
       for (const WebhookDelivery& d : *batch) DeliverOne(d, std::nullopt);
       continue;
