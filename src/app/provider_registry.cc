@@ -1,6 +1,7 @@
 #include "app/provider_registry.h"
 
 #include "telephony/http/http_agent_provider.h"
+#include "telephony/metered_provider.h"
 #include "telephony/simulator/simulator.h"
 #include "telephony/twilio/twilio_provider.h"
 
@@ -30,6 +31,7 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
       if (!config.ok()) return config.status();
       built = std::make_unique<HttpAgentProvider>(*config, *options_.transport, HttpAgentOptions{});
     }
+    built = std::make_unique<MeteredProvider>(std::move(built), agent.provider_type);
     Provider* p = built.get();
     providers_.emplace(key, std::move(built));
     return p;
@@ -49,8 +51,9 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
     if (k.first == agent.id) options.resume_unfinished = false;
   auto sim = SimulatorProvider::Create(*config, clock_, timers_, sink_, options);
   if (!sim.ok()) return sim.status();
-  Provider* p = sim->get();
-  providers_.emplace(key, std::move(sim).value());
+  auto metered = std::make_unique<MeteredProvider>(std::move(sim).value(), "simulator");
+  Provider* p = metered.get();
+  providers_.emplace(key, std::move(metered));
   return p;
 }
 

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "engine/calling_window.h"
 #include "engine/retry_policy.h"
+#include "metrics/app_metrics.h"
 
 namespace batchcall {
 Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options)
@@ -58,6 +59,7 @@ void Dispatcher::Track(const std::string& attempt_id, Live live) {
       deadlines_.emplace(live.lookup.started_at + *timeout, attempt_id);
   }
   live_.emplace(attempt_id, std::move(live));
+  metrics::App().calls_in_flight.Set(static_cast<double>(live_.size()));
 }
 
 void Dispatcher::Untrack(const std::string& attempt_id) {
@@ -65,6 +67,7 @@ void Dispatcher::Untrack(const std::string& attempt_id) {
   if (it == live_.end()) return;
   agents_[it->second.agent_id].in_flight--;
   live_.erase(it);
+  metrics::App().calls_in_flight.Set(static_cast<double>(live_.size()));
 }
 
 namespace {
@@ -291,6 +294,24 @@ std::optional<RetryConfig> Dispatcher::RetryConfigFor(const Live& live) {
   return EffectiveRetryConfig(*batch, *agent);
 }
 
+namespace {
+
+// batchcall_calls_total{status} per closed attempt, and batchcall_retries_total{reason}
+// when its execution was scheduled again.
+void CountOutcomes(const std::vector<CallUpdate>& updates, const std::vector<AppliedOutcome>& applied) {
+  std::unordered_map<std::string_view, ExecutionStatus> outcome_of;
+  for (const CallUpdate& u : updates)
+    if (IsOutcome(u.event)) outcome_of[u.event.attempt_id] = u.event.status;
+  for (const AppliedOutcome& a : applied) {
+    auto it = outcome_of.find(a.attempt_id);
+    std::string_view status = it == outcome_of.end() ? std::string_view("unknown") : ToString(it->second);
+    metrics::App().calls.With({status}).Inc();
+    if (a.execution_status == ExecutionStatus::kScheduled) metrics::App().retries.With({status}).Inc();
+  }
+}
+
+}  // namespace
+
 Status Dispatcher::RecordEvents(TimePoint now) {
   std::vector<InboxItem> items;
   std::vector<std::pair<std::string, std::string>> call_ids;
@@ -364,6 +385,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     stats_.outcomes++;
     if (a.execution_status == ExecutionStatus::kScheduled) stats_.retries_scheduled++;
   }
+  CountOutcomes(updates, *applied);
   return Status::Ok();
 }
 
@@ -385,7 +407,6 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
   auto running = store_.ListRunningBatches();
   if (!running.ok()) return running.status();
   batches_.clear();
-  CountOutcomes(updates, *applied);
   std::map<std::string, std::vector<const RunningBatch*>> by_agent;
   for (RunningBatch& rb : *running) {
     auto [it, _] = batches_.emplace(rb.batch.id, std::move(rb));
@@ -526,6 +547,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   if (!reschedules.empty()) {
     BC_RETURN_IF_ERROR(store_.RescheduleExecutions(reschedules, options_.worker_id, now));
     stats_.rescheduled_outside_hours += static_cast<int64_t>(reschedules.size());
+    metrics::App().rescheduled.Inc(static_cast<double>(reschedules.size()));
   }
   if (starts.empty()) return Status::Ok();
 
@@ -545,6 +567,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   }
   std::unordered_set<std::string> ok(begun->begin(), begun->end());
   auto provider = providers_.ForAgent(agent);
+  metrics::Counter& dials_metric = metrics::App().DialsFor(agent.name);
 
   std::vector<std::pair<std::string, std::string>> call_ids;
   std::vector<CallUpdate> failures;
@@ -563,6 +586,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     Track(s.attempt_id, std::move(live));
     ++*dialed;
     stats_.dials++;
+    dials_metric.Inc();
     CallUpdate failure;
     failure.event.attempt_id = s.attempt_id;
     failure.event.idempotency_key = s.idempotency_key;
@@ -586,7 +610,6 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     req.callback_base = options_.callback_base_url;
     Provider* p = *provider;
     if (p->remote() && pool_) {
-    dials_metric.Inc();
       bool queued = pool_->Submit([this, p, req = std::move(req), failure]() mutable {
         auto call_id = p->StartCall(req);
         if (call_id.ok()) {
