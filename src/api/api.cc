@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/openapi.h"
 #include "api/views.h"
 #include "base/ids.h"
 
@@ -16,6 +17,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   router_.AddPublic("GET", "/healthz", [](RouteContext&) -> Result<HttpResponse> {
     return JsonResponse(200, R"({"status":"ok"})");
   });
+  router_.AddPublic("GET", "/openapi.json", ServeOpenApi);
   AddAgentRoutes();
   AddBatchRoutes();
   AddExecutionRoutes();
