@@ -1,28 +1,117 @@
-// batchcall: one binary, subcommands (serve, validate, keys create).
+// batchcall: one binary, subcommands: serve, validate, keys create, config
+// check/example and the client commands (client_commands.h). Settings come
+// from cli/config.h: flags > environment > the --config file > defaults.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 
 #include "api/auth.h"
 #include "app/server_app.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/ids.h"
+#include "base/log.h"
+#include "cli/config.h"
 #include "cli/client_commands.h"
 #include "cli/validate_command.h"
 
 namespace batchcall {
 namespace {
 
-std::string Env(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+namespace cfg = config;
+
+constexpr int kExitUsage = 2;
+
+// The environment variables of every setting that are set.
+std::map<std::string, std::string> SettingsEnvironment() {
+  std::map<std::string, std::string> env;
+  for (const cfg::Setting& s : cfg::Settings()) {
+    if (const char* v = std::getenv(s.env.c_str())) env[s.env] = v;
+  }
+  return env;
 }
 
-int RunServe(ServerOptions options) {
+// Reads the configuration; prints each problem as "batchcall <command>: ..." and returns nullopt.
+std::optional<cfg::Config> LoadOrReport(const std::string& command, cfg::ConfigInput input) {
+  input.env = SettingsEnvironment();
+  auto loaded = cfg::LoadConfig(input);
+  if (loaded.ok()) return std::move(*loaded);
+  std::istringstream lines(loaded.status().message());
+  for (std::string line; std::getline(lines, line);) std::cerr << "batchcall " << command << ": " << line << "\n";
+  return std::nullopt;
+}
+
+std::string OptionHelp(const cfg::Setting& s) {
+  return s.help + " [default: " + (s.default_value.empty() ? "unset" : s.default_value) + "; env " + s.env +
+         "; file key " + s.key + "]";
+}
+
+// Registers --config and one flag per setting of `scope` on `cmd`; the flags
+// given on the command line are collected after parsing by GivenFlags.
+struct SettingFlags {
+  std::string config_file;
+  std::vector<std::pair<const cfg::Setting*, CLI::Option*>> options;
+  std::map<std::string, std::string> values;  // key -> text (CLI11 writes here)
+
+  void Add(CLI::App* cmd, const std::vector<std::string>& keys) {
+    cmd->add_option("--config", config_file, "TOML configuration file (batchcall config example prints one)")
+        ->envname("BATCHCALL_CONFIG");
+    for (const auto& key : keys) {
+      const cfg::Setting* s = cfg::FindSetting(key);
+      values[key];
+      auto* option = cmd->add_option(s->flag, values[key], OptionHelp(*s));
+      option->type_name(s->type == cfg::SettingType::kInteger  ? "INT"
+                        : s->type == cfg::SettingType::kNumber ? "NUMBER"
+                                                               : "TEXT");
+      options.emplace_back(s, option);
+    }
+  }
+  cfg::ConfigInput Input() const {
+    cfg::ConfigInput in;
+    in.file = config_file;
+    for (const auto& [s, option] : options) {
+      if (option->count() > 0) in.flags[s->key] = values.at(s->key);
+    }
+    return in;
+  }
+};
+
+ServerOptions ServerOptionsFrom(const cfg::Config& c) {
+  ServerOptions o;
+  o.listen = c.String("listen");
+  o.db = c.String("db");
+  o.api_key = c.String("api_key");
+  o.secret_key = c.String("secret_key");
+  o.public_url = c.String("public_url");
+  o.node_id = c.String("node_id");
+  o.simulator_record = c.String("simulator_record");
+  o.dial_threads = static_cast<int>(c.Integer("dial_threads"));
+  o.max_rows = c.Integer("max_rows");
+  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
+  o.webhook.max_age = ms(c.Number("webhook_max_age"));
+  o.webhook.backoff_max = ms(c.Number("webhook_backoff_max"));
+  o.webhook.request_timeout = ms(c.Number("webhook_timeout"));
+  o.webhook.lease = std::max(std::chrono::milliseconds(60'000), 2 * o.webhook.request_timeout);
+  o.http.max_upload_bytes = static_cast<uint64_t>(c.Number("max_upload_mb") * 1024 * 1024);
+  o.http.header_timeout = std::chrono::milliseconds(c.Integer("header_timeout_ms"));
+  o.http.body_idle_timeout = std::chrono::milliseconds(c.Integer("body_idle_timeout_ms"));
+  return o;
+}
+
+int RunServe(const cfg::Config& config) {
+  ServerOptions options = ServerOptionsFrom(config);
+  LogOptions log;
+  log.format = *ParseLogFormat(config.String("log_format"));  // checked by the settings table
+  log.level = *ParseLogLevel(config.String("log_level"));
+  InitLogging(log);
+  options.log = log;
+
   // Block the stop signals before any thread starts, then wait for one here.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -43,8 +132,8 @@ int RunServe(ServerOptions options) {
   return 0;
 }
 
-int RunKeysCreate(const std::string& db, const std::string& name, const std::string& new_account) {
-  auto opened = OpenStore(db, Env("BATCHCALL_SECRET_KEY"));
+int RunKeysCreate(const cfg::Config& config, const std::string& name, const std::string& new_account) {
+  auto opened = OpenStore(config.String("db"), config.String("secret_key"));
   if (!opened.ok()) {
     std::cerr << "batchcall keys create: " << opened.status().message() << "\n";
     return 1;
@@ -77,6 +166,15 @@ int RunKeysCreate(const std::string& db, const std::string& name, const std::str
   return 0;
 }
 
+int RunConfigCheck(const std::string& file) {
+  cfg::ConfigInput in;
+  in.file = file;
+  auto config = LoadOrReport("config check", in);
+  if (!config) return kExitUsage;
+  std::cout << cfg::FormatConfig(*config, file);
+  return 0;
+}
+
 }  // namespace
 }  // namespace batchcall
 
@@ -85,36 +183,20 @@ int main(int argc, char** argv) {
   CLI::App app{"batchcall: a self-hosted batch calling engine for voice AI agents"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "batchcall 0.1.0");
+  app.footer("Every subcommand has --help. Manual: man batchcall (docs/batchcall.1).");
 
   // serve
-  ServerOptions serve;
-  double max_upload_mb = 100;
+  SettingFlags serve_flags;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server (API, dashboard, engine)");
-  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->envname("BATCHCALL_LISTEN")->capture_default_str();
-  serve_cmd->add_option("--db", serve.db, "sqlite:PATH or a postgresql:// URL")->envname("BATCHCALL_DB")->capture_default_str();
-  serve_cmd->add_option("--max-upload-mb", max_upload_mb, "largest accepted CSV upload, in MiB")->capture_default_str();
-  serve_cmd->add_option("--max-rows", serve.max_rows, "most data rows in one CSV")->capture_default_str();
-  serve_cmd->add_option("--public-url", serve.public_url, "address providers call back (https://host)")
-      ->envname("BATCHCALL_PUBLIC_URL");
-  serve_cmd->add_option("--node-id", serve.node_id,
-                        "this node's stable name among nodes sharing a database (default: host:port)")
-      ->envname("BATCHCALL_NODE_ID");
-  serve_cmd->add_option("--simulator-record", serve.simulator_record,
-                        "the simulator's call record file (default: <data dir>/simulator-calls.jsonl; "
-                        "nodes on one machine sharing a database share one file)")
-      ->envname("BATCHCALL_SIMULATOR_RECORD");
-  serve_cmd->add_option("--dial-threads", serve.dial_threads, "threads dialling remote providers")
-      ->check(CLI::Range(1, 256))->capture_default_str();
-  double webhook_max_age_s = 72 * 3600, webhook_backoff_max_s = 600, webhook_timeout_s = 10;
-  serve_cmd->add_option("--webhook-max-age", webhook_max_age_s, "seconds a webhook delivery is retried before it is given up")
-      ->envname("BATCHCALL_WEBHOOK_MAX_AGE")->check(CLI::PositiveNumber)->capture_default_str();
-  serve_cmd->add_option("--webhook-backoff-max", webhook_backoff_max_s, "longest wait between two tries of a delivery, seconds")
-      ->envname("BATCHCALL_WEBHOOK_BACKOFF_MAX")->check(CLI::PositiveNumber)->capture_default_str();
-  serve_cmd->add_option("--webhook-timeout", webhook_timeout_s, "seconds a receiver has to answer one delivery")
-      ->envname("BATCHCALL_WEBHOOK_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str();
-  int header_timeout_ms = 10'000, body_idle_timeout_ms = 15'000;
-  serve_cmd->add_option("--header-timeout-ms", header_timeout_ms, "time allowed for a request head")->capture_default_str();
-  serve_cmd->add_option("--body-idle-timeout-ms", body_idle_timeout_ms, "longest pause inside a request body")->capture_default_str();
+  std::vector<std::string> serve_keys;
+  for (const cfg::Setting& s : cfg::Settings()) {
+    if (s.scope != cfg::Scope::kClient && !s.secret) serve_keys.push_back(s.key);
+  }
+  serve_flags.Add(serve_cmd, serve_keys);
+  serve_cmd->footer(
+      "Precedence per setting: flags > environment > --config file > defaults.\n"
+      "Secrets have no flags (a flag would show in ps): set api_key and secret_key in the\n"
+      "file or as BATCHCALL_API_KEY / BATCHCALL_SECRET_KEY.");
 
   // validate
   ValidateCommandOptions validate;
@@ -131,10 +213,23 @@ int main(int argc, char** argv) {
   auto* keys_cmd = app.add_subcommand("keys", "Manage API keys");
   keys_cmd->require_subcommand(1);
   auto* keys_create = keys_cmd->add_subcommand("create", "Create an API key and print it once");
-  std::string key_name = "cli", new_account, keys_db = "sqlite:./data/batchcall.db";
+  std::string key_name = "cli", new_account;
   keys_create->add_option("--name", key_name, "a label for the key")->capture_default_str();
   keys_create->add_option("--new-account", new_account, "create a new, separate account with this name for the key");
-  keys_create->add_option("--db", keys_db, "database")->envname("BATCHCALL_DB")->capture_default_str();
+  SettingFlags keys_flags;
+  keys_flags.Add(keys_create, {"db"});
+  keys_create->footer("Reads db and secret_key like serve: flags > environment > --config file > defaults.");
+
+  // config check / example
+  auto* config_cmd = app.add_subcommand("config", "Check a configuration file or print an example one");
+  config_cmd->require_subcommand(1);
+  std::string check_file;
+  auto* config_check = config_cmd->add_subcommand(
+      "check", "Validate a TOML configuration file (with the environment) and print the effective "
+               "configuration, secrets masked; exit 0 when valid, 2 when not");
+  config_check->add_option("file", check_file, "TOML configuration file")->required();
+  auto* config_example = config_cmd->add_subcommand(
+      "example", "Print a configuration file with every setting commented out at its default");
 
   AddClientCommands(app);
 
@@ -148,22 +243,23 @@ int main(int argc, char** argv) {
   }
 
   if (serve_cmd->parsed()) {
-    serve.api_key = Env("BATCHCALL_API_KEY");
-    serve.secret_key = Env("BATCHCALL_SECRET_KEY");
-    auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
-    serve.webhook.max_age = ms(webhook_max_age_s);
-    serve.webhook.backoff_max = ms(webhook_backoff_max_s);
-    serve.webhook.request_timeout = ms(webhook_timeout_s);
-    serve.webhook.lease = std::max(std::chrono::milliseconds(60'000), 2 * serve.webhook.request_timeout);
-    serve.http.max_upload_bytes = static_cast<uint64_t>(max_upload_mb * 1024 * 1024);
-    serve.http.header_timeout = std::chrono::milliseconds(header_timeout_ms);
-    serve.http.body_idle_timeout = std::chrono::milliseconds(body_idle_timeout_ms);
-    return RunServe(std::move(serve));
+    auto config = LoadOrReport("serve", serve_flags.Input());
+    if (!config) return kExitUsage;
+    return RunServe(*config);
   }
   if (validate_cmd->parsed()) {
     validate.mode = *ParsePhoneValidationMode(mode);
     return RunValidateCommand(validate, std::cout, std::cerr);
   }
-  if (keys_create->parsed()) return RunKeysCreate(keys_db, key_name, new_account);
+  if (keys_create->parsed()) {
+    auto config = LoadOrReport("keys create", keys_flags.Input());
+    if (!config) return kExitUsage;
+    return RunKeysCreate(*config, key_name, new_account);
+  }
+  if (config_check->parsed()) return RunConfigCheck(check_file);
+  if (config_example->parsed()) {
+    std::cout << cfg::ExampleConfig();
+    return 0;
+  }
   return 2;
 }
