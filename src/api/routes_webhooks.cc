@@ -69,11 +69,16 @@ Result<HttpResponse> Api::AgentCallback(RouteContext& ctx) {
   const HttpRequest& req = ctx.request;
   const std::string& execution_id = ctx.Param("execution_id");
   if (execution_id.size() > 64) return NotFound("Unknown execution.");
-  auto attempt = store_.FindLatestAttempt(execution_id);
+  // Which attempt the result is for: the callback_url's attempt_id; without
+  // it (a server that builds its own URL), the latest attempt.
+  std::string attempt_id = req.Query("attempt_id").value_or("");
+  if (attempt_id.size() > 64) return NotFound("Unknown attempt.");
+  auto attempt = attempt_id.empty() ? store_.FindLatestAttempt(execution_id) : store_.FindAttempt(attempt_id);
   if (!attempt.ok()) {
     if (attempt.status().code() == StatusCode::kNotFound) return NotFound("Unknown execution, or it was never dialled.");
     return attempt.status();
   }
+  if (attempt->attempt.execution_id != execution_id) return NotFound("That attempt is not one of this execution's.");
   auto agent = store_.GetAgent(attempt->account_id, attempt->attempt.agent_id);
   if (!agent.ok()) return NotFound("The execution's agent no longer exists.");
   if (agent->provider_type != "http") return PermissionDenied("This execution was not placed through a voice-agent server.");

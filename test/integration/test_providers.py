@@ -277,7 +277,8 @@ class VoiceAgentProviderTest(unittest.TestCase):
         self.assertEqual(body["user_data"], {"first_name": "p0"})
         self.assertEqual(body["from_phone_number"], "+14155550100")
         self.assertEqual(body["execution_id"], done["id"])
-        self.assertEqual(body["callback_url"], "http://127.0.0.1:%d/webhooks/agent/%s" % (self.s.port, done["id"]))
+        self.assertEqual(body["callback_url"], "http://127.0.0.1:%d/webhooks/agent/%s?attempt_id=%s"
+                         % (self.s.port, done["id"], body["attempt_id"]))
         headers = {k.lower(): v for k, v in body["_headers"].items()}
         self.assertEqual(headers.get("x-api-key"), "header-secret-value-42")
 
@@ -301,6 +302,28 @@ class VoiceAgentProviderTest(unittest.TestCase):
                            headers={"Content-Type": "application/json", "Authorization": "Bearer " + self.SECRET})
         self.assertEqual(r.status, 400, r)
         self.assertIn("status", r.json()["message"])
+        self.assertEqual(self.s.get("/executions/%s" % eid).json()["status"], "completed")
+
+    def test_a_result_names_its_attempt(self):
+        # Regression (issue 4 review): results were applied to the execution's
+        # latest attempt, so a late result of an earlier attempt could close a later one.
+        agent = self.make_agent()
+        _, executions = self.ps.run_batch(agent, contacts(1, start=7000), timeout=60)
+        eid = executions[0]["id"]
+        calls = self.agent_server.control("GET", "/_control/calls")
+        attempt_id = [c for c in calls if c["execution_id"] == eid][0]["attempt_id"]
+        auth = {"Content-Type": "application/json", "Authorization": "Bearer " + self.SECRET}
+        r = self.s.request("POST", "/webhooks/agent/%s?attempt_id=%s" % (eid, "0" * 32), body=b'{"status":"busy"}',
+                           key=None, headers=auth)
+        self.assertEqual(r.status, 404, r)
+        other = self.ps.run_batch(agent, contacts(1, start=7100), timeout=60)[1][0]["id"]
+        r = self.s.request("POST", "/webhooks/agent/%s?attempt_id=%s" % (other, attempt_id), body=b'{"status":"busy"}',
+                           key=None, headers=auth)
+        self.assertEqual(r.status, 404, r)
+        r = self.s.request("POST", "/webhooks/agent/%s?attempt_id=%s" % (eid, attempt_id), body=b'{"status":"busy"}',
+                           key=None, headers=auth)
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json()["accepted"])
         self.assertEqual(self.s.get("/executions/%s" % eid).json()["status"], "completed")
 
     def test_server_refusing_the_call_fails_the_execution(self):

@@ -316,7 +316,7 @@ Result<std::string> HttpAgentProvider::StartCall(const CallRequest& request) {
   for (const auto& [name, value] : request.variables) user_data[name] = value;
   body["user_data"] = std::move(user_data);
   body["execution_id"] = request.execution_id;
-  std::string callback = AgentCallbackUrl(request.callback_base, request.execution_id);
+  std::string callback = AgentCallbackUrl(request.callback_base, request.execution_id, request.attempt_id);
   body["callback_url"] =
       callback.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(callback);
   body["attempt_id"] = request.attempt_id;
@@ -372,11 +372,14 @@ Result<CallEvent> HttpAgentProvider::Lookup(const CallLookup& /*lookup*/) {
       "a voice-agent server cannot be asked about a call; waiting for its result callback");
 }
 
-std::string AgentCallbackUrl(const std::string& callback_base, const std::string& execution_id) {
+std::string AgentCallbackUrl(const std::string& callback_base, const std::string& execution_id,
+                             const std::string& attempt_id) {
   if (callback_base.empty()) return "";
   std::string_view base = callback_base;
   while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-  return std::string(base) + "/webhooks/agent/" + FormEncode(execution_id);
+  std::string url = std::string(base) + "/webhooks/agent/" + FormEncode(execution_id);
+  if (!attempt_id.empty()) url += "?attempt_id=" + FormEncode(attempt_id);
+  return url;
 }
 
 Status VerifyAgentCallback(const HttpAgentConfig& config, std::string_view authorization,

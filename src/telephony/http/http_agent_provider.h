@@ -61,8 +61,11 @@ class HttpAgentProvider final : public Provider {
   HttpAgentOptions options_;
 };
 
-// The callback_url sent for one execution.
-std::string AgentCallbackUrl(const std::string& callback_base, const std::string& execution_id);
+// The callback_url sent for one attempt of an execution:
+// {base}/webhooks/agent/{execution_id}?attempt_id={attempt_id}. The attempt id
+// keeps a late result of an earlier attempt from closing a later one.
+std::string AgentCallbackUrl(const std::string& callback_base, const std::string& execution_id,
+                             const std::string& attempt_id = "");
 
 // Authenticates a result post with the agent's signing secret: either
 // X-Batchcall-Signature (t=...,v1=HMAC-SHA256(secret, "t.body"), see

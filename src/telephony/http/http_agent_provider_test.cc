@@ -83,7 +83,7 @@ TEST(HttpAgentProviderTest, PostsTheDocumentedBodyAndHeaders) {
       r.body,
       R"({"agent_id":"agent-1","recipient_phone_number":"+15550001111","from_phone_number":"+15559990000",)"
       R"("user_data":{"first_name":"Ada","zeta":"last","amount":"12.50"},"execution_id":"exec-1",)"
-      R"("callback_url":"https://calls.example.com/webhooks/agent/exec-1","attempt_id":"att-1"})");
+      R"("callback_url":"https://calls.example.com/webhooks/agent/exec-1?attempt_id=att-1","attempt_id":"att-1"})");
 }
 
 TEST(HttpAgentProviderTest, NullFromAndCallbackWhenUnknown) {
@@ -250,6 +250,7 @@ TEST(HttpAgentProviderTest, AgentCallbackUrl) {
   EXPECT_EQ(AgentCallbackUrl("https://x.example", "e-1"), "https://x.example/webhooks/agent/e-1");
   EXPECT_EQ(AgentCallbackUrl("https://x.example/", "e-1"), "https://x.example/webhooks/agent/e-1");
   EXPECT_EQ(AgentCallbackUrl("", "e-1"), "");
+  EXPECT_EQ(AgentCallbackUrl("https://x.example", "e-1", "a 1"), "https://x.example/webhooks/agent/e-1?attempt_id=a%201");
 }
 
 // ---- HttpAgentConfig::FromJson ----
