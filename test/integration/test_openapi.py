@@ -2,7 +2,9 @@
 document is public JSON with revalidation, every documented operation exists
 on the server with the documented authentication, and real responses match
 the documented schemas (checked with python3-jsonschema: the OpenAPI 3.0
-schemas are turned into JSON Schema draft 4, `nullable` included)."""
+schemas are turned into JSON Schema draft 4, `nullable` included). Where the
+Python running the tests has openapi-spec-validator, the document is also
+validated against the OpenAPI 3.0 specification."""
 import copy
 import re
 import subprocess
@@ -14,6 +16,10 @@ try:
     import jsonschema
 except ImportError:  # scripts/install-deps installs python3-jsonschema
     jsonschema = None
+try:  # not packaged in Debian 12; used when the Python running the tests has it
+    import openapi_spec_validator
+except ImportError:
+    openapi_spec_validator = None
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -92,6 +98,14 @@ class OpenApiTest(unittest.TestCase):
         self.assertEqual(again.body, b"")
         # A key is accepted too (it is simply not needed).
         self.assertEqual(self.s.get("/openapi.json").status, 200)
+
+    @unittest.skipIf(openapi_spec_validator is None, "openapi-spec-validator is not installed (not in Debian 12)")
+    def test_document_passes_openapi_spec_validator(self):
+        openapi_spec_validator.validate(self.doc)
+        broken = copy.deepcopy(self.doc)
+        del broken["paths"]["/agents/{agent_id}"]["parameters"]
+        with self.assertRaises(Exception):
+            openapi_spec_validator.validate(broken)
 
     def test_every_documented_operation_exists_with_the_documented_authentication(self):
         count = 0
