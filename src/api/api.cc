@@ -24,6 +24,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddDncRoutes();
   AddWebhookRoutes();
   AddDashboardRoutes();
+  router_.Add("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

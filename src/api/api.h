@@ -75,6 +75,7 @@ class Api {
   Result<HttpResponse> AgentCallback(RouteContext& ctx);
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
+  Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
   // The full URL a provider requested (public URL + target), for signatures.
   std::string PublicUrlFor(const HttpRequest& request) const;
   void Changed() const {

@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "csv/ingest.h"
 #include "domain/retry_config.h"
+#include "metrics/app_metrics.h"
 #include "phone/phone_validator.h"
 
 namespace batchcall {
@@ -165,8 +166,10 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
   std::ifstream in(file->path, std::ios::binary);
   if (!in) return Internal("cannot open the spooled upload " + file->path);
   ImportSink sink(store_, draft);
+  const auto ingest_start = std::chrono::steady_clock::now();
   auto summary = IngestContacts(in, options, sink);
   if (!summary.ok()) return summary.status();
+  metrics::App().ObserveIngest(summary->valid, summary->rejected, std::chrono::steady_clock::now() - ingest_start);
   if (summary->valid == 0) {
     OrderedJson details = OrderedJson::array();
     for (const auto& r : sink.details()) details.push_back(RejectView(r));

@@ -15,6 +15,7 @@
 #include "base/timer_queue.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "metrics/app_metrics.h"
 #include "api/auth.h"
 #include "base/clock.h"
 #include "base/crypto.h"
@@ -345,6 +346,11 @@ Status ServerApp::Start() {
   fs::create_directories(tmp, ec);
   if (ec) return InvalidArgument("Cannot create " + tmp.string() + ": " + ec.message());
   http.temp_dir = tmp.string();
+  const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
+  http.on_request = [&app_metrics, next = std::move(http.on_request)](const HttpRequestRecord& r) {
+    app_metrics.ObserveHttp(r.method, r.route, r.status, r.duration);
+    if (next) next(r);
+  };
   Api* api = parts_->api.get();
   parts_->server = std::make_unique<HttpServer>(http, [api](const HttpRequest& r) { return api->Handle(r); });
   BC_RETURN_IF_ERROR(parts_->server->Start());

@@ -1,0 +1,53 @@
+// GET /metrics: the Prometheus text exposition (format 0.0.4) of the
+// process-wide metrics registry, behind the API key like every API route.
+//
+// Gauges that need the store (queue depth, webhook outbox backlog) are
+// sampled here at scrape time, at most once per kSampleEvery for the whole
+// process, so scraping often costs no extra queries. A failed query keeps the
+// previous value.
+#include <mutex>
+#include <optional>
+
+#include "api/api.h"
+#include "metrics/app_metrics.h"
+
+namespace batchcall {
+namespace {
+
+constexpr auto kSampleEvery = std::chrono::seconds(5);
+
+std::mutex sample_mu;
+std::optional<TimePoint> last_sample;  // guarded by sample_mu
+
+void SampleStoreGauges(Store& store, TimePoint now) {
+  std::lock_guard lock(sample_mu);
+  if (last_sample && now - *last_sample < kSampleEvery && now >= *last_sample) return;
+  last_sample = now;
+  const metrics::AppMetrics& m = metrics::App();
+  if (auto backlog = store.GetWebhookBacklog(); backlog.ok())
+    m.webhook_backlog.Set(static_cast<double>(backlog->pending));
+  auto running = store.ListRunningBatches();
+  if (!running.ok()) return;
+  int64_t queued = 0;
+  for (const RunningBatch& rb : *running) {
+    auto counts = store.CountExecutions(rb.batch.id);
+    if (!counts.ok()) return;
+    auto it = counts->find(ExecutionStatus::kQueued);
+    if (it != counts->end()) queued += it->second;
+  }
+  m.eligible_executions.Set(static_cast<double>(queued));
+}
+
+}  // namespace
+
+Result<HttpResponse> Api::GetMetrics(RouteContext&) {
+  SampleStoreGauges(store_, clock_.Now());
+  HttpResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.body = metrics::Default().Render();
+  return r;
+}
+
+}  // namespace batchcall
