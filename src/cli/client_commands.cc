@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "cli/client_actions.h"
+#include "cli/config.h"
 #include "cli/http_client.h"
 
 namespace batchcall {
@@ -20,19 +22,48 @@ using cli::HttpClient;
 struct Connection {
   std::string server = "http://127.0.0.1:8080";
   std::string api_key;
+  std::string config_file;  // --config: server_url and api_key when neither flag nor env gives them
+  CLI::Option* server_option = nullptr;
+  CLI::Option* api_key_option = nullptr;
 };
 
 void AddConnectionOptions(CLI::App* cmd, Connection* c) {
-  cmd->add_option("--server", c->server, "URL of the batchcall server")
-      ->envname("BATCHCALL_URL")
-      ->capture_default_str();
-  cmd->add_option("--api-key", c->api_key, "API key, sent as a Bearer token")->envname("BATCHCALL_API_KEY");
+  c->server_option = cmd->add_option("--server", c->server, "URL of the batchcall server (file key server_url)")
+                         ->envname("BATCHCALL_URL")
+                         ->capture_default_str();
+  c->api_key_option = cmd->add_option("--api-key", c->api_key, "API key, sent as a Bearer token (file key api_key)")
+                          ->envname("BATCHCALL_API_KEY");
+  cmd->add_option("--config", c->config_file, "TOML configuration file read for server_url and api_key")
+      ->envname("BATCHCALL_CONFIG");
 }
 
 // Ends the command: CLI11_PARSE in main returns `code` from the process.
 [[noreturn]] void Exit(int code) { throw CLI::RuntimeError(code); }
 
-HttpClient MakeClient(const Connection& c) {
+// Fills server and api_key from the --config file where the command line and
+// the environment left them unset (flags > environment > file > defaults).
+void ApplyConfigFile(Connection& c) {
+  if (c.config_file.empty()) return;
+  config::ConfigInput in;
+  in.file = c.config_file;
+  auto loaded = config::LoadConfig(in);
+  if (!loaded.ok()) {
+    std::istringstream lines(loaded.status().message());
+    for (std::string line; std::getline(lines, line);) std::cerr << "batchcall: " << line << "\n";
+    Exit(cli::kExitUsage);
+  }
+  const auto& server = loaded->Get("server_url");
+  if (c.server_option->count() == 0 && server.source == config::Source::kFile) {
+    c.server = std::get<std::string>(server.value);
+  }
+  const auto& key = loaded->Get("api_key");
+  if (c.api_key_option->count() == 0 && key.source == config::Source::kFile) {
+    c.api_key = std::get<std::string>(key.value);
+  }
+}
+
+HttpClient MakeClient(Connection c) {
+  ApplyConfigFile(c);
   if (c.server.rfind("http://", 0) != 0 && c.server.rfind("https://", 0) != 0) {
     std::cerr << "batchcall: --server must be an http:// or https:// URL, got \"" << c.server << "\"\n";
     Exit(cli::kExitUsage);

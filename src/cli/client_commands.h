@@ -17,7 +17,9 @@ namespace batchcall {
 // connection error, 130 interrupted while waiting.
 //
 // Every command takes `--server URL` (env BATCHCALL_URL, default
-// http://127.0.0.1:8080) and `--api-key KEY` (env BATCHCALL_API_KEY).
+// http://127.0.0.1:8080), `--api-key KEY` (env BATCHCALL_API_KEY) and
+// `--config FILE` (env BATCHCALL_CONFIG), whose server_url and api_key keys
+// apply when neither the flag nor the environment sets them.
 void AddClientCommands(CLI::App& app);
 
 }  // namespace batchcall
