@@ -368,7 +368,13 @@ void ServerApp::Stop() {
   parts_->api.reset();
   if (parts_->engine) parts_->engine->Stop();
   parts_->engine.reset();
-  if (parts_->dispatcher) parts_->dispatcher->StopPool();  // before the providers go
+  if (parts_->dispatcher) {
+    // SIGTERM drain: unsent dials are requeued, running ones may finish, and
+    // every result received so far is stored before the process exits.
+    Status drained = parts_->dispatcher->Drain(parts_->clock.Now(), std::chrono::seconds(20));
+    if (!drained.ok()) LogWarn("shutdown: results not stored; reconciled at the next start", {{"error", drained.ToString()}});
+    parts_->dispatcher->StopPool();  // before the providers go
+  }
   if (parts_->webhooks) parts_->webhooks->Stop();
   parts_->webhooks.reset();
   parts_->timers.reset();

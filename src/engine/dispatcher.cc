@@ -19,6 +19,15 @@ Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOpti
 
 Dispatcher::~Dispatcher() { StopPool(); }
 
+Status Dispatcher::Drain(TimePoint now, std::chrono::milliseconds timeout) {
+  draining_ = true;
+  dialing_ = false;
+  if (pool_ && !pool_->WaitIdle(timeout))
+    LogWarn("shutdown: provider requests still running; reconciled at the next start",
+            {{"pending", pool_->Pending()}});
+  return RecordEvents(now);
+}
+
 void Dispatcher::StopPool() {
   if (!pool_) return;
   size_t dropped = pool_->Stop();
@@ -611,6 +620,13 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     Provider* p = *provider;
     if (p->remote() && pool_) {
       bool queued = pool_->Submit([this, p, req = std::move(req), failure]() mutable {
+        if (draining_) {
+          // Stopping before this dial was sent: nobody was called; dial it again.
+          failure.event.status = ExecutionStatus::kError;
+          failure.event.error_message = "not dialled: the server stopped first; requeued";
+          Push(InboxItem{std::move(failure.event), true});
+          return;
+        }
         auto call_id = p->StartCall(req);
         if (call_id.ok()) {
           std::lock_guard lock(inbox_mu_);

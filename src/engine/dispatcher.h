@@ -89,6 +89,13 @@ class Dispatcher final : public CallEventSink {
   Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options);
   ~Dispatcher() override;  // stops the dial pool
 
+  // Graceful stop, after the engine thread has stopped (SIGTERM): dials still
+  // queued are not sent — their attempts end `error` "not dialled" and their
+  // executions are requeued at once; dials and lookups already running may
+  // finish (at most `timeout`); then every result received is recorded.
+  // Whatever is still running after `timeout` is reconciled at the next start.
+  Status Drain(TimePoint now, std::chrono::milliseconds timeout);
+
   // Stops the dial pool: dials not yet sent are dropped (their attempts stay
   // `initiated` and are reconciled at the next start); running ones finish.
   void StopPool();
@@ -188,6 +195,7 @@ class Dispatcher final : public CallEventSink {
   ProviderRegistry& providers_;
   DispatcherOptions options_;
   std::atomic<bool> dialing_{true};
+  std::atomic<bool> draining_{false};  // queued remote dials are requeued, not sent
 
   mutable std::mutex inbox_mu_;
   std::vector<InboxItem> inbox_;   // guarded by inbox_mu_

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <thread>
 
 #include "base/ids.h"
 #include "base/time.h"
@@ -374,6 +375,40 @@ TEST_F(RemoteDispatchTest, OverdueCallClosedWithOutcomeUnknownIsNeverRetried) {
   EXPECT_EQ(ex[1].status, ExecutionStatus::kError);
   EXPECT_NE(ex[1].error_message.find("no result within 60 s"), std::string::npos) << ex[1].error_message;
   EXPECT_EQ(ex[1].retry_count, 0);
+}
+
+// Regression (issue 4 review): on SIGTERM the dial pool dropped queued dials
+// (left `initiated`, so a voice-agent attempt became "outcome unknown" at the
+// next start) and the results of running dials were never stored.
+TEST_F(RemoteDispatchTest, DrainRequeuesUnsentDialsAndStoresFinishedOnes) {
+  Batch b = MakeBatch(4);  // two dial threads: two dials run (held), two wait
+  registry_.remote.gate = true;
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  registry_.remote.WaitStarted(2);
+  std::thread opener([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    registry_.remote.Open();
+  });
+  Status drained = dispatcher_->Drain(clock_.Now(), seconds(10));
+  opener.join();
+  ASSERT_TRUE(drained.ok()) << drained.ToString();
+  EXPECT_EQ(registry_.remote.StartedCount(), 2u);  // the waiting two were never sent
+  int placed = 0, requeued = 0;
+  for (const Execution& e : Executions(b)) {
+    auto attempts = *store_->ListAttempts(e.id);
+    ASSERT_EQ(attempts.size(), 1u);
+    if (!attempts[0].provider_call_id.empty()) {
+      ++placed;
+      EXPECT_EQ(e.status, ExecutionStatus::kInitiated);
+    } else {
+      ++requeued;
+      EXPECT_NE(e.error_message.find("not dialled"), std::string::npos) << e.error_message;
+      EXPECT_TRUE(e.status == ExecutionStatus::kScheduled || e.status == ExecutionStatus::kQueued)
+          << ToString(e.status);
+    }
+  }
+  EXPECT_EQ(placed, 2);
+  EXPECT_EQ(requeued, 2);
 }
 
 }  // namespace

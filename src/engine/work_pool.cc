@@ -23,6 +23,11 @@ size_t WorkPool::Pending() const {
   return queue_.size() + running_;
 }
 
+bool WorkPool::WaitIdle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return idle_cv_.wait_for(lock, timeout, [this] { return queue_.empty() && running_ == 0; });
+}
+
 size_t WorkPool::Stop() {
   size_t dropped = 0;
   {
@@ -53,6 +58,7 @@ void WorkPool::Run() {
     task();
     std::lock_guard lock(mu_);
     --running_;
+    idle_cv_.notify_all();
   }
 }
 

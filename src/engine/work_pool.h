@@ -6,6 +6,7 @@
 // owner: it drops tasks not yet started, waits for running ones, and joins.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -26,6 +27,8 @@ class WorkPool {
   bool Submit(std::function<void()> task);
   // Tasks queued or running.
   size_t Pending() const;
+  // Waits until no task is queued or running, at most `timeout`; true when idle.
+  bool WaitIdle(std::chrono::milliseconds timeout);
   // Returns the number of queued tasks dropped.
   size_t Stop();
 
@@ -34,6 +37,7 @@ class WorkPool {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable idle_cv_;  // signalled when a task ends
   std::deque<std::function<void()>> queue_;  // guarded by mu_
   size_t running_ = 0;                       // guarded by mu_
   bool stop_ = false;                        // guarded by mu_
