@@ -11,6 +11,7 @@
 
 #include "base/ids.h"
 #include "base/time.h"
+#include "metrics/app_metrics.h"
 #include "store/sqlite/sqlite_store.h"
 #include "webhook/signature.h"
 
@@ -604,6 +605,34 @@ TEST_F(WebhookServiceTest, SlowReceiverOnThreadsAllDeliveredAndStopIsPrompt) {
   Service().Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(600));
   EXPECT_GT(store_->GetWebhookBacklog()->pending, 0);  // left for the next start, not lost
+}
+
+}  // namespace
+}  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+TEST_F(WebhookServiceTest, DeliveryResultsAreCountedInMetrics) {
+  const metrics::AppMetrics& m = metrics::App();
+  const double delivered0 = m.webhook_delivered.Value();
+  const double failed0 = m.webhook_failed.Value();
+  const double given_up0 = m.webhook_given_up.Value();
+  Agent a = MakeAgent();
+  StartBatch(a, 1);
+  int answered = 0;
+  transport_.SetHandler([&](const OutboundRequest&) -> Result<OutboundResponse> {
+    return FakeTransport::Answer(++answered == 1 ? 503 : 200);  // the first try fails, then all succeed
+  });
+  DrainUntil(clock_.Now() + hours(1));
+  StartBatch(MakeAgent(std::string("not a url")), 1);  // given up at once
+  ASSERT_TRUE(Service().Pump(clock_.Now()).ok());
+  const WebhookStats stats = Service().stats();
+  ASSERT_GT(stats.delivered, 0);
+  ASSERT_GE(stats.dead, 1);
+  EXPECT_EQ(m.webhook_delivered.Value() - delivered0, stats.delivered);
+  EXPECT_EQ(m.webhook_failed.Value() - failed0, 1);
+  EXPECT_EQ(m.webhook_given_up.Value() - given_up0, stats.dead);
 }
 
 }  // namespace
