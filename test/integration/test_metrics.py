@@ -8,6 +8,7 @@ import re
 import sys
 import time
 import unittest
+from datetime import datetime, timedelta, timezone
 
 from harness import Server
 
@@ -95,6 +96,45 @@ class Metrics(unittest.TestCase):
     def test_needs_the_api_key(self):
         self.assertEqual(self.s.get("/metrics", key=None).status, 401)
         self.assertEqual(self.s.get("/metrics", key="bc_wrong_key_0123456789abcdef").status, 401)
+
+    def test_eligible_executions_is_the_queue_depth(self):
+        # Its own server: the real-time call it leaves running must not move the other tests' numbers.
+        s = Server().start()
+        self.addCleanup(s.cleanup)
+        self.addCleanup(s.stop)
+        slow = dict(sim(8), speed=1)  # one real-time call at a time: the rest wait in the queue
+        r = s.post_json("/agents", {"agent_name": "metrics queue", "provider": slow, "max_concurrency": 1})
+        self.assertEqual(r.status, 201, r)
+        r = s.upload(r.json()["agent_id"], contacts(10))
+        self.assertEqual(r.status, 201, r)
+        bid = r.json()["batch_id"]
+        self.assertEqual(s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"}).status, 200)
+        deadline = time.time() + 20  # sampled at most every 5 s
+        depth = 0
+        while time.time() < deadline and depth < 8:
+            depth = Scrape(s.get("/metrics").body.decode()).value("batchcall_eligible_executions")
+            time.sleep(0.5)
+        self.assertGreaterEqual(depth, 8)
+        self.assertLessEqual(depth, 10)
+
+    def test_outside_calling_hours_counts_rescheduled(self):
+        # A calling window that is closed right now in Asia/Kolkata.
+        ist_hour = (datetime.now(timezone.utc) + timedelta(hours=5, minutes=30)).hour
+        start = (ist_hour + 2) % 24
+        r = self.s.post_json("/agents", {"agent_name": "metrics hours", "provider": sim(7), "max_concurrency": 5,
+                                         "calling_guardrails": {"call_start_hour": start, "call_end_hour": start + 1,
+                                                                "default_timezone": "Asia/Kolkata"}})
+        self.assertEqual(r.status, 201, r)
+        before = self.scrape().value("batchcall_rescheduled_total")
+        r = self.s.upload(r.json()["agent_id"], b"contact_number\n+919876543210\n+919876543211\n")
+        self.assertEqual(r.status, 201, r)
+        bid = r.json()["batch_id"]
+        self.assertEqual(self.s.post_form("/batches/%s/schedule" % bid, {"scheduled_at": "now"}).status, 200)
+        deadline = time.time() + 30
+        while time.time() < deadline and self.scrape().value("batchcall_rescheduled_total") - before < 2:
+            time.sleep(0.2)
+        self.assertEqual(self.scrape().value("batchcall_rescheduled_total") - before, 2)
+        self.s.request("POST", "/batches/%s/stop" % bid)
 
     def test_numbers_move_with_a_batch(self):
         agent = self.agent("metrics sales", seed=5)
