@@ -12,8 +12,10 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/rfc7230.hpp>
-#include <cstdio>
 #include <limits>
+
+#include "base/crypto.h"
+#include "base/log.h"
 
 namespace batchcall::http_internal {
 namespace asio = boost::asio;
@@ -50,7 +52,7 @@ HttpResponse ErrorFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kPayloadTooLarge: return JsonError(413, status.message());
     case StatusCode::kInternal:
-      std::fprintf(stderr, "batchcall http: %s\n", status.ToString().c_str());
+      LogError("reading a request failed", {{"error", status.ToString()}});
       return JsonError(500, "Internal error while reading the request; the server log has the details.");
     default: return JsonError(400, status.message());
   }
@@ -63,6 +65,61 @@ bool IsPeerGone(const error_code& ec) {
 }
 
 }  // namespace
+
+std::string RequestIdFor(std::string_view client_value) {
+  bool valid = !client_value.empty() && client_value.size() <= 64;
+  for (char c : client_value) {
+    valid = valid && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                      c == '_' || c == '-');
+  }
+  if (valid) return std::string(client_value);
+  // Never all digits: the log masks long digit runs as phone numbers.
+  std::string id;
+  do {
+    id = RandomHex(8);
+  } while (id.find_first_not_of("0123456789") == std::string::npos);
+  return id;
+}
+
+void HttpConnection::BeginRequest(std::string_view client_request_id, std::string method, std::string path) {
+  request_id_ = RequestIdFor(client_request_id);
+  method_ = std::move(method);
+  path_ = std::move(path);
+  head_done_ = Clock::now();
+}
+
+void HttpConnection::FinishRequest(HttpResponse& response) {
+  if (request_id_.empty()) BeginRequest("", "", "");  // the server answered before a head parsed
+  std::erase_if(response.headers, [](const auto& h) { return boost::beast::iequals(h.first, "X-Request-Id"); });
+  response.headers.emplace_back("X-Request-Id", request_id_);
+  const auto duration = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - head_done_);
+  const std::string_view route = response.route.empty() ? std::string_view("unmatched") : response.route;
+  const bool health = response.route == "/healthz";
+  const std::initializer_list<LogField> fields = {
+      {"request_id", request_id_},
+      {"method", method_},
+      {"route", route},
+      {"status", response.status},
+      {"duration_ms", static_cast<double>(duration.count()) / 1e6},
+      {"remote", remote_address_}};
+  Log(health ? LogLevel::kDebug : LogLevel::kInfo, "http request", fields);
+  LogDebug("http request path", {{"request_id", request_id_}, {"path", path_}});
+  if (options_.on_request) {
+    HttpRequestRecord record;
+    record.method = method_;
+    record.route = response.route;
+    record.request_id = request_id_;
+    record.remote_address = remote_address_;
+    record.status = response.status;
+    record.duration = duration;
+    try {
+      options_.on_request(record);
+    } catch (const std::exception& e) {
+      LogError("request observer threw", {{"request_id", request_id_}, {"error", e.what()}});
+    }
+  }
+  request_id_.clear();
+}
 
 HttpConnection::HttpConnection(Socket socket, ServerContext context)
     : socket_(std::move(socket)),
@@ -79,7 +136,7 @@ awaitable<void> HttpConnection::Run(std::shared_ptr<HttpConnection> self) {
   try {
     co_await self->Serve();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "batchcall http: connection failed: %s\n", e.what());
+    LogError("http connection failed", {{"error", e.what()}});
   }
   self->Close();
 }
@@ -136,6 +193,7 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
   // Limits are enforced by ReadBody. (Beast 1.74 treats boost::none as 0.)
   parser.body_limit(std::numeric_limits<uint64_t>::max());
 
+  request_id_.clear();
   SetDeadlineAt(head_deadline_);
   error_code ec;
   co_await http::async_read_header(socket_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
@@ -160,6 +218,8 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
   request.target = std::string(head.target());
   request.remote_address = remote_address_;
   for (const auto& field : head) request.headers.emplace_back(field.name_string(), field.value());
+  BeginRequest(head["X-Request-Id"], request.method, request.target);
+  request.request_id = request_id_;
   if (Status s = DecodeTarget(&request); !s.ok()) co_return co_await Reject(JsonError(400, s.message()), version);
 
   const std::string content_type(head[http::field::content_type]);

@@ -82,6 +82,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Half-closes and drains what the peer still sends (bounded), so the peer
   // reads our last response instead of a reset.
   boost::asio::awaitable<void> LingeringClose();
+  // Starts a request once its head is parsed: its id (the client's when
+  // valid), method and path for the access log.
+  void BeginRequest(std::string_view client_request_id, std::string method, std::string path);
+  // Adds X-Request-Id to a response about to be written and reports it (access
+  // log line and options_.on_request). Called once per answered request.
+  void FinishRequest(HttpResponse& response);
 
   void SetDeadline(Clock::duration d) { SetDeadlineAt(Clock::now() + d); }
   void SetDeadlineAt(Clock::time_point t);
@@ -99,6 +105,15 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::flat_buffer buffer_;
   std::vector<char> chunk_;  // body read buffer
   std::string remote_address_;
+  // The request being served (empty id: none yet, e.g. a head that never parsed).
+  std::string request_id_;
+  std::string method_;
+  std::string path_;
+  Clock::time_point head_done_;
 };
+
+// The client's X-Request-Id when it is 1-64 characters of [A-Za-z0-9._-],
+// else a new random id (16 lowercase hex characters, never all digits).
+std::string RequestIdFor(std::string_view client_value);
 
 }  // namespace batchcall::http_internal

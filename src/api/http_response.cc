@@ -15,6 +15,7 @@
 #include <cstdio>
 
 #include "api/http_connection.h"
+#include "base/log.h"
 
 namespace batchcall::http_internal {
 namespace asio = boost::asio;
@@ -56,11 +57,10 @@ HttpResponse InvokeHandler(const HttpHandler& handler, const HttpRequest& reques
   try {
     return handler(request);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "batchcall http: handler threw on %s %s: %s\n", request.method.c_str(),
-                 request.target.c_str(), e.what());
+    LogError("handler threw",
+             {{"request_id", request.request_id}, {"method", request.method}, {"error", e.what()}});
   } catch (...) {
-    std::fprintf(stderr, "batchcall http: handler threw a non-exception on %s %s\n", request.method.c_str(),
-                 request.target.c_str());
+    LogError("handler threw a non-exception", {{"request_id", request.request_id}, {"method", request.method}});
   }
   return JsonError(500, "Internal error; the server log has the details.");
 }
@@ -91,10 +91,10 @@ awaitable<void> HttpConnection::NextBatch(const HttpResponse& response, std::str
             out->append(*piece);
           }
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "batchcall http: response stream threw: %s\n", e.what());
+          LogError("response stream threw", {{"error", e.what()}});
           *failed = true;
         } catch (...) {
-          std::fprintf(stderr, "batchcall http: response stream threw a non-exception\n");
+          LogError("response stream threw a non-exception");
           *failed = true;
         }
         co_return;
@@ -112,6 +112,7 @@ awaitable<bool> HttpConnection::WriteAll(const std::string& data) {
 awaitable<HttpConnection::KeepAlive> HttpConnection::WriteResponse(const HttpRequest* request, unsigned version,
                                                                    HttpResponse response, bool keep_alive) {
   const bool head_only = request != nullptr && request->method == "HEAD";
+  FinishRequest(response);
   if (response.stream) {
     http::response<http::empty_body> probe;  // only to apply the handler's Connection header
     keep_alive &= CopyHeaders(response, &probe);

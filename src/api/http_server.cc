@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "api/http_connection.h"
+#include "base/log.h"
 
 namespace batchcall {
 namespace asio = boost::asio;
@@ -90,7 +91,7 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     if (!acceptor->is_open()) co_return;
     if (ec) {
       // Typically EMFILE: back off briefly instead of spinning.
-      std::fprintf(stderr, "batchcall http: accept failed: %s\n", ec.message().c_str());
+      LogError("http accept failed", {{"error", ec.message()}});
       asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
@@ -170,7 +171,7 @@ Status HttpServer::Start() {
           s.ioc.run();
           return;
         } catch (const std::exception& e) {
-          std::fprintf(stderr, "batchcall http: io thread caught: %s\n", e.what());
+          LogError("http io thread caught an exception", {{"error", e.what()}});
         }
       }
     });

@@ -122,12 +122,16 @@ int RunServe(const cfg::Config& config) {
   ServerApp app(std::move(options), std::cout);
   Status s = app.Start();
   if (!s.ok()) {
-    std::cerr << "batchcall serve: " << s.message() << "\n";
+    if (log.format == LogFormat::kJson) {
+      LogError("batchcall serve failed to start", {{"error", s.message()}});
+    } else {
+      std::cerr << "batchcall serve: " << s.message() << "\n";
+    }
     return 1;
   }
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  std::cout << "batchcall: received " << (sig == SIGTERM ? "SIGTERM" : "SIGINT") << ", shutting down" << std::endl;
+  LogInfo("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
   app.Stop();
   return 0;
 }
