@@ -20,8 +20,8 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/ids.h"
-#include "base/time.h"
 #include "base/log.h"
+#include "base/time.h"
 #include "api/views.h"
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
@@ -226,7 +226,6 @@ ServerApp::ServerApp(ServerOptions options, std::ostream& out)
 
 ServerApp::~ServerApp() { Stop(); }
 
-Status ServerApp::Bootstrap() {
 void ServerApp::Announce(const std::string& text, std::initializer_list<LogField> fields) {
   if (options_.log.format == LogFormat::kJson) {
     std::string_view msg = text;
@@ -255,6 +254,7 @@ Status ServerApp::ShowSecret(const std::string& text_lines, const std::string& f
   return Status::Ok();
 }
 
+Status ServerApp::Bootstrap() {
   Store& store = *parts_->store;
   TimePoint now = parts_->clock.Now();
   auto keys = store.CountApiKeys();
