@@ -1,12 +1,13 @@
 #include "cli/config.h"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace batchcall::config {
 namespace {
@@ -47,9 +48,10 @@ std::vector<Setting> BuildSettings() {
   v.push_back(Make("db", T::kString, "sqlite:./data/batchcall.db",
                    "database: sqlite:PATH or a postgresql:// URL (serve, keys create)"));
   {
-    Setting s = Secret(Make("api_key", T::kString, "",
-                            "API key accepted for the default account (serve); sent as a Bearer token "
-                            "(client commands)"));
+    Setting s =
+        Secret(Make("api_key", T::kString, "",
+                    "API key accepted for the default account (serve); sent as a Bearer token "
+                    "(client commands)"));
     s.scope = Scope::kBoth;
     v.push_back(s);
   }
@@ -61,7 +63,8 @@ std::vector<Setting> BuildSettings() {
     v.push_back(s);
   }
   {
-    Setting s = Make("public_url", T::kString, "", "address providers call back, e.g. https://calls.example.com");
+    Setting s = Make("public_url", T::kString, "",
+                     "address providers call back, e.g. https://calls.example.com");
     s.format = "url";
     v.push_back(s);
   }
@@ -69,29 +72,37 @@ std::vector<Setting> BuildSettings() {
                    "this node's stable name among nodes sharing a database; unset: host:port"));
   v.push_back(Make("simulator_record", T::kString, "",
                    "the simulator's call record file; unset: <data dir>/simulator-calls.jsonl"));
-  v.push_back(Ranged(Make("dial_threads", T::kInteger, "8", "threads dialling remote providers"), 1, 256));
-  v.push_back(Ranged(Make("max_upload_mb", T::kNumber, "100", "largest accepted CSV upload, in MiB"), 0.001,
-                     1024 * 1024));
-  v.push_back(Ranged(Make("max_rows", T::kInteger, "1000000", "most data rows in one CSV"), 1, 1e9));
-  v.push_back(Ranged(Make("header_timeout_ms", T::kInteger, "10000", "time allowed for a request head, ms"), 1,
-                     3'600'000));
-  v.push_back(Ranged(Make("body_idle_timeout_ms", T::kInteger, "15000", "longest pause inside a request body, ms"),
-                     1, 3'600'000));
+  v.push_back(
+      Ranged(Make("dial_threads", T::kInteger, "8", "threads dialling remote providers"), 1, 256));
+  v.push_back(
+      Ranged(Make("max_upload_mb", T::kNumber, "100", "largest accepted CSV upload, in MiB"), 0.001,
+             1024 * 1024));
+  v.push_back(
+      Ranged(Make("max_rows", T::kInteger, "1000000", "most data rows in one CSV"), 1, 1e9));
+  v.push_back(
+      Ranged(Make("header_timeout_ms", T::kInteger, "10000", "time allowed for a request head, ms"),
+             1, 3'600'000));
+  v.push_back(Ranged(
+      Make("body_idle_timeout_ms", T::kInteger, "15000", "longest pause inside a request body, ms"),
+      1, 3'600'000));
   v.push_back(Ranged(Make("webhook_max_age", T::kNumber, "259200",
                           "seconds a webhook delivery is retried before it is given up"),
                      0.001, 365 * 86400));
   v.push_back(Ranged(Make("webhook_backoff_max", T::kNumber, "600",
                           "longest wait between two tries of a webhook delivery, seconds"),
                      0.001, 86400));
-  v.push_back(Ranged(Make("webhook_timeout", T::kNumber, "10", "seconds a webhook receiver has to answer"), 0.001,
-                     3600));
+  v.push_back(
+      Ranged(Make("webhook_timeout", T::kNumber, "10", "seconds a webhook receiver has to answer"),
+             0.001, 3600));
   {
-    Setting s = Make("log_format", T::kString, "text", "log lines as human-readable text or JSON: text | json");
+    Setting s = Make("log_format", T::kString, "text",
+                     "log lines as human-readable text or JSON: text | json");
     s.choices = {"text", "json"};
     v.push_back(s);
   }
   {
-    Setting s = Make("log_level", T::kString, "info", "least severe level logged: debug | info | warn | error");
+    Setting s = Make("log_level", T::kString, "info",
+                     "least severe level logged: debug | info | warn | error");
     s.choices = {"debug", "info", "warn", "error"};
     v.push_back(s);
   }
@@ -113,12 +124,14 @@ std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 std::string Check(const Setting& s, const Value& value) {
   if (s.type == SettingType::kString) {
     const auto& text = std::get<std::string>(value);
-    if (!s.choices.empty() && std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end()) {
+    if (!s.choices.empty() &&
+        std::find(s.choices.begin(), s.choices.end(), text) == s.choices.end()) {
       std::string all;
       for (const auto& c : s.choices) all += (all.empty() ? "" : ", ") + c;
       return "must be one of " + all + ", got " + Quoted(text);
     }
-    if (s.format == "url" && !text.empty() && text.rfind("http://", 0) != 0 && text.rfind("https://", 0) != 0) {
+    if (s.format == "url" && !text.empty() && text.rfind("http://", 0) != 0 &&
+        text.rfind("https://", 0) != 0) {
       return "must be an http:// or https:// URL, got " + Quoted(text);
     }
     if (s.format == "hex64" && !text.empty()) {
@@ -129,32 +142,45 @@ std::string Check(const Setting& s, const Value& value) {
     }
     return "";
   }
-  double n = s.type == SettingType::kInteger ? static_cast<double>(std::get<int64_t>(value)) : std::get<double>(value);
+  double n = s.type == SettingType::kInteger ? static_cast<double>(std::get<int64_t>(value))
+                                             : std::get<double>(value);
   if (!(n >= s.min && n <= s.max)) {
-    return "must be between " + TomlValue(s.type == SettingType::kInteger ? Value(int64_t(s.min)) : Value(s.min)) +
-           " and " + TomlValue(s.type == SettingType::kInteger ? Value(int64_t(s.max)) : Value(s.max)) + ", got " +
-           TomlValue(value);
+    return "must be between " +
+           TomlValue(s.type == SettingType::kInteger ? Value(int64_t(s.min)) : Value(s.min)) +
+           " and " +
+           TomlValue(s.type == SettingType::kInteger ? Value(int64_t(s.max)) : Value(s.max)) +
+           ", got " + TomlValue(value);
   }
   return "";
 }
 
 std::string_view TomlTypeName(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "string";
-    case toml::node_type::integer: return "integer";
-    case toml::node_type::floating_point: return "float";
-    case toml::node_type::boolean: return "boolean";
-    case toml::node_type::array: return "array";
-    case toml::node_type::table: return "table";
-    default: return "date/time";
+    case toml::node_type::string:
+      return "string";
+    case toml::node_type::integer:
+      return "integer";
+    case toml::node_type::floating_point:
+      return "float";
+    case toml::node_type::boolean:
+      return "boolean";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::table:
+      return "table";
+    default:
+      return "date/time";
   }
 }
 
 std::string_view WantedTypeName(SettingType type) {
   switch (type) {
-    case SettingType::kString: return "a string";
-    case SettingType::kInteger: return "an integer";
-    case SettingType::kNumber: return "a number";
+    case SettingType::kString:
+      return "a string";
+    case SettingType::kInteger:
+      return "an integer";
+    case SettingType::kNumber:
+      return "a number";
   }
   return "";
 }
@@ -166,7 +192,8 @@ std::variant<Value, std::string> FromNode(const Setting& s, const toml::node& no
   if (s.type == SettingType::kNumber && (node.is_integer() || node.is_floating_point())) {
     return Value(*node.value<double>());
   }
-  return "must be " + std::string(WantedTypeName(s.type)) + ", got " + std::string(TomlTypeName(node));
+  return "must be " + std::string(WantedTypeName(s.type)) + ", got " +
+         std::string(TomlTypeName(node));
 }
 
 std::string Location(const std::string& file, const toml::source_region& where) {
@@ -178,9 +205,10 @@ using LineErrors = std::vector<std::pair<uint32_t, std::string>>;
 
 void UnknownKey(const std::string& shown, std::string_view leaf, const std::string& file,
                 const toml::source_region& where, LineErrors& errors) {
-  errors.emplace_back(where.begin.line, "unknown key " + Quoted(shown) + " at " + Location(file, where) +
-                                            "; did you mean " + Quoted(ClosestKey(leaf)) + "?" +
-                                            (shown != leaf ? " (settings are top-level keys, not in tables)" : ""));
+  errors.emplace_back(where.begin.line,
+                      "unknown key " + Quoted(shown) + " at " + Location(file, where) +
+                          "; did you mean " + Quoted(ClosestKey(leaf)) + "?" +
+                          (shown != leaf ? " (settings are top-level keys, not in tables)" : ""));
 }
 
 // Reports every key of an unknown table (recursively), or the table itself when empty.
@@ -196,7 +224,8 @@ void UnknownTable(const std::string& prefix, const toml::table& table, const std
   }
 }
 
-void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries, std::vector<std::string>& errors) {
+void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries,
+               std::vector<std::string>& errors) {
   std::string text;
   if (in.file_text) {
     text = *in.file_text;
@@ -211,7 +240,8 @@ void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries, std::vector<s
     text = buf.str();
   }
   if (text.size() > kMaxConfigFileBytes) {
-    errors.push_back("config file " + in.file + " is larger than " + std::to_string(kMaxConfigFileBytes) + " bytes");
+    errors.push_back("config file " + in.file + " is larger than " +
+                     std::to_string(kMaxConfigFileBytes) + " bytes");
     return;
   }
   toml::table root;
@@ -236,8 +266,9 @@ void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries, std::vector<s
       continue;
     }
     auto value = FromNode(*s, node);
-    std::string error = std::holds_alternative<std::string>(value) ? std::get<std::string>(value)
-                                                                   : Check(*s, std::get<Value>(value));
+    std::string error = std::holds_alternative<std::string>(value)
+                            ? std::get<std::string>(value)
+                            : Check(*s, std::get<Value>(value));
     if (!error.empty()) {
       file_errors.emplace_back(k.source().begin.line, key + " at " + where + ": " + error);
       continue;
@@ -296,10 +327,14 @@ const std::string& ClosestKey(std::string_view key) {
 
 std::string_view SourceName(Source source) {
   switch (source) {
-    case Source::kDefault: return "default";
-    case Source::kFile: return "file";
-    case Source::kEnv: return "env";
-    case Source::kFlag: return "flag";
+    case Source::kDefault:
+      return "default";
+    case Source::kFile:
+      return "file";
+    case Source::kEnv:
+      return "env";
+    case Source::kFlag:
+      return "flag";
   }
   return "";
 }
@@ -311,7 +346,9 @@ const Entry& Config::Get(std::string_view key) const {
   throw std::logic_error("no setting " + std::string(key));
 }
 
-const std::string& Config::String(std::string_view key) const { return std::get<std::string>(Get(key).value); }
+const std::string& Config::String(std::string_view key) const {
+  return std::get<std::string>(Get(key).value);
+}
 int64_t Config::Integer(std::string_view key) const { return std::get<int64_t>(Get(key).value); }
 double Config::Number(std::string_view key) const { return std::get<double>(Get(key).value); }
 
@@ -329,7 +366,8 @@ Result<Value> ParseSettingText(const Setting& s, std::string_view text) {
   } else {
     double n = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(n)) {
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+        !std::isfinite(n)) {
       return InvalidArgument("must be a number, got " + Quoted(text));
     }
     value = n;

@@ -29,16 +29,16 @@ enum class SettingType { kString, kInteger, kNumber };
 enum class Scope { kServer, kClient, kBoth };
 
 struct Setting {
-  std::string key;        // file key, e.g. "webhook_max_age"
+  std::string key;  // file key, e.g. "webhook_max_age"
   SettingType type;
   std::string default_value;  // textual default; "" = not set (strings only)
-  std::string help;       // one line, shown by --help, `config example` and the docs
+  std::string help;           // one line, shown by --help, `config example` and the docs
   Scope scope = Scope::kServer;
-  bool secret = false;    // masked in `config check`; file and environment only, no flag
-  std::string flag;       // "--webhook-max-age"; empty for secrets
-  std::string env;        // "BATCHCALL_WEBHOOK_MAX_AGE"
-  double min = 0, max = 0;              // numbers: allowed closed range
-  std::vector<std::string> choices;     // strings: allowed values (empty = any)
+  bool secret = false;               // masked in `config check`; file and environment only, no flag
+  std::string flag;                  // "--webhook-max-age"; empty for secrets
+  std::string env;                   // "BATCHCALL_WEBHOOK_MAX_AGE"
+  double min = 0, max = 0;           // numbers: allowed closed range
+  std::vector<std::string> choices;  // strings: allowed values (empty = any)
   // Strings: "url" (http:// or https://), "hex64" (empty or 64 hex characters), "" (any).
   std::string format;
 };
@@ -81,9 +81,9 @@ class Config {
 };
 
 struct ConfigInput {
-  std::string file;                        // TOML file path; empty = no file
-  std::optional<std::string> file_text;    // the file's contents (tests); unset = read `file`
-  std::map<std::string, std::string> env;  // variable name -> value; empty values count as unset
+  std::string file;                          // TOML file path; empty = no file
+  std::optional<std::string> file_text;      // the file's contents (tests); unset = read `file`
+  std::map<std::string, std::string> env;    // variable name -> value; empty values count as unset
   std::map<std::string, std::string> flags;  // setting key -> text given on the command line
 };
 

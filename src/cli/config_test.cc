@@ -24,9 +24,10 @@ std::string ErrorOf(const ConfigInput& in) {
 
 // A value of the setting's type, distinct from its default; `n` picks one of several.
 std::string SampleText(const Setting& s, int n) {
-  if (!s.choices.empty()) return s.choices[static_cast<size_t>(n) % s.choices.size()] == s.default_value
-                                     ? s.choices[static_cast<size_t>(n + 1) % s.choices.size()]
-                                     : s.choices[static_cast<size_t>(n) % s.choices.size()];
+  if (!s.choices.empty())
+    return s.choices[static_cast<size_t>(n) % s.choices.size()] == s.default_value
+               ? s.choices[static_cast<size_t>(n + 1) % s.choices.size()]
+               : s.choices[static_cast<size_t>(n) % s.choices.size()];
   if (s.format == "hex64") return std::string(63, 'a') + std::to_string(n);
   if (s.format == "url") return "https://host" + std::to_string(n) + ".example";
   if (s.type == SettingType::kString) return "value-" + std::to_string(n);
@@ -71,7 +72,8 @@ TEST(ConfigTest, FlagAndEnvNamesFollowTheKey) {
 TEST(ConfigTest, PrecedencePerKey) {
   for (const Setting& s : Settings()) {
     SCOPED_TRACE(s.key);
-    std::string file_text = SampleText(s, 1), env_text = SampleText(s, 2), flag_text = SampleText(s, 3);
+    std::string file_text = SampleText(s, 1), env_text = SampleText(s, 2),
+                flag_text = SampleText(s, 3);
     ConfigInput in = WithFile(FileLine(s, file_text));
     auto from_file = LoadConfig(in);
     ASSERT_TRUE(from_file.ok()) << from_file.status().message();
@@ -113,13 +115,15 @@ TEST(ConfigTest, EmptyEnvironmentVariableCountsAsUnset) {
 TEST(ConfigTest, UnknownKeyNamesLineAndClosestKey) {
   std::string e = ErrorOf(WithFile("# comment\nlisten = \"127.0.0.1:1\"\nlistne = \"x\"\n"));
   EXPECT_EQ(e, "unknown key 'listne' at batchcall.toml:3; did you mean 'listen'?");
-  EXPECT_THAT(ErrorOf(WithFile("webhook_maxage = 5\n")), HasSubstr("did you mean 'webhook_max_age'?"));
+  EXPECT_THAT(ErrorOf(WithFile("webhook_maxage = 5\n")),
+              HasSubstr("did you mean 'webhook_max_age'?"));
   EXPECT_THAT(ErrorOf(WithFile("log_levl = \"debug\"\n")), HasSubstr("did you mean 'log_level'?"));
 }
 
 TEST(ConfigTest, KeysInTablesAreUnknown) {
   std::string e = ErrorOf(WithFile("[server]\nlisten = \"127.0.0.1:1\"\n"));
-  EXPECT_THAT(e, HasSubstr("unknown key 'server.listen' at batchcall.toml:2; did you mean 'listen'?"));
+  EXPECT_THAT(e,
+              HasSubstr("unknown key 'server.listen' at batchcall.toml:2; did you mean 'listen'?"));
   EXPECT_THAT(ErrorOf(WithFile("[empty]\n")), HasSubstr("unknown key 'empty' at batchcall.toml:1"));
 }
 
@@ -127,18 +131,21 @@ TEST(ConfigTest, EveryProblemIsReportedOnItsOwnLine) {
   std::string e = ErrorOf(WithFile("listne = 1\ndial_threads = 0\nlog_format = \"xml\"\n"));
   EXPECT_THAT(e, HasSubstr("unknown key 'listne' at batchcall.toml:1"));
   EXPECT_THAT(e, HasSubstr("\ndial_threads at batchcall.toml:2: must be between 1 and 256, got 0"));
-  EXPECT_THAT(e, HasSubstr("\nlog_format at batchcall.toml:3: must be one of text, json, got 'xml'"));
+  EXPECT_THAT(e,
+              HasSubstr("\nlog_format at batchcall.toml:3: must be one of text, json, got 'xml'"));
 }
 
 TEST(ConfigTest, WrongTypesNameFileAndLine) {
-  EXPECT_EQ(ErrorOf(WithFile("\nlisten = 8080\n")), "listen at batchcall.toml:2: must be a string, got integer");
+  EXPECT_EQ(ErrorOf(WithFile("\nlisten = 8080\n")),
+            "listen at batchcall.toml:2: must be a string, got integer");
   EXPECT_EQ(ErrorOf(WithFile("dial_threads = \"8\"\n")),
             "dial_threads at batchcall.toml:1: must be an integer, got string");
   EXPECT_EQ(ErrorOf(WithFile("dial_threads = 2.5\n")),
             "dial_threads at batchcall.toml:1: must be an integer, got float");
   EXPECT_EQ(ErrorOf(WithFile("webhook_timeout = true\n")),
             "webhook_timeout at batchcall.toml:1: must be a number, got boolean");
-  EXPECT_EQ(ErrorOf(WithFile("db = [\"a\"]\n")), "db at batchcall.toml:1: must be a string, got array");
+  EXPECT_EQ(ErrorOf(WithFile("db = [\"a\"]\n")),
+            "db at batchcall.toml:1: must be a string, got array");
 }
 
 TEST(ConfigTest, NumbersAcceptIntegersAndFloats) {
@@ -149,11 +156,15 @@ TEST(ConfigTest, NumbersAcceptIntegersAndFloats) {
 }
 
 TEST(ConfigTest, ValuesAreChecked) {
-  EXPECT_THAT(ErrorOf(WithFile("dial_threads = 300\n")), HasSubstr("must be between 1 and 256, got 300"));
+  EXPECT_THAT(ErrorOf(WithFile("dial_threads = 300\n")),
+              HasSubstr("must be between 1 and 256, got 300"));
   EXPECT_THAT(ErrorOf(WithFile("webhook_timeout = -1\n")), HasSubstr("must be between"));
-  EXPECT_THAT(ErrorOf(WithFile("public_url = \"ftp://x\"\n")), HasSubstr("must be an http:// or https:// URL"));
-  EXPECT_THAT(ErrorOf(WithFile("secret_key = \"abc\"\n")), HasSubstr("must be 64 hex characters (3 given)"));
-  EXPECT_THAT(ErrorOf(WithFile("log_level = \"trace\"\n")), HasSubstr("one of debug, info, warn, error"));
+  EXPECT_THAT(ErrorOf(WithFile("public_url = \"ftp://x\"\n")),
+              HasSubstr("must be an http:// or https:// URL"));
+  EXPECT_THAT(ErrorOf(WithFile("secret_key = \"abc\"\n")),
+              HasSubstr("must be 64 hex characters (3 given)"));
+  EXPECT_THAT(ErrorOf(WithFile("log_level = \"trace\"\n")),
+              HasSubstr("one of debug, info, warn, error"));
 }
 
 TEST(ConfigTest, EnvAndFlagErrorsNameTheirSource) {
@@ -168,7 +179,8 @@ TEST(ConfigTest, EnvAndFlagErrorsNameTheirSource) {
 TEST(ConfigTest, TomlSyntaxErrorHasLineAndColumn) {
   std::string e = ErrorOf(WithFile("listen = \"127.0.0.1:1\"\ndb = \n"));
   EXPECT_THAT(e, HasSubstr("batchcall.toml:2:"));
-  EXPECT_THAT(ErrorOf(WithFile("listen = \"a\"\nlisten = \"b\"\n")), HasSubstr("batchcall.toml:2:"));
+  EXPECT_THAT(ErrorOf(WithFile("listen = \"a\"\nlisten = \"b\"\n")),
+              HasSubstr("batchcall.toml:2:"));
 }
 
 TEST(ConfigTest, MissingFileIsAnError) {
@@ -178,7 +190,8 @@ TEST(ConfigTest, MissingFileIsAnError) {
 }
 
 TEST(ConfigTest, OversizedFileIsAnError) {
-  EXPECT_THAT(ErrorOf(WithFile(std::string(kMaxConfigFileBytes + 1, '#'))), HasSubstr("larger than"));
+  EXPECT_THAT(ErrorOf(WithFile(std::string(kMaxConfigFileBytes + 1, '#'))),
+              HasSubstr("larger than"));
 }
 
 TEST(ConfigTest, EditDistanceAndClosestKey) {
@@ -190,7 +203,8 @@ TEST(ConfigTest, EditDistanceAndClosestKey) {
 }
 
 TEST(ConfigTest, PrintedConfigMasksSecretsAndNamesSources) {
-  ConfigInput in = WithFile("listen = \"0.0.0.0:9000\"\napi_key = \"bc_test_key_0123456789abcdef\"\n");
+  ConfigInput in =
+      WithFile("listen = \"0.0.0.0:9000\"\napi_key = \"bc_test_key_0123456789abcdef\"\n");
   in.env["BATCHCALL_SECRET_KEY"] = std::string(60, '0') + "beef";
   in.flags["dial_threads"] = "4";
   auto c = LoadConfig(in);
@@ -198,7 +212,8 @@ TEST(ConfigTest, PrintedConfigMasksSecretsAndNamesSources) {
   std::string out = FormatConfig(*c, "batchcall.toml");
   EXPECT_THAT(out, HasSubstr("listen = \"0.0.0.0:9000\"  # file batchcall.toml:1\n"));
   EXPECT_THAT(out, HasSubstr("api_key = \"****cdef\"  # file batchcall.toml:2, secret, masked\n"));
-  EXPECT_THAT(out, HasSubstr("secret_key = \"****beef\"  # env BATCHCALL_SECRET_KEY, secret, masked\n"));
+  EXPECT_THAT(out,
+              HasSubstr("secret_key = \"****beef\"  # env BATCHCALL_SECRET_KEY, secret, masked\n"));
   EXPECT_THAT(out, HasSubstr("dial_threads = 4  # flag --dial-threads\n"));
   EXPECT_THAT(out, HasSubstr("webhook_max_age = 259200  # default\n"));
   EXPECT_THAT(out, Not(HasSubstr("0123456789")));
@@ -236,7 +251,8 @@ TEST(ConfigTest, ExampleConfigLoadsAndMentionsEverySetting) {
   while (pos < example.size()) {
     size_t end = example.find('\n', pos);
     std::string line = example.substr(pos, end - pos);
-    if (line.size() > 1 && line[0] == '#' && line.find(" = ") != std::string::npos && line[1] != ' ') {
+    if (line.size() > 1 && line[0] == '#' && line.find(" = ") != std::string::npos &&
+        line[1] != ' ') {
       line = line.substr(1);
     }
     uncommented += line + "\n";
