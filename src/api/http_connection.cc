@@ -118,7 +118,6 @@ void HttpConnection::FinishRequest(HttpResponse& response) {
       LogError("request observer threw", {{"request_id", request_id_}, {"error", e.what()}});
     }
   }
-  request_id_.clear();
 }
 
 HttpConnection::HttpConnection(Socket socket, ServerContext context)

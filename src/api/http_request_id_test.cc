@@ -181,6 +181,34 @@ TEST_F(RequestIdTest, AccessLogLineHasIdsAndRouteNotPath) {
   EXPECT_EQ(log.str().find("/other"), std::string::npos);
 }
 
+TEST_F(RequestIdTest, EventsLoggedByTheHandlerCarryTheRequestId) {
+  std::ostringstream log;
+  InitLogging(LogOptions{LogFormat::kJson, LogLevel::kInfo}, log);
+  handler_ = [](const HttpRequest&) {
+    LogWarn("from the handler");
+    HttpResponse r{200, {{"Content-Type", "text/plain"}}, "", nullptr, ""};
+    auto sent = std::make_shared<bool>(false);
+    r.stream = [sent]() -> std::optional<std::string> {
+      if (*sent) return std::nullopt;
+      *sent = true;
+      LogWarn("from the stream");
+      return "piece";
+    };
+    return r;
+  };
+  Start();
+  EXPECT_EQ(Get("/x", "X-Request-Id: handler-1\r\n").body, "piece");
+  server_->Stop();
+  std::istringstream in(log.str());
+  int seen = 0;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["request_id"], "handler-1") << line;
+    if (j["msg"] == "from the handler" || j["msg"] == "from the stream") ++seen;
+  }
+  EXPECT_EQ(seen, 2) << log.str();
+}
+
 TEST_F(RequestIdTest, DebugLevelLogsHealthChecksAndMaskedPaths) {
   std::ostringstream log;
   InitLogging(LogOptions{LogFormat::kJson, LogLevel::kDebug}, log);

@@ -54,6 +54,7 @@ bool CopyHeaders(const HttpResponse& response, Message* message) {
 unsigned ValidStatus(int status) { return status >= 100 && status <= 999 ? static_cast<unsigned>(status) : 500; }
 
 HttpResponse InvokeHandler(const HttpHandler& handler, const HttpRequest& request) {
+  ScopedRequestId log_context(request.request_id);
   try {
     return handler(request);
   } catch (const std::exception& e) {
@@ -78,9 +79,11 @@ awaitable<HttpResponse> HttpConnection::CallHandler(const HttpRequest& request) 
 awaitable<void> HttpConnection::NextBatch(const HttpResponse& response, std::string* out, bool* ended,
                                           bool* failed) {
   ClearDeadline();
+  const std::string request_id = request_id_;
   co_await asio::co_spawn(
       *context_.pool,
       [&]() -> awaitable<void> {
+        ScopedRequestId log_context(request_id);
         try {
           while (out->size() < kStreamBatchBytes) {
             std::optional<std::string> piece = response.stream();

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace batchcall {
 namespace {
@@ -26,6 +27,7 @@ LoggerState& State() {
 }
 
 std::atomic<int> g_level{static_cast<int>(LogLevel::kInfo)};
+thread_local std::string_view t_request_id;  // see ScopedRequestId
 
 std::shared_ptr<spdlog::logger> MakeLogger(spdlog::sink_ptr sink) {
   auto logger = std::make_shared<spdlog::logger>("batchcall", std::move(sink));
@@ -41,13 +43,6 @@ void Install(const LogOptions& options, spdlog::sink_ptr sink) {
   s.logger = MakeLogger(std::move(sink));
   s.options = options;
   g_level.store(static_cast<int>(options.level));
-}
-
-std::shared_ptr<spdlog::logger> Logger() {
-  LoggerState& s = State();
-  std::lock_guard lock(s.mu);
-  if (!s.logger) s.logger = MakeLogger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  return s.logger;
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -309,8 +304,17 @@ std::string MaskSensitive(std::string_view text) {
   return out;
 }
 
-std::string FormatLogEvent(LogFormat format, LogLevel level, TimePoint when, std::string_view message,
-                           std::initializer_list<LogField> fields) {
+ScopedRequestId::ScopedRequestId(std::string_view request_id) : previous_(t_request_id) {
+  t_request_id = request_id;
+}
+
+ScopedRequestId::~ScopedRequestId() { t_request_id = previous_; }
+
+namespace {
+
+template <typename Fields>
+std::string FormatEvent(LogFormat format, LogLevel level, TimePoint when, std::string_view message,
+                        const Fields& fields) {
   if (format == LogFormat::kJson) {
     nlohmann::ordered_json j;
     j["time"] = FormatTime(when);
@@ -365,17 +369,38 @@ std::string FormatLogEvent(LogFormat format, LogLevel level, TimePoint when, std
   return out;
 }
 
+}  // namespace
+
+std::string FormatLogEvent(LogFormat format, LogLevel level, TimePoint when, std::string_view message,
+                           std::initializer_list<LogField> fields) {
+  return FormatEvent(format, level, when, message, fields);
+}
+
 void Log(LogLevel level, std::string_view message, std::initializer_list<LogField> fields) {
   if (static_cast<int>(level) < g_level.load(std::memory_order_relaxed)) return;
-  auto logger = Logger();
+  std::shared_ptr<spdlog::logger> logger;
   LogFormat format;
   {
     LoggerState& s = State();
     std::lock_guard lock(s.mu);
+    if (!s.logger) s.logger = MakeLogger(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger = s.logger;
     format = s.options.format;
   }
-  auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
-  std::string line = FormatLogEvent(format, level, TimePoint(now.time_since_epoch()), message, fields);
+  const auto now = TimePoint(std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now())
+                                 .time_since_epoch());
+  bool add_request_id = !t_request_id.empty();
+  for (const LogField& f : fields) add_request_id = add_request_id && f.key != "request_id";
+  std::string line;
+  if (add_request_id) {
+    std::vector<LogField> all;
+    all.reserve(fields.size() + 1);
+    all.emplace_back("request_id", t_request_id);
+    all.insert(all.end(), fields.begin(), fields.end());
+    line = FormatEvent(format, level, now, message, all);
+  } else {
+    line = FormatEvent(format, level, now, message, fields);
+  }
   logger->log(spdlog::level::info, "{}", line);
 }
 

@@ -67,6 +67,20 @@ inline void LogError(std::string_view m, std::initializer_list<LogField> f = {})
 std::string FormatLogEvent(LogFormat format, LogLevel level, TimePoint when, std::string_view message,
                            std::initializer_list<LogField> fields = {});
 
+// While alive, every event logged on this thread gets a request_id field
+// (unless it names one itself). The HTTP server sets it around a handler, so
+// what a route logs can be matched to the access log line. Nests.
+class ScopedRequestId {
+ public:
+  explicit ScopedRequestId(std::string_view request_id);
+  ~ScopedRequestId();
+  ScopedRequestId(const ScopedRequestId&) = delete;
+  ScopedRequestId& operator=(const ScopedRequestId&) = delete;
+
+ private:
+  std::string_view previous_;
+};
+
 // "+14155550123" -> "+*******0123": keeps the last 4 digits of a phone number.
 std::string MaskPhone(std::string_view number);
 // Masks, inside free text, every run that looks like a phone number (a '+'

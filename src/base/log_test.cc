@@ -134,6 +134,27 @@ TEST_F(LogCapture, MasksMessageAndFieldsAtEveryLevel) {
   EXPECT_EQ(j["key"], "bc_****cdef");
 }
 
+TEST_F(LogCapture, ScopedRequestIdAddsAFieldOnThisThread) {
+  Init(LogFormat::kJson, LogLevel::kInfo);
+  {
+    ScopedRequestId outer("req-1");
+    LogInfo("inside");
+    {
+      ScopedRequestId inner("req-2");
+      LogInfo("nested");
+    }
+    LogInfo("own", {{"request_id", "explicit"}});
+  }
+  LogInfo("outside");
+  auto lines = Lines(out_.str());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["request_id"], "req-1");
+  EXPECT_EQ(nlohmann::json::parse(lines[1])["request_id"], "req-2");
+  EXPECT_EQ(nlohmann::json::parse(lines[2])["request_id"], "explicit");
+  EXPECT_EQ(lines[2].find("req-1"), std::string::npos);
+  EXPECT_FALSE(nlohmann::json::parse(lines[3]).contains("request_id"));
+}
+
 TEST(MaskTest, MaskPhone) {
   EXPECT_EQ(MaskPhone("+14155550123"), "+*******0123");
   EXPECT_EQ(MaskPhone("+442071838750"), "+********8750");
