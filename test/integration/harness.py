@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 
@@ -97,6 +98,11 @@ class Server:
             if m:
                 self.port = int(m.group(1))
                 self.startup_output = "".join(lines)
+                # Keep reading the server's output: a pipe nobody reads fills
+                # up (64 KiB) and the server then blocks in its next log write.
+                self._rest = []
+                self._reader = threading.Thread(target=self._drain, args=(self.proc.stdout, self._rest), daemon=True)
+                self._reader.start()
                 return self
         raise RuntimeError("server did not start:\n" + "".join(lines))
 
@@ -109,11 +115,29 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         rest = ""
-        if self.proc and not self.proc.stdout.closed:
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.join(timeout=15)
+            self._reader = None
+            rest = "".join(self._rest)
+        elif self.proc and not self.proc.stdout.closed:
             rest = self.proc.stdout.read()
+        if self.proc and not self.proc.stdout.closed:
             self.proc.stdout.close()
         code = self.proc.returncode if self.proc else 0
         return code, rest
+
+    @staticmethod
+    def _drain(stream, into):
+        try:
+            for line in stream:
+                into.append(line)
+        except (ValueError, OSError):
+            pass  # closed
+
+    def output_so_far(self):
+        """What the server printed after start-up, up to now."""
+        return "".join(getattr(self, "_rest", []))
 
     def cleanup(self):
         if self.owns_dir:

@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import stat
-import threading
 import time
 import unittest
 
@@ -34,30 +33,19 @@ class JsonServer:
 
     def __init__(self, **kw):
         self.s = Server(extra_args=["--log-format", "json", "--log-level", "debug"], **kw)
-        self.lines = []
-        self.thread = None
 
     def start(self):
         self.s.start()
-        self.lines = self.s.startup_output.splitlines()
-        self.thread = threading.Thread(target=self._drain, daemon=True)
-        self.thread.start()
         return self
 
-    def _drain(self):
-        for line in self.s.proc.stdout:
-            self.lines.append(line.rstrip("\n"))
+    @property
+    def lines(self):
+        # The harness keeps reading the server's output after start-up.
+        return (self.s.startup_output + self.s.output_so_far()).splitlines()
 
     def stop(self):
-        self.s.proc.send_signal(signal.SIGTERM)
-        try:
-            self.s.proc.wait(timeout=15)
-        except Exception:
-            self.s.proc.kill()
-            self.s.proc.wait()
-        self.thread.join(timeout=10)
-        self.s.proc.stdout.close()
-        return self.s.proc.returncode
+        code, _ = self.s.stop()
+        return code
 
 
 class JsonLogs(unittest.TestCase):

@@ -9,7 +9,6 @@ import collections
 import json
 import os
 import subprocess
-import threading
 import time
 import unittest
 import uuid
@@ -29,15 +28,9 @@ def psql(url, sql):
 
 
 def drain(server):
-    """Keeps reading a node's output so its logging never blocks on a full pipe."""
-    lines = []
-
-    def run():
-        for line in server.proc.stdout:
-            lines.append(line)
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return lines
+    """The node's output so far (the harness keeps reading it, so logging never
+    blocks on a full pipe); a live list."""
+    return server._rest
 
 
 @unittest.skipUnless(PG, "BATCHCALL_TEST_PG_URL is not set (scripts/test starts a PostgreSQL server)")
