@@ -39,7 +39,8 @@ if(NOT BATCHCALL_SYSTEMD_UNIT_DIR)
     set(BATCHCALL_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
   endif()
 endif()
-set(BATCHCALL_DEB_MAINTAINER "batchcall maintainers <batchcall@localhost>"
+# A placeholder address: whoever publishes the package sets theirs.
+set(BATCHCALL_DEB_MAINTAINER "batchcall maintainers <batchcall@example.org>"
     CACHE STRING "Maintainer field of the Debian package")
 set(BATCHCALL_DEB_RELEASE "1" CACHE STRING "Debian revision of the package (version ${PROJECT_VERSION}-<this>)")
 
@@ -76,6 +77,8 @@ install(TARGETS batchcall RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(FILES "${_pkg_dir}/batchcall.toml" DESTINATION "${CMAKE_INSTALL_FULL_SYSCONFDIR}/batchcall")
 install(FILES "${_pkg_dir}/batchcall.service" DESTINATION "${BATCHCALL_SYSTEMD_UNIT_DIR}")
 install(FILES "${_pkg_out}/batchcall.1.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
+install(FILES "${_pkg_dir}/debian/lintian-overrides" DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides"
+        RENAME batchcall)
 install(FILES "${PROJECT_SOURCE_DIR}/README.md" "${_pkg_dir}/debian/copyright" "${_pkg_out}/changelog.Debian.gz"
         DESTINATION "${_doc_dir}")
 
