@@ -151,9 +151,7 @@ cleanup() {
   for p in /proc/[0-9]*; do
     if [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ]; then kill -KILL "${p#/proc/}" 2>/dev/null || true; fi
   done
-  for m in "$root/proc"; do
-    if mountpoint -q "$m"; then umount -l "$m" || true; fi
-  done
+  if mountpoint -q "$root/proc" 2>/dev/null; then umount -l "$root/proc" || true; fi
   if [ "${BATCHCALL_TEST_KEEP_ROOT:-0}" = 1 ]; then
     echo "kept the root in $root" >&2
   elif ! mountpoint -q "$root/proc" 2>/dev/null; then
@@ -193,6 +191,7 @@ stat_in_root() { in_root stat -c '%U:%G %a' "$1"; }
   fail "/var/lib/batchcall is $(stat_in_root /var/lib/batchcall), want batchcall:batchcall 750"
 [ "$(stat_in_root /etc/batchcall/batchcall.toml)" = "root:batchcall 640" ] ||
   fail "/etc/batchcall/batchcall.toml is $(stat_in_root /etc/batchcall/batchcall.toml), want root:batchcall 640"
+# shellcheck disable=SC2016 # ${Conffiles} is dpkg-query's field, not a shell variable
 in_root dpkg-query -W -f='${Conffiles}\n' batchcall | grep -q '^ /etc/batchcall/batchcall.toml ' ||
   fail "/etc/batchcall/batchcall.toml is not a conffile"
 unit=/lib/systemd/system/batchcall.service
@@ -206,7 +205,7 @@ for f in README.md copyright changelog.Debian.gz; do
   [ -f "$root/usr/share/doc/batchcall/$f" ] || fail "/usr/share/doc/batchcall/$f missing"
 done
 man_gz=/usr/share/man/man1/batchcall.1.gz
-[ -f "$root$man_gz" ] && gzip -t "$root$man_gz" || fail "$man_gz missing or not gzip"
+{ [ -f "$root$man_gz" ] && gzip -t "$root$man_gz"; } || fail "$man_gz missing or not gzip"
 if in_root sh -c 'command -v man' >/dev/null; then
   [ "$(in_root man -w batchcall)" = "$man_gz" ] || fail "man -w batchcall does not find $man_gz"
 fi
@@ -232,16 +231,17 @@ help_subcommands() { # the "Subcommands:" block of a --help text
 man_text="$(zcat "$root$man_gz")"
 top_from_man="$(sed -n 's/^\.SS batchcall \([a-z-]*\).*/\1/p' <<<"$man_text" | sort -u)"
 top_from_help="$(in_root /usr/bin/batchcall --help | help_subcommands | sort -u)"
+words() { tr '\n' ' ' <<<"$1"; }
 for c in serve validate keys config; do
   grep -qx "$c" <<<"$top_from_help" || fail "batchcall --help does not list '$c'"
 done
 [ "$top_from_man" = "$top_from_help" ] ||
-  fail "subcommands differ: man page [$(echo $top_from_man)] vs --help [$(echo $top_from_help)]"
+  fail "subcommands differ: man page [$(words "$top_from_man")] vs --help [$(words "$top_from_help")]"
 while read -r parent child; do
   in_root /usr/bin/batchcall "$parent" --help | help_subcommands | grep -qx "$child" ||
     fail "batchcall $parent --help does not list '$child'"
 done < <(sed -n 's/^\.SS batchcall \([a-z-]*\) \([a-z-]*\)$/\1 \2/p' <<<"$man_text")
-step "--help lists every subcommand: $(echo $top_from_help)"
+step "--help lists every subcommand: $(words "$top_from_help")"
 
 # The shipped configuration is valid, read as the service's user.
 in_root runuser -u batchcall -- /usr/bin/batchcall config check /etc/batchcall/batchcall.toml >"$work/config.log" 2>&1 ||
@@ -320,6 +320,21 @@ if command -v lintian >/dev/null; then
   if grep -q '^E:' <<<"$lintian_out"; then fail "lintian reports errors"; fi
   step "lintian: no errors"
 fi
+
+# --- reinstall over itself (the upgrade path: postinst configure <old version>)
+in_root dpkg -i "/tmp/$deb_name" >"$work/reinstall.log" 2>&1 || { cat "$work/reinstall.log" >&2; fail "dpkg -i over the installed package"; }
+[ -f "$root/var/lib/batchcall/batchcall.db" ] || fail "the database vanished on reinstall"
+[ "$(stat_in_root /var/lib/batchcall)" = "batchcall:batchcall 750" ] || fail "reinstall changed /var/lib/batchcall"
+[ "$(stat_in_root /etc/batchcall/batchcall.toml)" = "root:batchcall 640" ] || fail "reinstall changed the configuration's mode"
+step "reinstall (upgrade path) keeps the data and modes"
+
+# --- remove keeps the configuration and the data
+in_root dpkg --remove batchcall >"$work/remove.log" 2>&1 || { cat "$work/remove.log" >&2; fail "dpkg --remove batchcall"; }
+[ ! -e "$root/usr/bin/batchcall" ] || fail "/usr/bin/batchcall is still there after remove"
+for p in /etc/batchcall/batchcall.toml /var/lib/batchcall/batchcall.db /var/lib/batchcall/secret.key; do
+  [ -e "$root$p" ] || fail "$p was deleted by remove (only purge may)"
+done
+step "dpkg --remove kept the configuration and the data"
 
 # --- purge
 in_root dpkg --purge batchcall >"$work/purge.log" 2>&1 || { cat "$work/purge.log" >&2; fail "dpkg --purge batchcall"; }
