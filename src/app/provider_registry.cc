@@ -13,6 +13,19 @@ AppProviderRegistry::AppProviderRegistry(const Clock& clock, TimerQueue& timers,
 
 AppProviderRegistry::~AppProviderRegistry() = default;
 
+void AppProviderRegistry::Waits::SleepFor(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu);
+  cv.wait_for(lock, d, [this] { return stopping; });
+}
+
+void AppProviderRegistry::InterruptWaits() {
+  {
+    std::lock_guard lock(waits_->mu);
+    waits_->stopping = true;
+  }
+  waits_->cv.notify_all();
+}
+
 Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
   std::string settings = agent.provider.dump();
   std::lock_guard lock(mu_);
@@ -25,7 +38,13 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
     if (agent.provider_type == "twilio") {
       auto config = TwilioConfig::FromJson(agent.provider);
       if (!config.ok()) return config.status();
-      built = std::make_unique<TwilioProvider>(*config, *options_.transport, clock_, TwilioOptions{});
+      TwilioOptions twilio;
+      twilio.sleep = [w = waits_](std::chrono::milliseconds d) { w->SleepFor(d); };
+      twilio.stopping = [w = waits_] {
+        std::lock_guard lock(w->mu);
+        return w->stopping;
+      };
+      built = std::make_unique<TwilioProvider>(*config, *options_.transport, clock_, std::move(twilio));
     } else {
       auto config = HttpAgentConfig::FromJson(agent.provider);
       if (!config.ok()) return config.status();

@@ -5,6 +5,8 @@
 // Thread-safe.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -33,11 +35,24 @@ class AppProviderRegistry final : public ProviderRegistry {
   ~AppProviderRegistry() override;
   Result<Provider*> ForAgent(const Agent& agent) override;
 
+  // Shutdown: wakes providers waiting between retries and makes them give
+  // up instead of trying again. Idempotent.
+  void InterruptWaits();
+
  private:
+  // Waits between provider retries that InterruptWaits cuts short.
+  struct Waits {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool stopping = false;
+    void SleepFor(std::chrono::milliseconds d);
+  };
+
   const Clock& clock_;
   TimerQueue& timers_;
   CallEventSink& sink_;
   ProviderRegistryOptions options_;
+  std::shared_ptr<Waits> waits_ = std::make_shared<Waits>();
   std::mutex mu_;
   // (agent id, settings JSON) -> provider
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Provider>> providers_;

@@ -371,7 +371,10 @@ void ServerApp::Stop() {
   if (parts_->dispatcher) {
     // SIGTERM drain: unsent dials are requeued, running ones may finish, and
     // every result received so far is stored before the process exits.
-    Status drained = parts_->dispatcher->Drain(parts_->clock.Now(), std::chrono::seconds(20));
+    AppProviderRegistry* providers = parts_->providers.get();
+    Status drained = parts_->dispatcher->Drain(parts_->clock.Now(), std::chrono::seconds(20), [providers] {
+      if (providers) providers->InterruptWaits();
+    });
     if (!drained.ok()) LogWarn("shutdown: results not stored; reconciled at the next start", {{"error", drained.ToString()}});
     parts_->dispatcher->StopPool();  // before the providers go
   }

@@ -19,9 +19,10 @@ Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOpti
 
 Dispatcher::~Dispatcher() { StopPool(); }
 
-Status Dispatcher::Drain(TimePoint now, std::chrono::milliseconds timeout) {
+Status Dispatcher::Drain(TimePoint now, std::chrono::milliseconds timeout, const std::function<void()>& interrupt) {
   draining_ = true;
   dialing_ = false;
+  if (interrupt) interrupt();
   if (pool_ && !pool_->WaitIdle(timeout))
     LogWarn("shutdown: provider requests still running; reconciled at the next start",
             {{"pending", pool_->Pending()}});
@@ -643,6 +644,14 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
           item.recheck = true;
           item.uncertain_dial = true;
           Push(std::move(item));
+          return;
+        }
+        if (draining_ && call_id.status().code() == StatusCode::kUnavailable) {
+          // Stopped while retrying, and nothing was placed: dial it again later.
+          failure.event.status = ExecutionStatus::kError;
+          failure.event.error_message = "not dialled: the server stopped first (" + call_id.status().message() +
+                                        "); requeued";
+          Push(InboxItem{std::move(failure.event), true});
           return;
         }
         failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument

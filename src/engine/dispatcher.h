@@ -94,7 +94,10 @@ class Dispatcher final : public CallEventSink {
   // executions are requeued at once; dials and lookups already running may
   // finish (at most `timeout`); then every result received is recorded.
   // Whatever is still running after `timeout` is reconciled at the next start.
-  Status Drain(TimePoint now, std::chrono::milliseconds timeout);
+  // `interrupt` (may be empty) is called once draining has begun: it cuts
+  // providers' waits between retries short (a dial stopped that way without
+  // placing anything is requeued too).
+  Status Drain(TimePoint now, std::chrono::milliseconds timeout, const std::function<void()>& interrupt = {});
 
   // Stops the dial pool: dials not yet sent are dropped (their attempts stay
   // `initiated` and are reconciled at the next start); running ones finish.

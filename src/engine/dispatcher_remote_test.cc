@@ -411,5 +411,28 @@ TEST_F(RemoteDispatchTest, DrainRequeuesUnsentDialsAndStoresFinishedOnes) {
   EXPECT_EQ(requeued, 2);
 }
 
+// A dial cut short by the shutdown (the provider stopped retrying) that
+// placed nothing is requeued, not closed `error`.
+TEST_F(RemoteDispatchTest, DrainInterruptRequeuesADialThatPlacedNothing) {
+  Batch b = MakeBatch(1);
+  registry_.remote.gate = true;
+  registry_.remote.start = [](const CallRequest&) -> Result<std::string> {
+    return Unavailable("Twilio rate limit (429); stopped trying: the server is shutting down");
+  };
+  ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
+  registry_.remote.WaitStarted(1);
+  bool interrupted = false;
+  Status drained = dispatcher_->Drain(clock_.Now(), seconds(10), [&] {
+    interrupted = true;
+    registry_.remote.Open();  // the provider's wait is cut short
+  });
+  ASSERT_TRUE(drained.ok()) << drained.ToString();
+  EXPECT_TRUE(interrupted);
+  auto ex = Executions(b);
+  EXPECT_NE(ex[0].error_message.find("not dialled"), std::string::npos) << ex[0].error_message;
+  EXPECT_TRUE(ex[0].status == ExecutionStatus::kScheduled || ex[0].status == ExecutionStatus::kQueued)
+      << ToString(ex[0].status);
+}
+
 }  // namespace
 }  // namespace batchcall

@@ -262,7 +262,13 @@ Result<std::string> TwilioProvider::StartCall(const CallRequest& request) {
         return TwilioError(*r);
       }
     }
-    if (attempt < options_.max_tries) options_.sleep(wait);
+    if (attempt < options_.max_tries) {
+      options_.sleep(wait);
+      if (options_.stopping && options_.stopping()) {
+        last_error += "; stopped trying: the server is shutting down";
+        break;
+      }
+    }
   }
 
   if (check_first && !request.idempotency_key.empty()) {

@@ -61,6 +61,10 @@ struct TwilioOptions {
   // Sleeps between tries (default std::this_thread::sleep_for); tests
   // replace it to record waits without sleeping.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // When set and true after a wait, StartCall stops trying at once (the
+  // server is shutting down): UnknownOutcome when the call may exist,
+  // Unavailable when nothing was created.
+  std::function<bool()> stopping;
 };
 
 class TwilioProvider final : public Provider {

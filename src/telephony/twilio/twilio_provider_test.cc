@@ -278,6 +278,30 @@ TEST_F(TwilioProviderTest, RefusedEveryTimeIsUnavailable) {
   EXPECT_EQ(p.StartCall(Request()).status().code(), StatusCode::kUnavailable);
 }
 
+// Regression (issue 4 review): shutdown waited out Twilio's backoff sleeps.
+TEST_F(TwilioProviderTest, StoppingAfterAWaitGivesUpAtOnce) {
+  bool stopping = false;
+  options_.stopping = [&] { return stopping; };
+  options_.sleep = [&](milliseconds d) {
+    sleeps_.push_back(d);
+    stopping = true;  // the server began shutting down during this wait
+  };
+  transport_.Reply(429, "");
+  TwilioProvider p = Make();
+  Result<std::string> sid = p.StartCall(Request());
+  EXPECT_EQ(sid.status().code(), StatusCode::kUnavailable);  // a 429 created nothing
+  EXPECT_THAT(sid.status().message(), HasSubstr("shutting down"));
+  EXPECT_EQ(transport_.requests.size(), 1u);
+
+  stopping = false;
+  transport_.requests.clear();
+  transport_.Reply(500, "");
+  TwilioProvider q = Make();
+  Result<std::string> maybe = q.StartCall(Request());
+  EXPECT_EQ(maybe.status().code(), StatusCode::kUnknownOutcome);  // a 500 may have created it
+  EXPECT_EQ(transport_.requests.size(), 1u);
+}
+
 // Regression (issue 4 review): an exhausted dial whose call may exist was
 // reported Unavailable, and the engine closed the attempt `error` (retryable).
 TEST_F(TwilioProviderTest, TriesExhaustedIsUnknownOutcomeAndARepeatListsFirst) {
