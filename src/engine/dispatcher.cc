@@ -49,6 +49,32 @@ void Dispatcher::Push(InboxItem item) {
 
 void Dispatcher::OnCallEvent(CallEvent event) { Push(InboxItem{std::move(event), false}); }
 
+Dispatcher::InboxItem Dispatcher::UncertainDial(CallEvent event) {
+  event.status = ExecutionStatus::kInitiated;
+  InboxItem item{std::move(event), false};
+  item.recheck = true;
+  item.uncertain_dial = true;
+  return item;
+}
+
+Dispatcher::InboxItem Dispatcher::DialFailure(const Status& status, CallEvent event) const {
+  if (status.code() == StatusCode::kUnknownOutcome) {
+    // The call may exist: never dial it again blindly. Wait for its events and
+    // ask the provider (recheck) until the outcome deadline.
+    event.error_message = status.message();
+    return UncertainDial(std::move(event));
+  }
+  event.status = ExecutionStatus::kError;
+  if (draining_ && status.code() == StatusCode::kUnavailable) {
+    // Stopped before or while trying, and nothing was placed: dial it again.
+    event.error_message = "not dialled: the server stopped first (" + status.message() + "); requeued";
+    return InboxItem{std::move(event), true};
+  }
+  if (status.code() == StatusCode::kInvalidArgument) event.status = ExecutionStatus::kFailed;
+  event.error_message = "the provider refused the call: " + status.message();
+  return InboxItem{std::move(event), false};
+}
+
 void Dispatcher::PushUnknownOutcome(CallEvent closing) {
   InboxItem item{std::move(closing), false};
   item.no_retry = true;
@@ -150,12 +176,8 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const Live& live, Ch
     CallEvent still;
     still.attempt_id = attempt_id;
     still.idempotency_key = live.lookup.idempotency_key;
-    still.status = ExecutionStatus::kInitiated;
     still.at = now;
-    InboxItem item{std::move(still), false};
-    item.recheck = true;
-    item.uncertain_dial = true;
-    Push(std::move(item));
+    Push(UncertainDial(std::move(still)));
   } else if (live.lookup.provider_call_id.empty()) {
     closing.error_message =
         "outcome unknown: the process stopped while dialling and the provider "
@@ -580,7 +602,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   metrics::Counter& dials_metric = metrics::App().DialsFor(agent.name);
 
   std::vector<std::pair<std::string, std::string>> call_ids;
-  std::vector<CallUpdate> failures;
+  std::vector<InboxItem> failures;
   for (const AttemptStart& s : starts) {
     if (!ok.count(s.attempt_id)) continue;  // batch stopped or paused meanwhile
     const Execution& e = *by_id[s.execution_id];
@@ -604,7 +626,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     if (!provider.ok()) {
       failure.event.status = ExecutionStatus::kFailed;
       failure.event.error_message = "provider misconfigured: " + provider.status().message();
-      failures.push_back(failure);
+      failures.push_back(InboxItem{std::move(failure.event), false});
       continue;
     }
     CallRequest req;
@@ -621,45 +643,15 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     Provider* p = *provider;
     if (p->remote() && pool_) {
       bool queued = pool_->Submit([this, p, req = std::move(req), failure]() mutable {
-        if (draining_) {
-          // Stopping before this dial was sent: nobody was called; dial it again.
-          failure.event.status = ExecutionStatus::kError;
-          failure.event.error_message = "not dialled: the server stopped first; requeued";
-          Push(InboxItem{std::move(failure.event), true});
-          return;
-        }
-        auto call_id = p->StartCall(req);
+        // Stopping before this dial was sent: nobody was called; dial it again.
+        auto call_id = draining_ ? Result<std::string>(Unavailable("never sent")) : p->StartCall(req);
         if (call_id.ok()) {
           std::lock_guard lock(inbox_mu_);
           dialed_ids_.emplace_back(req.attempt_id, *call_id);
           if (wake_) wake_();
           return;
         }
-        if (call_id.status().code() == StatusCode::kUnknownOutcome) {
-          // The call may exist: never dial it again blindly. Wait for its
-          // events and ask the provider (recheck) until the outcome deadline.
-          failure.event.status = ExecutionStatus::kInitiated;
-          failure.event.error_message = call_id.status().message();
-          InboxItem item{std::move(failure.event), false};
-          item.recheck = true;
-          item.uncertain_dial = true;
-          Push(std::move(item));
-          return;
-        }
-        if (draining_ && call_id.status().code() == StatusCode::kUnavailable) {
-          // Stopped while retrying, and nothing was placed: dial it again later.
-          failure.event.status = ExecutionStatus::kError;
-          failure.event.error_message = "not dialled: the server stopped first (" + call_id.status().message() +
-                                        "); requeued";
-          Push(InboxItem{std::move(failure.event), true});
-          return;
-        }
-        failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
-                                   ? ExecutionStatus::kFailed
-                                   : ExecutionStatus::kError;
-        failure.event.error_message =
-            "the provider refused the call: " + call_id.status().message();
-        Push(InboxItem{std::move(failure.event), false});
+        Push(DialFailure(call_id.status(), std::move(failure.event)));
       });
       if (queued) continue;
       // The pool is stopping: the attempt stays `initiated` and is reconciled at the next start.
@@ -668,25 +660,14 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     auto call_id = p->StartCall(req);
     if (call_id.ok()) {
       call_ids.emplace_back(s.attempt_id, *call_id);
-    } else if (call_id.status().code() == StatusCode::kUnknownOutcome) {
-      failure.event.status = ExecutionStatus::kInitiated;  // may exist: keep open, recheck
-      failure.event.error_message = call_id.status().message();
-      InboxItem item{std::move(failure.event), false};
-      item.recheck = true;
-      item.uncertain_dial = true;
-      Push(std::move(item));
     } else {
-      failure.event.status = call_id.status().code() == StatusCode::kInvalidArgument
-                                 ? ExecutionStatus::kFailed
-                                 : ExecutionStatus::kError;
-      failure.event.error_message = "the provider refused the call: " + call_id.status().message();
-      failures.push_back(failure);
+      failures.push_back(DialFailure(call_id.status(), std::move(failure.event)));
     }
   }
   if (!call_ids.empty()) BC_RETURN_IF_ERROR(store_.SetProviderCallIds(call_ids));
   if (!failures.empty()) {
     std::lock_guard lock(inbox_mu_);
-    for (auto& f : failures) inbox_.push_back(InboxItem{std::move(f.event), false});
+    for (auto& f : failures) inbox_.push_back(std::move(f));
   }
   return Status::Ok();
 }

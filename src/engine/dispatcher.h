@@ -176,6 +176,13 @@ class Dispatcher final : public CallEventSink {
   // Checks attempts whose outcome is overdue; returns the next deadline.
   std::optional<TimePoint> CheckDeadlines(TimePoint now);
   void Push(InboxItem item);
+  // What a failed StartCall (or one never sent) becomes: a dial that may
+  // exist stays open and is looked up (UnknownOutcome); one stopped by the
+  // shutdown that placed nothing is requeued; otherwise `failed` (refused)
+  // or `error`. `event` carries the attempt's ids.
+  InboxItem DialFailure(const Status& status, CallEvent event) const;
+  // An attempt kept open because its dial's answer was lost: recheck it later.
+  static InboxItem UncertainDial(CallEvent event);
   // Pushes a closing `error` whose call may have happened: never retried.
   void PushUnknownOutcome(CallEvent closing);
   // Tracks adopted attempts and looks each up (kRecovery).
