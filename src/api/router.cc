@@ -141,6 +141,24 @@ HttpResponse ErrorResponse(const Status& status) {
   return JsonError(http, status.message());
 }
 
+bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+  };
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string_view tag = trim(header.substr(0, comma));
+    if (tag == "*") return true;
+    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
+    if (tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    header.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
 HttpResponse JsonResponse(int status, std::string body) {
   HttpResponse r;
   r.status = status;

@@ -63,6 +63,10 @@ int HttpStatusFor(StatusCode code);
 // JSON error response for a failed Status.
 HttpResponse ErrorResponse(const Status& status);
 
+// True when an If-None-Match header value ("*" or a list of entity tags,
+// compared weakly per RFC 9110 13.1.2) matches `etag`.
+bool IfNoneMatchHits(std::string_view header, std::string_view etag);
+
 // A JSON response with Content-Type application/json.
 HttpResponse JsonResponse(int status, std::string body);
 

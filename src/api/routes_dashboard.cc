@@ -23,27 +23,6 @@ void AddSecurityHeaders(HttpResponse* r) {
   r->headers.emplace_back("X-Frame-Options", "DENY");
 }
 
-std::string_view Trim(std::string_view v) {
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return v;
-}
-
-// RFC 9110 13.1.2: If-None-Match is "*" or a list of entity tags compared
-// weakly (a W/ prefix is ignored).
-bool IfNoneMatchHits(std::string_view header, std::string_view etag) {
-  while (!header.empty()) {
-    size_t comma = header.find(',');
-    std::string_view tag = Trim(header.substr(0, comma));
-    if (tag == "*") return true;
-    if (tag.substr(0, 2) == "W/") tag.remove_prefix(2);
-    if (tag == etag) return true;
-    if (comma == std::string_view::npos) break;
-    header.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
 HttpResponse ServeAsset(const HttpRequest& request, const web::Asset& asset, std::string_view cache_control) {
   HttpResponse r;
   r.headers.emplace_back("ETag", std::string(asset.etag));
