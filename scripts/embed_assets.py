@@ -67,6 +67,21 @@ def collect(root):
     return files
 
 
+def write_if_changed(path, text):
+    """Writes `text` to `path` atomically, and only when it differs, so an
+    unchanged input does not recompile its users."""
+    try:
+        with open(path, "r", encoding="utf-8") as f:
+            if f.read() == text:
+                return
+    except OSError:
+        pass
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", required=True, help="directory of the static files (web/)")
@@ -109,19 +124,7 @@ def main():
     out.append("extern const size_t kAssetCount = %d;" % len(files))
     out.append("")
     out.append("}  // namespace batchcall::web::generated")
-    text = "\n".join(out) + "\n"
-
-    # Write only when changed, so an unchanged web/ does not recompile.
-    try:
-        with open(args.output, "r", encoding="utf-8") as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
+    write_if_changed(args.output, "\n".join(out) + "\n")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from embed_assets import cxx_literal_lines  # noqa: E402
+from embed_assets import cxx_literal_lines, write_if_changed  # noqa: E402
 
 
 def main():
@@ -57,17 +57,7 @@ def main():
         "",
         "}  // namespace batchcall",
     ]
-    text = "\n".join(out) + "\n"
-    try:
-        with open(args.output, "r", encoding="utf-8") as f:
-            if f.read() == text:
-                return
-    except OSError:
-        pass
-    tmp = args.output + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, args.output)
+    write_if_changed(args.output, "\n".join(out) + "\n")
 
 
 if __name__ == "__main__":
