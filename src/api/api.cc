@@ -4,6 +4,7 @@
 
 #include "api/openapi.h"
 #include "api/views.h"
+#include "base/build_info.h"
 #include "base/ids.h"
 
 namespace batchcall {
@@ -15,7 +16,8 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
       auth_(std::make_unique<ApiKeyAuthenticator>(store)),
       router_([this](std::string_view token) { return auth_->Authenticate(token); }) {
   router_.AddPublic("GET", "/healthz", [](RouteContext&) -> Result<HttpResponse> {
-    return JsonResponse(200, R"({"status":"ok"})");
+    OrderedJson body = {{"status", "ok"}, {"version", BuildVersion()}, {"commit", BuildCommit()}};
+    return JsonResponse(200, body.dump());
   });
   router_.AddPublic("GET", "/openapi.json", ServeOpenApi);
   AddAgentRoutes();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "app/first_start.h"
 #include "app/provider_registry.h"
 #include "base/timer_queue.h"
 #include "engine/dispatcher.h"
@@ -275,6 +277,11 @@ Status ServerApp::Bootstrap() {
     BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + key + "\n" +
                                       "Use it as: Authorization: Bearer " + key + "\n",
                                   "first-api-key", key, "first API key"));
+    if (options_.log.format == LogFormat::kJson) {
+      first_start_.key_file = (fs::path(DataDirOf(options_.db)) / "first-api-key").string();
+    } else {
+      first_start_.key = key;
+    }
   }
   auto secrets = store.GetWebhookSecrets(account->id);
   if (!secrets.ok()) return secrets.status();
@@ -290,8 +297,74 @@ Status ServerApp::Bootstrap() {
     Agent demo = DemoAgent(account->id, now);
     BC_RETURN_IF_ERROR(store.CreateAgent(demo));
     Announce("Created the simulator agent \"demo\": " + demo.id + "\n", {{"agent_id", demo.id}});
+    auto demo_file = WriteDemoContacts();
+    if (!demo_file.ok()) return demo_file.status();
+    first_start_.happened = true;
+    first_start_.demo_agent_id = demo.id;
+    first_start_.demo_file = *demo_file;
   }
   return Status::Ok();
+}
+
+Result<std::string> ServerApp::WriteDemoContacts() {
+  const std::string path = (fs::path(DataDirOf(options_.db)) / "demo_contacts.csv").string();
+  std::error_code ec;
+  if (fs::exists(path, ec)) return path;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc | std::ios::binary);
+    out << DemoContactsCsv();
+    if (!out.flush()) return Internal("cannot write " + tmp);
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) return Internal("cannot create " + path + ": " + ec.message());
+  return path;
+}
+
+void ServerApp::AnnounceNextSteps(uint16_t port) {
+  if (!first_start_.happened) return;
+  std::error_code ec;
+  const std::string cwd = fs::current_path(ec).string();
+  NextStepsInput in;
+  in.listen = options_.listen;
+  in.port = port;
+  if (!first_start_.key.empty()) {
+    in.key_source = KeySource::kPrinted;
+    in.key = first_start_.key;
+  } else if (!first_start_.key_file.empty()) {
+    in.key_source = KeySource::kFile;
+    in.key_file = fs::absolute(first_start_.key_file, ec).lexically_normal().string();
+  } else {
+    in.key_source = KeySource::kEnvironment;
+  }
+  // The binary as the user would type it: "batchcall" when it is the one on
+  // the PATH, else its path (relative to the working directory when under it).
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  in.binary = "batchcall";
+  if (!ec) {
+    bool on_path = false;
+    if (const char* path_env = std::getenv("PATH")) {
+      std::string_view rest = path_env;
+      while (!on_path && !rest.empty()) {
+        size_t colon = rest.find(':');
+        std::string dir(rest.substr(0, colon));
+        rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+        std::error_code e2;
+        on_path = !dir.empty() && fs::equivalent(fs::path(dir) / "batchcall", exe, e2);
+      }
+    }
+    if (!on_path) in.binary = ShortPath(exe.string(), cwd);
+  }
+  in.demo_file = ShortPath(fs::absolute(first_start_.demo_file, ec).lexically_normal().string(), cwd);
+  in.demo_agent_id = first_start_.demo_agent_id;
+  std::vector<std::string> lines = NextSteps(in);
+  if (options_.log.format == LogFormat::kJson) {
+    Announce("next steps", {{"dashboard", DashboardUrl(options_.listen, port)}, {"demo_command", lines[2].substr(11)}});
+    return;
+  }
+  std::string text;
+  for (const std::string& line : lines) text += line + "\n";
+  Announce(text);
 }
 
 Status ServerApp::Start() {
@@ -357,6 +430,7 @@ Status ServerApp::Start() {
   std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
   Announce("batchcall listening on http://" + host + ":" + std::to_string(parts_->server->port()) + "\n",
            {{"listen", options_.listen}, {"node_id", dispatch.worker_id}});
+  AnnounceNextSteps(parts_->server->port());
   return Status::Ok();
 }
 

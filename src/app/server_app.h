@@ -75,8 +75,22 @@ class ServerApp {
   Status ShowSecret(const std::string& text_lines, const std::string& file_name, const std::string& secret,
                     const std::string& what);
 
+  // Writes the demo contacts file next to the database (first start only;
+  // an existing file is kept) and returns its path.
+  Result<std::string> WriteDemoContacts();
+  // After "listening": the three lines that tell a new user what to do next.
+  void AnnounceNextSteps(uint16_t port);
+
   ServerOptions options_;
   std::ostream& out_;
+  // What the first start created, for AnnounceNextSteps; empty otherwise.
+  struct FirstStart {
+    bool happened = false;
+    std::string key;       // the generated key (text log format), else empty
+    std::string key_file;  // where it was written (json log format), else empty
+    std::string demo_agent_id;
+    std::string demo_file;
+  } first_start_;
   struct Parts;
   std::unique_ptr<Parts> parts_;
 };

@@ -13,6 +13,7 @@
 
 #include "api/auth.h"
 #include "app/server_app.h"
+#include "base/build_info.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/ids.h"
@@ -186,7 +187,7 @@ int main(int argc, char** argv) {
   using namespace batchcall;
   CLI::App app{"batchcall: a self-hosted batch calling engine for voice AI agents"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "batchcall 0.1.0");
+  app.set_version_flag("--version", BuildVersionLine());
   app.footer("Every subcommand has --help. Manual: man batchcall (docs/batchcall.1).");
 
   // serve

@@ -1,7 +1,12 @@
 """Black-box: health, authentication, account isolation and the agent routes."""
+import os
+import re
+import shlex
+import subprocess
+import time
 import unittest
 
-from harness import Server
+from harness import BIN, Server
 
 SIM = {"type": "simulator", "speed": 100, "seed": 7}
 
@@ -20,7 +25,15 @@ class AgentsAndAuth(unittest.TestCase):
     def test_healthz_needs_no_key(self):
         r = self.s.get("/healthz", key=None)
         self.assertEqual(r.status, 200)
-        self.assertEqual(r.json(), {"status": "ok"})
+        body = r.json()
+        self.assertEqual(sorted(body), ["commit", "status", "version"])
+        self.assertEqual(body["status"], "ok")
+        # the same version and commit as `batchcall --version`
+        out = subprocess.run([BIN, "--version"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.strip(), "batchcall %s (commit %s)" % (body["version"], body["commit"]))
+        self.assertRegex(body["version"], r"^\d+\.\d+\.\d+$")
+        self.assertRegex(body["commit"], r"^([0-9a-f]{12}(-dirty)?|unknown)$")
 
     def test_missing_and_unknown_keys_are_401_json(self):
         for key in (None, "bc_not_a_real_key"):
@@ -182,6 +195,53 @@ class FirstStartKey(unittest.TestCase):
                 self.assertEqual(len([a for a in s2.get("/agents", key=key).json() if a["agent_name"] == "demo"]), 1)
                 cli_key = s2.keys_create("--name", "ci")
                 self.assertEqual(s2.get("/agents", key=cli_key).status, 200)
+            finally:
+                s2.stop()
+        finally:
+            s.stop()
+            s.cleanup()
+
+
+class FirstStartNextSteps(unittest.TestCase):
+    """The first start ends with three lines: the dashboard URL, the API key
+    and the one command that runs the demo batch; the command works as printed."""
+
+    def test_three_lines_and_the_demo_command_runs(self):
+        s = Server(api_key=None).start()
+        try:
+            deadline = time.time() + 20
+            while "Demo:" not in s.output_so_far() and time.time() < deadline:
+                time.sleep(0.05)
+            out = s.output_so_far()
+            lines = [l for l in out.splitlines() if re.match(r"(Dashboard|API key|Demo): ", l)]
+            self.assertEqual([l.split(":")[0] for l in lines], ["Dashboard", "API key", "Demo"], out)
+            key = re.search(r"(bc_[0-9a-f]{48})", s.startup_output).group(1)
+            self.assertEqual(lines[0], "Dashboard: http://127.0.0.1:%d/ (sign in with the API key)" % s.port)
+            self.assertEqual(lines[1], "API key:   %s (printed above; keep it safe)" % key)
+            self.assertEqual(s.get("/", key=None).status, 200)  # the dashboard page
+            words = shlex.split(lines[2][len("Demo:"):])
+            self.assertEqual(words[0], "BATCHCALL_API_KEY=" + key)
+            self.assertEqual(os.path.realpath(words[1]), os.path.realpath(BIN))
+            self.assertEqual(words[2:4], ["batch", "run"])
+            self.assertTrue(os.path.isfile(os.path.join(s.dir, words[4])), words[4])
+            self.assertEqual(words[5], "--agent")
+            agent = s.get("/agents/" + words[6], key=key)
+            self.assertEqual(agent.json()["agent_name"], "demo")
+            self.assertEqual(words[7:], ["--at", "now", "--wait", "--server", "http://127.0.0.1:%d" % s.port])
+            # Run it as printed (the demo agent sped up so that the test takes seconds, not a minute).
+            provider = dict(agent.json()["provider"], speed=200)
+            self.assertEqual(s.request("PATCH", "/agents/" + words[6], {"provider": provider}, key=key).status, 200)
+            env = dict(os.environ, BATCHCALL_API_KEY=key)
+            run = subprocess.run(words[1:], cwd=s.dir, env=env, capture_output=True, text=True, timeout=120)
+            self.assertEqual(run.returncode, 0, run.stdout + run.stderr)
+            batches = s.get("/batches/%s/all" % words[6], key=key).json()
+            self.assertEqual(len(batches), 1)
+            self.assertEqual(batches[0]["status"], "completed")
+            s.stop()
+            s2 = Server(api_key=None, data_dir=s.dir).start()  # not on later starts
+            try:
+                time.sleep(0.5)
+                self.assertNotIn("Demo:", s2.startup_output + s2.output_so_far())
             finally:
                 s2.stop()
         finally:
