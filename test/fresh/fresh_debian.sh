@@ -80,8 +80,17 @@ mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
 mkdir -p "$root/var/cache/batchcall-test"
 mount --bind "$cache_dir" "$root/var/cache/batchcall-test"
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-in_root() { chroot "$root" env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
+# The network's own trust, as any machine on this network has it: local CA
+# certificates (a TLS-inspecting egress proxy, say) join the root's bundle
+# when scripts/serve installs ca-certificates, and Node.js is told to use
+# that bundle when this machine tells it to.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
+root_env=(HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
+[ -z "${NODE_EXTRA_CA_CERTS:-}" ] || root_env+=("NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS")
+in_root() { chroot "$root" env -i "${root_env[@]}" "$@"; }
 # shellcheck disable=SC2016 # dpkg-query fields, not shell variables
 packages() { in_root dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" {print $2}' | sort; }
 
