@@ -12,6 +12,7 @@
 #include "base/crypto.h"
 #include "base/time.h"
 #include "telephony/http/http_agent_provider.h"
+#include "telephony/provider_secrets.h"
 #include "telephony/twilio/twilio_callback.h"
 #include "telephony/twilio/twilio_provider.h"
 #include "webhook/signature.h"
@@ -60,6 +61,7 @@ Result<HttpResponse> Api::TwilioCallback(RouteContext& ctx) {
     return PermissionDenied("X-Twilio-Signature is missing or does not match this request.");
   auto event = ParseTwilioStatusCallback(params, attempt->attempt.id, clock_.Now());
   if (!event.ok()) return event.status();
+  SecretRedactor(agent->provider).Redact(*event);
   event->idempotency_key = attempt->attempt.idempotency_key;
   if (!attempt->closed && options_.on_call_event) options_.on_call_event(std::move(event).value());
   return Accepted();
@@ -90,6 +92,7 @@ Result<HttpResponse> Api::AgentCallback(RouteContext& ctx) {
   if (!body.ok()) return body.status();
   auto event = ParseAgentResult(*body, attempt->attempt.id, clock_.Now());
   if (!event.ok()) return event.status();
+  SecretRedactor(agent->provider).Redact(*event);
   event->idempotency_key = attempt->attempt.idempotency_key;
   if (attempt->closed) return JsonResponse(200, R"({"accepted":false,"reason":"the call's result was already recorded"})");
   if (options_.on_call_event) options_.on_call_event(std::move(event).value());

@@ -75,11 +75,11 @@ TEST(AgentInput, PatchKeepsMaskedSecretAndReplacesNewOne) {
   Agent a;
   Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"twilio",
       "account_sid":"AC00000000000000000000000000000000","auth_token":"token-abcdefgh-1234",
-      "twiml_url":"https://x.test/t"}})"), false, &a);
+      "twiml_url":"https://x.test/t"}})"), false, &a, OutboundPolicy());
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a, OutboundPolicy()).ok());
   EXPECT_EQ(a.provider["auth_token"], "token-abcdefgh-1234");
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a, OutboundPolicy()).ok());
   EXPECT_EQ(a.provider["auth_token"], "new-token-5678");
   EXPECT_EQ(a.provider["base_url"], "https://api.twilio.com");
 }
