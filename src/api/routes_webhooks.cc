@@ -4,8 +4,9 @@
 //   POST /account/webhook-secret         creates or rotates the signing secret (shown once)
 //   GET  /account/webhook-secret         whether one is set, and since when
 // The two /webhooks routes carry no API key: the provider's signature is the
-// credential. A bad signature is 403 and changes nothing. Accepted events go
-// to the engine, which moves executions forward only (duplicates and
+// credential. A bad signature is 403 and changes nothing. Accepted events
+// (their texts redacted of the agent's secrets, provider_secrets.h) go to
+// the engine, which moves executions forward only (duplicates and
 // out-of-order events are ignored there).
 #include "api/api.h"
 #include "api/views.h"
