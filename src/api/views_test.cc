@@ -106,10 +106,10 @@ TEST(AgentInput, OutboundUrlsMustPassThePolicy) {
   Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"http",
       "url":"http://10.0.0.7:8001/call"}})"), false, &a, none);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.message(), HasSubstr("provider.url points to 10.0.0.7, in 10.0.0.0/8"));
+  EXPECT_THAT(s.message(), HasSubstr("provider.url points to 10.0.0.7 (in 10.0.0.0/8, private, RFC 1918)"));
   s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","webhook_url":"http://[::1]/h",
       "provider":{"type":"simulator"}})"), false, &a, none);
-  EXPECT_THAT(s.message(), HasSubstr("webhook_url points to ::1, in ::1/128 (loopback)"));
+  EXPECT_THAT(s.message(), HasSubstr("webhook_url points to ::1 (in ::1/128, loopback)"));
 
   const OutboundPolicy lan = *OutboundPolicy::Allowing({"10.0.0.0/8"});
   Agent b;

@@ -166,7 +166,7 @@ TEST(CurlTransport, DefaultPolicyRefusesLoopbackBeforeConnecting) {
     ASSERT_FALSE(res.ok()) << url;
     EXPECT_EQ(res.status().code(), StatusCode::kPermissionDenied) << url << ": " << res.status().ToString();
     EXPECT_THAT(res.status().message(), HasSubstr("refused to connect to ")) << url;
-    EXPECT_THAT(res.status().message(), HasSubstr("(loopback)")) << url;
+    EXPECT_THAT(res.status().message(), HasSubstr(", loopback)")) << url;
     EXPECT_THAT(res.status().message(), HasSubstr("set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow 127.0.0.0/8"))
         << url;
     EXPECT_THAT(res.status().message(), ::testing::Not(HasSubstr("abc123"))) << url;

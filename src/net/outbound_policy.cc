@@ -83,6 +83,17 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
+// Appends a canonical range; one with host bits set ("10.0.0.1/8") is refused.
+template <typename Network>
+Status AddRange(const Network& net, const std::string& quoted, std::vector<Network>& into,
+                std::vector<std::string>& texts) {
+  if (net.canonical() != net)
+    return InvalidArgument(quoted + " has host bits set; did you mean " + net.canonical().to_string() + "?");
+  into.push_back(net);
+  texts.push_back(net.to_string());
+  return Status::Ok();
+}
+
 struct CurlUrlDeleter {
   void operator()(CURLU* u) const { curl_url_cleanup(u); }
 };
@@ -113,8 +124,8 @@ struct OutboundPolicy::Ranges {
 };
 
 std::string OutboundPolicy::Refusal::Describe() const {
-  if (range.empty()) return address + " is " + kind;
-  return address + " is in " + range + " (" + kind + ")";
+  if (range.empty()) return address + " (" + kind + ")";
+  return address + " (" + (ipv4.empty() ? "" : "IPv4 " + ipv4 + ", ") + "in " + range + ", " + kind + ")";
 }
 
 std::string OutboundPolicy::Refusal::Hint() const {
@@ -129,33 +140,19 @@ Result<OutboundPolicy> OutboundPolicy::Allowing(const std::vector<std::string>& 
     const std::string text(Trim(entry));
     const std::string quoted = "'" + text + "'";
     boost::system::error_code ec;
-    const bool has_prefix = text.find('/') != std::string::npos;
-    if (!has_prefix) {
-      ip::address a = ip::make_address(text, ec);
+    if (text.find('/') == std::string::npos) {
+      const ip::address a = ip::make_address(text, ec);
       if (ec) return InvalidArgument(quoted + " is not an IP address or CIDR range (e.g. 10.0.0.0/8, ::1/128)");
-      if (a.is_v4()) {
-        out->v4.emplace_back(a.to_v4(), 32);
-        out->texts.push_back(out->v4.back().to_string());
-      } else {
-        out->v6.emplace_back(a.to_v6(), 128);
-        out->texts.push_back(out->v6.back().to_string());
-      }
-      continue;
-    }
-    if (text.find(':') == std::string::npos) {
-      ip::network_v4 net = ip::make_network_v4(text, ec);
+      BC_RETURN_IF_ERROR(a.is_v4() ? AddRange(ip::network_v4(a.to_v4(), 32), quoted, out->v4, out->texts)
+                                   : AddRange(ip::network_v6(a.to_v6(), 128), quoted, out->v6, out->texts));
+    } else if (text.find(':') == std::string::npos) {
+      const ip::network_v4 net = ip::make_network_v4(text, ec);
       if (ec) return InvalidArgument(quoted + " is not a CIDR range (e.g. 10.0.0.0/8)");
-      if (net.canonical() != net)
-        return InvalidArgument(quoted + " has host bits set; did you mean " + net.canonical().to_string() + "?");
-      out->v4.push_back(net);
-      out->texts.push_back(net.to_string());
+      BC_RETURN_IF_ERROR(AddRange(net, quoted, out->v4, out->texts));
     } else {
-      ip::network_v6 net = ip::make_network_v6(text, ec);
+      const ip::network_v6 net = ip::make_network_v6(text, ec);
       if (ec) return InvalidArgument(quoted + " is not a CIDR range (e.g. fd00::/8)");
-      if (net.canonical() != net)
-        return InvalidArgument(quoted + " has host bits set; did you mean " + net.canonical().to_string() + "?");
-      out->v6.push_back(net);
-      out->texts.push_back(net.to_string());
+      BC_RETURN_IF_ERROR(AddRange(net, quoted, out->v6, out->texts));
     }
   }
   OutboundPolicy policy;
@@ -169,7 +166,7 @@ std::optional<OutboundPolicy::Refusal> OutboundPolicy::Check(std::string_view ip
   std::string text(ip_text.substr(0, ip_text.find('%')));  // an IPv6 zone names an interface, not an address
   boost::system::error_code ec;
   ip::address address = ip::make_address(text, ec);
-  if (ec) return Refusal{std::string(ip_text), "not an IP address", ""};
+  if (ec) return Refusal{std::string(ip_text), "", "not an IP address", ""};
 
   std::optional<ip::address_v4> v4;
   if (address.is_v4()) {
@@ -181,15 +178,15 @@ std::optional<OutboundPolicy::Refusal> OutboundPolicy::Check(std::string_view ip
     v4 = EmbeddedV4(v6);
     if (!v4) {
       for (const auto& [net, kind] : ReservedV6())
-        if (Contains(net, v6)) return Refusal{text, kind, net.to_string()};
+        if (Contains(net, v6)) return Refusal{text, "", kind, net.to_string()};
       return std::nullopt;
     }
-    text += " (IPv4 " + v4->to_string() + ")";
   }
   for (const auto& net : allowed_->v4)
     if (Contains(net, *v4)) return std::nullopt;
+  const std::string inner = address.is_v4() ? "" : v4->to_string();
   for (const auto& [net, kind] : ReservedV4())
-    if (Contains(net, *v4)) return Refusal{text, kind, net.to_string()};
+    if (Contains(net, *v4)) return Refusal{text, inner, kind, net.to_string()};
   return std::nullopt;
 }
 
@@ -200,7 +197,7 @@ std::optional<OutboundPolicy::Refusal> OutboundPolicy::Check(const sockaddr* add
   } else if (address != nullptr && address->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
     inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
   } else {
-    return Refusal{"a non-IP socket address", "not an IP address", ""};
+    return Refusal{"a non-IP socket address", "", "not an IP address", ""};
   }
   return Check(text);
 }
@@ -224,8 +221,8 @@ Status OutboundPolicy::CheckUrl(std::string_view url, std::string_view field) co
   }
   std::optional<Refusal> refusal = Check(literal);
   if (!refusal) return Status::Ok();
-  return InvalidArgument(std::string(field) + " points to " + refusal->address + ", in " + refusal->range + " (" +
-                         refusal->kind + "), which outbound requests may not reach; " + refusal->Hint() +
+  return InvalidArgument(std::string(field) + " points to " + refusal->Describe() +
+                         ", which outbound requests may not reach; " + refusal->Hint() +
                          " (for example for a voice agent on this host).");
 }
 

@@ -37,9 +37,11 @@ class OutboundPolicy {
   // Why an address is refused.
   struct Refusal {
     std::string address;  // as connected to, e.g. "::ffff:127.0.0.1"
-    std::string kind;     // e.g. "loopback", "private (RFC 1918)"
+    std::string ipv4;     // the IPv4 address an IPv4-mapped or NAT64 one stands for, else empty
+    std::string kind;     // e.g. "loopback", "private, RFC 1918"
     std::string range;    // the reserved range holding it, e.g. "127.0.0.0/8"
-    // "127.0.0.1 is a loopback address (127.0.0.0/8)"
+    // "127.0.0.1 (in 127.0.0.0/8, loopback)",
+    // "::ffff:127.0.0.1 (IPv4 127.0.0.1, in 127.0.0.0/8, loopback)"
     std::string Describe() const;
     // "set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow 127.0.0.0/8"
     std::string Hint() const;

@@ -40,14 +40,14 @@ TEST(OutboundPolicy, AllowsPublicAddresses) {
 TEST(OutboundPolicy, NamesTheRangeAndTheSetting) {
   auto refusal = OutboundPolicy().Check("127.0.0.1");
   ASSERT_TRUE(refusal);
-  EXPECT_EQ(refusal->Describe(), "127.0.0.1 is in 127.0.0.0/8 (loopback)");
+  EXPECT_EQ(refusal->Describe(), "127.0.0.1 (in 127.0.0.0/8, loopback)");
   EXPECT_EQ(refusal->Hint(), "set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow 127.0.0.0/8");
   auto mapped = OutboundPolicy().Check("::ffff:169.254.169.254");
   ASSERT_TRUE(mapped);
-  EXPECT_EQ(mapped->Describe(), "::ffff:169.254.169.254 (IPv4 169.254.169.254) is in 169.254.0.0/16 (link-local)");
+  EXPECT_EQ(mapped->Describe(), "::ffff:169.254.169.254 (IPv4 169.254.169.254, in 169.254.0.0/16, link-local)");
   auto junk = OutboundPolicy().Check("not-an-ip");
   ASSERT_TRUE(junk);
-  EXPECT_EQ(junk->Describe(), "not-an-ip is not an IP address");
+  EXPECT_EQ(junk->Describe(), "not-an-ip (not an IP address)");
 }
 
 TEST(OutboundPolicy, ChecksSocketAddresses) {
@@ -104,7 +104,7 @@ TEST(OutboundPolicy, CheckUrlRefusesLiteralAddressesInEverySpelling) {
     EXPECT_THAT(s.message(), HasSubstr("set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow ")) << url;
   }
   EXPECT_EQ(policy.CheckUrl("http://0x7f000001:81/", "provider.url").message(),
-            "provider.url points to 127.0.0.1, in 127.0.0.0/8 (loopback), which outbound requests may not reach; "
+            "provider.url points to 127.0.0.1 (in 127.0.0.0/8, loopback), which outbound requests may not reach; "
             "set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow 127.0.0.0/8 (for example for a voice agent on "
             "this host).");
 }

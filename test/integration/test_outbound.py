@@ -121,7 +121,7 @@ class OutboundDefaultTest(unittest.TestCase):
                                 "webhook_url", url)
         # The message says which range to open, e.g. for a voice agent on this host.
         r = self.s.post_json("/agents", self.agent(provider={"type": "http", "url": "http://127.0.0.1:8080/call"}))
-        self.assertIn("127.0.0.1, in 127.0.0.0/8 (loopback)", r.json()["message"])
+        self.assertIn("127.0.0.1 (in 127.0.0.0/8, loopback)", r.json()["message"])
         self.assertIn("to allow 127.0.0.0/8", r.json()["message"])
         # Nothing was stored by the refused requests.
         self.assertEqual(len(self.s.get("/agents").json()), agents_before + 1)
@@ -153,7 +153,7 @@ class OutboundDefaultTest(unittest.TestCase):
         self.assertEqual(executions[0]["status"], "completed")
         wait_for(lambda: "outbound request refused" in self.s.output_so_far(), 30, what="the refusal in the log")
         log = self.s.output_so_far()
-        self.assertIn("(loopback)", log)
+        self.assertIn(", loopback)", log)
         self.assertIn(SETTING, log)
         self.assertEqual(self.listener.accepted, 0, "a delivery reached the loopback listener")
 
@@ -166,7 +166,7 @@ class OutboundDefaultTest(unittest.TestCase):
         e = executions[0]
         self.assertEqual(e["status"], "failed", e)
         self.assertIn("refused to connect to ", e["error_message"])
-        self.assertIn("(loopback)", e["error_message"])
+        self.assertIn(", loopback)", e["error_message"])
         self.assertIn("set " + SETTING + " to allow ", e["error_message"])
         self.assertEqual(self.listener.accepted, 0, "the dial reached the loopback listener")
 

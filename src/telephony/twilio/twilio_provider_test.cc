@@ -279,7 +279,7 @@ TEST_F(TwilioProviderTest, ClientErrorQuotesOnlyAShortPrintableExcerpt) {
 // no retry, and the attempt fails with the transport's reason.
 TEST_F(TwilioProviderTest, OutboundPolicyRefusalIsPermanentAndNotRetried) {
   transport_.script.push_back(PermissionDenied(
-      "refused to connect to 127.0.0.1 is in 127.0.0.0/8 (loopback) for http://127.0.0.1:9/...; set outbound_allow"));
+      "refused to connect to 127.0.0.1 (in 127.0.0.0/8, loopback) for http://127.0.0.1:9/...; set outbound_allow"));
   TwilioProvider p = Make();
   Result<std::string> sid = p.StartCall(Request());
   EXPECT_EQ(sid.status().code(), StatusCode::kInvalidArgument);
