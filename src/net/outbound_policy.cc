@@ -7,7 +7,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
-#include <cstring>
+#include <type_traits>
 #include <utility>
 
 namespace batchcall {
