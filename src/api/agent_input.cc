@@ -296,6 +296,11 @@ Status ValidateHttpUrl(std::string_view url, std::string_view field) {
   return Status::Ok();
 }
 
+Status ValidateOutboundUrl(std::string_view url, std::string_view field, const OutboundPolicy& outbound) {
+  BC_RETURN_IF_ERROR(ValidateHttpUrl(url, field));
+  return outbound.CheckUrl(url, field);
+}
+
 Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_view field) {
   if (numbers.size() > 100) return Bad(std::string(field), "may hold at most 100 numbers");
   PhoneValidator validator({PhoneValidationMode::kE164, ""});
@@ -308,7 +313,7 @@ Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_
   return Status::Ok();
 }
 
-Status ApplyAgentJson(const json& body, bool partial, Agent* agent) {
+Status ApplyAgentJson(const json& body, bool partial, Agent* agent, const OutboundPolicy& outbound) {
   if (!body.is_object()) return InvalidArgument("The body must be a JSON object.");
   if (!partial) {
     if (!body.contains("agent_name")) return Bad("agent_name", "is required");
@@ -335,7 +340,7 @@ Status ApplyAgentJson(const json& body, bool partial, Agent* agent) {
         agent->webhook_url.reset();
       } else {
         if (!v.is_string()) return Bad(key, "must be a URL or null");
-        BC_RETURN_IF_ERROR(ValidateHttpUrl(v.get<std::string>(), key));
+        BC_RETURN_IF_ERROR(ValidateOutboundUrl(v.get<std::string>(), key, outbound));
         agent->webhook_url = v.get<std::string>();
       }
     } else if (key == "welcome_message") {
@@ -363,6 +368,15 @@ Status ApplyAgentJson(const json& body, bool partial, Agent* agent) {
       continue;  // read-only fields echoed back by clients are ignored
     } else {
       return Bad("\"" + key + "\"", "is not an agent field");
+    }
+  }
+  // Provider addresses the server connects to, as given in this body (a
+  // stored one is checked again at every connection).
+  if (auto given = body.find("provider"); given != body.end() && given->is_object()) {
+    for (const char* key : {"url", "base_url"}) {
+      if (given->contains(key) && agent->provider.contains(key) && agent->provider[key].is_string()) {
+        BC_RETURN_IF_ERROR(outbound.CheckUrl(agent->provider[key].get<std::string>(), std::string("provider.") + key));
+      }
     }
   }
   return Status::Ok();

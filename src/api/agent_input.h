@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "domain/model.h"
+#include "net/outbound_policy.h"
 
 namespace batchcall {
 
@@ -15,12 +16,16 @@ namespace batchcall {
 // must hold agent_name and provider; with partial=true (PATCH) only the given
 // fields change. Provider settings are validated per type and defaults filled
 // in; a secret sent back in its masked form keeps the stored value. Unknown
-// fields and bad values are InvalidArgument naming the field.
-Status ApplyAgentJson(const nlohmann::json& body, bool partial, Agent* agent);
+// fields and bad values are InvalidArgument naming the field. The URLs the
+// server connects to (webhook_url, provider.url, provider.base_url), when
+// given, must pass `outbound`.CheckUrl (hosts written as refused addresses).
+Status ApplyAgentJson(const nlohmann::json& body, bool partial, Agent* agent, const OutboundPolicy& outbound);
 
 // An absolute http(s) URL with a host, no whitespace or control characters,
 // at most 2048 bytes. `field` names the input in the message.
 Status ValidateHttpUrl(std::string_view url, std::string_view field);
+// ValidateHttpUrl, then outbound.CheckUrl: for URLs the server itself connects to.
+Status ValidateOutboundUrl(std::string_view url, std::string_view field, const OutboundPolicy& outbound);
 
 // A phone number list for from_phone_numbers: each E.164 (syntax), at most 100.
 Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_view field);

@@ -15,6 +15,7 @@
 #include "api/router.h"
 #include "base/clock.h"
 #include "domain/call_event.h"
+#include "net/outbound_policy.h"
 #include "store/store.h"
 
 namespace batchcall {
@@ -34,6 +35,10 @@ struct ApiOptions {
   // BATCHCALL_PUBLIC_URL: the base of the URLs providers call back, used to
   // check Twilio's signatures (which cover the full URL). Empty: the Host header.
   std::string public_url;
+  // outbound_allow: URLs the server will connect to (webhook_url,
+  // provider.url, provider.base_url) whose host is an address this policy
+  // refuses are refused (400) when saved.
+  OutboundPolicy outbound;
 };
 
 class Api {

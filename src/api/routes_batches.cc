@@ -85,7 +85,7 @@ std::string SafeFileName(const std::string& name) {
 }
 
 // Fills batch options from the form; InvalidArgument naming the field.
-Status ApplyBatchForm(const Form& form, Batch* b) {
+Status ApplyBatchForm(const Form& form, const OutboundPolicy& outbound, Batch* b) {
   auto from = FromNumbers(form);
   if (!from.ok()) return from.status();
   b->from_phone_numbers = *from;
@@ -97,7 +97,7 @@ Status ApplyBatchForm(const Form& form, Batch* b) {
     b->retry_config = *parsed;
   }
   if (auto url = form.Get("webhook_url"); url && !url->empty()) {
-    BC_RETURN_IF_ERROR(ValidateHttpUrl(*url, "webhook_url"));
+    BC_RETURN_IF_ERROR(ValidateOutboundUrl(*url, "webhook_url", outbound));
     b->webhook_url = *url;
   }
   if (auto mode = form.Get("phone_validation"); mode && !mode->empty()) {
@@ -155,7 +155,7 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
   draft.status = BatchStatus::kCreated;
   draft.created_at = draft.updated_at = clock_.Now();
   draft.file_name = SafeFileName(file->filename);
-  BC_RETURN_IF_ERROR(ApplyBatchForm(form, &draft));
+  BC_RETURN_IF_ERROR(ApplyBatchForm(form, options_.outbound, &draft));
 
   IngestOptions options;
   options.mode = draft.phone_validation;

@@ -4,14 +4,16 @@
 //   POST /account/webhook-secret         creates or rotates the signing secret (shown once)
 //   GET  /account/webhook-secret         whether one is set, and since when
 // The two /webhooks routes carry no API key: the provider's signature is the
-// credential. A bad signature is 403 and changes nothing. Accepted events go
-// to the engine, which moves executions forward only (duplicates and
+// credential. A bad signature is 403 and changes nothing. Accepted events
+// (their texts redacted of the agent's secrets, provider_secrets.h) go to
+// the engine, which moves executions forward only (duplicates and
 // out-of-order events are ignored there).
 #include "api/api.h"
 #include "api/views.h"
 #include "base/crypto.h"
 #include "base/time.h"
 #include "telephony/http/http_agent_provider.h"
+#include "telephony/provider_secrets.h"
 #include "telephony/twilio/twilio_callback.h"
 #include "telephony/twilio/twilio_provider.h"
 #include "webhook/signature.h"
@@ -60,6 +62,7 @@ Result<HttpResponse> Api::TwilioCallback(RouteContext& ctx) {
     return PermissionDenied("X-Twilio-Signature is missing or does not match this request.");
   auto event = ParseTwilioStatusCallback(params, attempt->attempt.id, clock_.Now());
   if (!event.ok()) return event.status();
+  SecretRedactor(agent->provider).Redact(*event);
   event->idempotency_key = attempt->attempt.idempotency_key;
   if (!attempt->closed && options_.on_call_event) options_.on_call_event(std::move(event).value());
   return Accepted();
@@ -90,6 +93,7 @@ Result<HttpResponse> Api::AgentCallback(RouteContext& ctx) {
   if (!body.ok()) return body.status();
   auto event = ParseAgentResult(*body, attempt->attempt.id, clock_.Now());
   if (!event.ok()) return event.status();
+  SecretRedactor(agent->provider).Redact(*event);
   event->idempotency_key = attempt->attempt.idempotency_key;
   if (attempt->closed) return JsonResponse(200, R"({"accepted":false,"reason":"the call's result was already recorded"})");
   if (options_.on_call_event) options_.on_call_event(std::move(event).value());

@@ -2,6 +2,7 @@
 
 #include "base/time.h"
 #include "domain/retry_config.h"
+#include "telephony/provider_secrets.h"
 
 namespace batchcall {
 namespace {
@@ -17,8 +18,7 @@ OrderedJson MaskedProvider(const Agent& agent) {
   p["type"] = agent.provider_type;
   for (const auto& [key, value] : agent.provider.items()) {
     if (key == "type") continue;
-    bool secret = key == "auth_token" || key == "signing_secret";
-    if (secret && value.is_string()) {
+    if (IsSecretProviderSetting(key) && value.is_string()) {
       p[key] = MaskSecret(value.get<std::string>());
     } else if (key == "headers" && value.is_object()) {
       OrderedJson h = OrderedJson::object();

@@ -1,5 +1,6 @@
 #include "api/views.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "api/agent_input.h"
@@ -7,6 +8,8 @@
 
 namespace batchcall {
 namespace {
+
+using ::testing::HasSubstr;
 
 TimePoint T(const char* s) { return *ParseIso8601(s); }
 
@@ -75,11 +78,11 @@ TEST(AgentInput, PatchKeepsMaskedSecretAndReplacesNewOne) {
   Agent a;
   Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"twilio",
       "account_sid":"AC00000000000000000000000000000000","auth_token":"token-abcdefgh-1234",
-      "twiml_url":"https://x.test/t"}})"), false, &a);
+      "twiml_url":"https://x.test/t"}})"), false, &a, OutboundPolicy());
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a, OutboundPolicy()).ok());
   EXPECT_EQ(a.provider["auth_token"], "token-abcdefgh-1234");
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a, OutboundPolicy()).ok());
   EXPECT_EQ(a.provider["auth_token"], "new-token-5678");
   EXPECT_EQ(a.provider["base_url"], "https://api.twilio.com");
 }
@@ -92,6 +95,30 @@ TEST(AgentInput, Urls) {
   EXPECT_FALSE(ValidateHttpUrl("https://exa mple.com", "u").ok());
   EXPECT_FALSE(ValidateHttpUrl("https://user:pw@example.com", "u").ok());
   EXPECT_FALSE(ValidateHttpUrl("https://x.com/" + std::string(3000, 'a'), "u").ok());
+}
+
+// Regression (issue 13, finding 3): the URLs the server connects to could
+// name internal addresses. Only the fields given are checked, so a PATCH of
+// another field leaves a stored URL to the connection-time check.
+TEST(AgentInput, OutboundUrlsMustPassThePolicy) {
+  const OutboundPolicy none;
+  Agent a;
+  Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"http",
+      "url":"http://10.0.0.7:8001/call"}})"), false, &a, none);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("provider.url points to 10.0.0.7 (in 10.0.0.0/8, private, RFC 1918)"));
+  s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","webhook_url":"http://[::1]/h",
+      "provider":{"type":"simulator"}})"), false, &a, none);
+  EXPECT_THAT(s.message(), HasSubstr("webhook_url points to ::1 (in ::1/128, loopback)"));
+
+  const OutboundPolicy lan = *OutboundPolicy::Allowing({"10.0.0.0/8"});
+  Agent b;
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"http",
+      "url":"http://10.0.0.7:8001/call"}})"), false, &b, lan).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"renamed"})"), true, &b, none).ok());
+  EXPECT_EQ(ValidateOutboundUrl("http://0x7f000001/", "webhook_url", none).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateOutboundUrl("ftp://x/", "webhook_url", lan).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(ValidateOutboundUrl("https://hooks.example.com/x", "webhook_url", none).ok());
 }
 
 TEST(AgentInput, TimeZones) {

@@ -2,6 +2,7 @@
 
 #include "telephony/http/http_agent_provider.h"
 #include "telephony/metered_provider.h"
+#include "telephony/provider_secrets.h"
 #include "telephony/simulator/simulator.h"
 #include "telephony/twilio/twilio_provider.h"
 
@@ -50,10 +51,7 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
       if (!config.ok()) return config.status();
       built = std::make_unique<HttpAgentProvider>(*config, *options_.transport, HttpAgentOptions{});
     }
-    built = std::make_unique<MeteredProvider>(std::move(built), agent.provider_type);
-    Provider* p = built.get();
-    providers_.emplace(key, std::move(built));
-    return p;
+    return Keep(key, std::move(built), agent);
   }
   if (agent.provider_type != "simulator") {
     return InvalidArgument("provider type \"" + agent.provider_type + "\" is not known");
@@ -70,9 +68,15 @@ Result<Provider*> AppProviderRegistry::ForAgent(const Agent& agent) {
     if (k.first == agent.id) options.resume_unfinished = false;
   auto sim = SimulatorProvider::Create(*config, clock_, timers_, sink_, options);
   if (!sim.ok()) return sim.status();
-  auto metered = std::make_unique<MeteredProvider>(std::move(sim).value(), "simulator");
-  Provider* p = metered.get();
-  providers_.emplace(key, std::move(metered));
+  return Keep(key, std::move(sim).value(), agent);
+}
+
+Provider* AppProviderRegistry::Keep(const Key& key, std::unique_ptr<Provider> built, const Agent& agent) {
+  // Every provider, whatever its type: secrets redacted from its error texts, requests timed.
+  built = std::make_unique<RedactingProvider>(std::move(built), SecretRedactor(agent.provider));
+  built = std::make_unique<MeteredProvider>(std::move(built), agent.provider_type);
+  Provider* p = built.get();
+  providers_.emplace(key, std::move(built));
   return p;
 }
 

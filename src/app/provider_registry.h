@@ -48,14 +48,18 @@ class AppProviderRegistry final : public ProviderRegistry {
     void SleepFor(std::chrono::milliseconds d);
   };
 
+  using Key = std::pair<std::string, std::string>;  // (agent id, settings JSON)
+  // Wraps `built` (RedactingProvider, MeteredProvider), stores it under
+  // `key` and returns it. Caller holds mu_.
+  Provider* Keep(const Key& key, std::unique_ptr<Provider> built, const Agent& agent);
+
   const Clock& clock_;
   TimerQueue& timers_;
   CallEventSink& sink_;
   ProviderRegistryOptions options_;
   std::shared_ptr<Waits> waits_ = std::make_shared<Waits>();
   std::mutex mu_;
-  // (agent id, settings JSON) -> provider
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<Provider>> providers_;
+  std::map<Key, std::unique_ptr<Provider>> providers_;
 };
 
 }  // namespace batchcall

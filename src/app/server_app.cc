@@ -164,7 +164,7 @@ struct ServerApp::Parts {
   SystemClock clock;
   OpenedStore opened;
   Store* store = nullptr;
-  CurlTransport transport;
+  std::unique_ptr<CurlTransport> transport;
   std::unique_ptr<WebhookService> webhooks;
   std::unique_ptr<Dispatcher> dispatcher;
   SinkForwarder sink;
@@ -373,6 +373,14 @@ Status ServerApp::Start() {
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();
   BC_RETURN_IF_ERROR(Bootstrap());
+  auto outbound = OutboundPolicy::Allowing(options_.outbound_allow);
+  if (!outbound.ok()) return InvalidArgument("outbound_allow: " + outbound.status().message());
+  if (!options_.outbound_allow.empty()) {
+    std::string ranges;
+    for (const std::string& r : outbound->allowed()) ranges += (ranges.empty() ? "" : ",") + r;
+    LogInfo("outbound requests may also reach", {{"outbound_allow", ranges}});
+  }
+  parts_->transport = std::make_unique<CurlTransport>(*outbound);
 
   // Engine: providers deliver events from the timer thread to the dispatcher.
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
@@ -385,7 +393,7 @@ Status ServerApp::Start() {
   // record are not this node's to play out: it adopts them only when that
   // node stops, and then asks the record (Lookup).
   registry.simulator_resume_unfinished = !shared_store;
-  registry.transport = &parts_->transport;
+  registry.transport = parts_->transport.get();
   parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
   DispatcherOptions dispatch;
   dispatch.worker_id = NodeId(options_);
@@ -404,11 +412,12 @@ Status ServerApp::Start() {
   Dispatcher* dispatcher = parts_->dispatcher.get();
   api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
   api_options.public_url = options_.public_url;
+  api_options.outbound = *outbound;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 
   WebhookOptions webhook = options_.webhook;
   webhook.worker_id = dispatch.worker_id;
-  parts_->webhooks = std::make_unique<WebhookService>(*parts_->store, parts_->transport, parts_->clock,
+  parts_->webhooks = std::make_unique<WebhookService>(*parts_->store, *parts_->transport, parts_->clock,
                                                       RenderWebhook(*parts_->store, parts_->clock), webhook);
   BC_RETURN_IF_ERROR(parts_->webhooks->Start());
 

@@ -9,6 +9,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "api/http_server.h"
 #include "base/crypto.h"
@@ -34,6 +35,9 @@ struct ServerOptions {
   std::string simulator_record;
   WebhookOptions webhook;  // outbound webhook delivery (worker_id is set by the app)
   int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
+  // --outbound-allow / BATCHCALL_OUTBOUND_ALLOW: CIDRs outbound requests may
+  // reach besides public addresses (net/outbound_policy.h); empty = none.
+  std::vector<std::string> outbound_allow;
   HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
   // --log-format / --log-level. main calls InitLogging with it; the app uses
   // the format for its start-up lines on `out` (JSON events in json mode, with

@@ -16,6 +16,9 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data);
 // n cryptographically random bytes, as 2n lowercase hex characters.
 std::string RandomHex(size_t n);
 
+// Standard base64 (RFC 4648, with padding, no line breaks).
+std::string Base64Encode(std::string_view data);
+
 // True when a and b are equal; time depends only on the lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

@@ -20,6 +20,14 @@ TEST(Crypto, RandomHexLengthAndVariety) {
   EXPECT_NE(RandomHex(16), RandomHex(16));
 }
 
+TEST(Crypto, Base64EncodeRfc4648Vectors) {
+  EXPECT_EQ(Base64Encode(""), "");
+  EXPECT_EQ(Base64Encode("f"), "Zg==");
+  EXPECT_EQ(Base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(Base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(Base64Encode(std::string("\xff\x00", 2)), "/wA=");
+}
+
 TEST(Crypto, ConstantTimeEquals) {
   EXPECT_TRUE(ConstantTimeEquals("abc", "abc"));
   EXPECT_FALSE(ConstantTimeEquals("abc", "abd"));

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "net/outbound_policy.h"
+
 namespace batchcall::config {
 namespace {
 
@@ -85,6 +87,14 @@ std::vector<Setting> BuildSettings() {
   v.push_back(Ranged(
       Make("body_idle_timeout_ms", T::kInteger, "15000", "longest pause inside a request body, ms"),
       1, 3'600'000));
+  {
+    Setting s = Make("outbound_allow", T::kString, "",
+                     "address ranges outbound requests (webhooks, voice-agent servers, Twilio) may reach "
+                     "besides public addresses: CIDRs, comma-separated (file: a list), e.g. 127.0.0.0/8 "
+                     "for a voice agent on this host; unset: public addresses only");
+    s.format = "cidr_list";
+    v.push_back(s);
+  }
   v.push_back(Ranged(Make("webhook_max_age", T::kNumber, "259200",
                           "seconds a webhook delivery is retried before it is given up"),
                      0.001, 365 * 86400));
@@ -133,6 +143,10 @@ std::string Check(const Setting& s, const Value& value) {
     if (s.format == "url" && !text.empty() && text.rfind("http://", 0) != 0 &&
         text.rfind("https://", 0) != 0) {
       return "must be an http:// or https:// URL, got " + Quoted(text);
+    }
+    if (s.format == "cidr_list") {
+      auto policy = OutboundPolicy::Allowing(SplitList(text));
+      if (!policy.ok()) return policy.status().message();
     }
     if (s.format == "hex64" && !text.empty()) {
       bool hex = text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -188,6 +202,15 @@ std::string_view WantedTypeName(SettingType type) {
 // The value of a file node for `s`, or an error message.
 std::variant<Value, std::string> FromNode(const Setting& s, const toml::node& node) {
   if (s.type == SettingType::kString && node.is_string()) return Value(*node.value<std::string>());
+  if (s.format == "cidr_list" && node.is_array()) {
+    // A list setting: an array of strings, kept as the comma-separated text the environment uses.
+    std::string joined;
+    for (const toml::node& item : *node.as_array()) {
+      if (!item.is_string()) return "must be a list of strings, got a list holding " + std::string(TomlTypeName(item));
+      joined += (joined.empty() ? "" : ",") + *item.value<std::string>();
+    }
+    return Value(joined);
+  }
   if (s.type == SettingType::kInteger && node.is_integer()) return Value(*node.value<int64_t>());
   if (s.type == SettingType::kNumber && (node.is_integer() || node.is_floating_point())) {
     return Value(*node.value<double>());

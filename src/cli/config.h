@@ -39,7 +39,9 @@ struct Setting {
   std::string env;                   // "BATCHCALL_WEBHOOK_MAX_AGE"
   double min = 0, max = 0;           // numbers: allowed closed range
   std::vector<std::string> choices;  // strings: allowed values (empty = any)
-  // Strings: "url" (http:// or https://), "hex64" (empty or 64 hex characters), "" (any).
+  // Strings: "url" (http:// or https://), "hex64" (empty or 64 hex characters),
+  // "cidr_list" (comma-separated CIDRs, see net/outbound_policy.h; in the file
+  // also an array of strings), "" (any).
   std::string format;
 };
 

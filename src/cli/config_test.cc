@@ -30,6 +30,7 @@ std::string SampleText(const Setting& s, int n) {
                : s.choices[static_cast<size_t>(n) % s.choices.size()];
   if (s.format == "hex64") return std::string(63, 'a') + std::to_string(n);
   if (s.format == "url") return "https://host" + std::to_string(n) + ".example";
+  if (s.format == "cidr_list") return "10." + std::to_string(n) + ".0.0/16,::1/128";
   if (s.type == SettingType::kString) return "value-" + std::to_string(n);
   return std::to_string(static_cast<int64_t>(s.min) + 1 + n);
 }
@@ -165,6 +166,29 @@ TEST(ConfigTest, ValuesAreChecked) {
               HasSubstr("must be 64 hex characters (3 given)"));
   EXPECT_THAT(ErrorOf(WithFile("log_level = \"trace\"\n")),
               HasSubstr("one of debug, info, warn, error"));
+}
+
+// outbound_allow: a TOML list of CIDRs in the file, comma-separated text in
+// the environment and on the command line; every entry checked.
+TEST(ConfigTest, OutboundAllowIsAListOfCheckedRanges) {
+  auto c = LoadConfig(WithFile("outbound_allow = [\"127.0.0.0/8\", \"::1/128\"]\n"));
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->String("outbound_allow"), "127.0.0.0/8,::1/128");
+  EXPECT_EQ(c->Get("outbound_allow").origin, "batchcall.toml:1");
+  auto text = LoadConfig(WithFile("outbound_allow = \"10.0.0.0/8, 192.168.1.20\"\n"));
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(text->String("outbound_allow"), "10.0.0.0/8, 192.168.1.20");
+  EXPECT_EQ(LoadConfig({})->String("outbound_allow"), "");
+  EXPECT_THAT(ErrorOf(WithFile("outbound_allow = [\"10.0.0.1/8\"]\n")),
+              HasSubstr("outbound_allow at batchcall.toml:1: '10.0.0.1/8' has host bits set; did you mean 10.0.0.0/8?"));
+  EXPECT_THAT(ErrorOf(WithFile("outbound_allow = [8]\n")),
+              HasSubstr("outbound_allow at batchcall.toml:1: must be a list of strings, got a list holding integer"));
+  ConfigInput in;
+  in.env["BATCHCALL_OUTBOUND_ALLOW"] = "127.0.0.0/8,localhost";
+  in.flags["outbound_allow"] = "300.0.0.0/8";
+  std::string e = ErrorOf(in);
+  EXPECT_THAT(e, HasSubstr("BATCHCALL_OUTBOUND_ALLOW: 'localhost' is not an IP address or CIDR range"));
+  EXPECT_THAT(e, HasSubstr("--outbound-allow: '300.0.0.0/8' is not a CIDR range"));
 }
 
 TEST(ConfigTest, EnvAndFlagErrorsNameTheirSource) {

@@ -21,6 +21,7 @@
 #include "cli/config.h"
 #include "cli/client_commands.h"
 #include "cli/validate_command.h"
+#include "net/outbound_policy.h"
 
 namespace batchcall {
 namespace {
@@ -94,6 +95,7 @@ ServerOptions ServerOptionsFrom(const cfg::Config& c) {
   o.simulator_record = c.String("simulator_record");
   o.dial_threads = static_cast<int>(c.Integer("dial_threads"));
   o.max_rows = c.Integer("max_rows");
+  o.outbound_allow = SplitList(c.String("outbound_allow"));
   auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
   o.webhook.max_age = ms(c.Number("webhook_max_age"));
   o.webhook.backoff_max = ms(c.Number("webhook_backoff_max"));

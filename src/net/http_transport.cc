@@ -1,10 +1,13 @@
 #include "net/http_transport.h"
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include <cctype>
 #include <memory>
 #include <mutex>
+
+#include "base/log.h"
 
 namespace batchcall {
 namespace {
@@ -29,7 +32,33 @@ std::string_view Trim(std::string_view s) {
 struct Transfer {
   OutboundResponse response;
   size_t max_body = 0;
+  const OutboundPolicy* policy = nullptr;
+  std::optional<OutboundPolicy::Refusal> refusal;  // the first address refused
 };
+
+// Before each socket: the address libcurl is about to connect to (every
+// address a name resolved to, in turn). A refused one gets no socket, so
+// libcurl tries the next or fails with "could not connect".
+curl_socket_t OnOpenSocket(void* user, curlsocktype /*purpose*/, curl_sockaddr* address) {
+  auto* t = static_cast<Transfer*>(user);
+  if (auto refusal = t->policy->Check(&address->addr, static_cast<socklen_t>(address->addrlen))) {
+    if (!t->refusal) t->refusal = std::move(refusal);
+    return CURL_SOCKET_BAD;
+  }
+  return socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+}
+
+#if LIBCURL_VERSION_NUM >= 0x075000
+// After connecting, before the first byte of the request: the peer again.
+int OnPrereq(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/, int /*local_port*/) {
+  auto* t = static_cast<Transfer*>(user);
+  if (auto refusal = t->policy->Check(primary_ip != nullptr ? primary_ip : "")) {
+    if (!t->refusal) t->refusal = std::move(refusal);
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+#endif
 
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -66,7 +95,7 @@ std::optional<std::string> OutboundResponse::Header(std::string_view name) const
   return std::nullopt;
 }
 
-CurlTransport::CurlTransport() {
+CurlTransport::CurlTransport(OutboundPolicy policy) : policy_(std::move(policy)) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
@@ -78,10 +107,18 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
   CURL* c = curl.get();
   Transfer transfer;
   transfer.max_body = request.max_response_bytes;
+  transfer.policy = &policy_;
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, kUserAgent);
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(c, CURLOPT_PROXY, "");  // "" also overrides http_proxy, https_proxy, all_proxy
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, &OnOpenSocket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &transfer);
+#if LIBCURL_VERSION_NUM >= 0x075000
+  curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, &OnPrereq);
+  curl_easy_setopt(c, CURLOPT_PREREQDATA, &transfer);
+#endif
 #if LIBCURL_VERSION_NUM >= 0x075500
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
@@ -117,6 +154,18 @@ Result<OutboundResponse> CurlTransport::Send(const OutboundRequest& request) {
     if (request.method != "POST") curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
   }
   CURLcode rc = curl_easy_perform(c);
+  // Refused before any connection (every address) or before the request
+  // was sent on one: nothing left this process. (A refused address followed
+  // by another that connected and then failed is that failure.)
+  if (transfer.refusal && (rc == CURLE_COULDNT_CONNECT || rc == CURLE_ABORTED_BY_CALLBACK)) {
+    const OutboundPolicy::Refusal& refusal = *transfer.refusal;
+    LogWarn("outbound request refused", {{"url", RedactUrl(request.url)},
+                                         {"address", refusal.address},
+                                         {"reason", refusal.Describe()},
+                                         {"hint", refusal.Hint()}});
+    return PermissionDenied("refused to connect to " + refusal.Describe() + " for " + RedactUrl(request.url) +
+                            "; " + refusal.Hint());
+  }
   if (rc != CURLE_OK) {
     std::string message = std::string(curl_easy_strerror(rc)) + " (" + RedactUrl(request.url) + ")";
     // Before the transfer phase nothing of the request left this process.
@@ -138,6 +187,33 @@ std::string RedactUrl(std::string_view url) {
   std::string path = parts->path;
   if (size_t q = path.find_first_of("?#"); q != std::string::npos) path.resize(q);
   return parts->scheme + "://" + parts->authority + path;
+}
+
+std::string ResponseExcerpt(std::string_view text, size_t max_bytes) {
+  std::string out;
+  size_t i = 0;
+  while (i < text.size()) {
+    auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xe  ? 3
+                 : (c >> 3) == 0x1e ? 4
+                                    : 0;
+    bool valid = len > 0 && i + len <= text.size();
+    for (size_t k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
+    if (!valid) len = 1;
+    if (out.size() + len > max_bytes) break;
+    if (!valid) {
+      out.push_back('?');
+    } else if (len == 1 && (c < 0x20 || c == 0x7f)) {
+      out.push_back(' ');
+    } else {
+      out.append(text.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
 }
 
 std::string FormEncode(std::string_view text) {

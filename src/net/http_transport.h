@@ -7,7 +7,9 @@
 // resolve or connect, TLS handshake failure, timed out before sending).
 // UnknownOutcome: it was (or may have been) sent and the answer was lost
 // (timeout or connection dropped while waiting): the receiver may have acted
-// on it. Error messages name the URL without its query or credentials.
+// on it. PermissionDenied: the OutboundPolicy refused the peer address
+// (nothing was sent; the message says which address, why, and which setting
+// allows it). Error messages name the URL without its query or credentials.
 // Any HTTP status, including 3xx/4xx/5xx, is a successful Result; callers
 // decide what it means. Redirects are never followed by the transport.
 //
@@ -22,6 +24,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "net/outbound_policy.h"
 
 namespace batchcall {
 
@@ -57,12 +60,27 @@ class HttpTransport {
 };
 
 // libcurl; one easy handle per request; never follows redirects; only
-// http and https. Thread-safe.
+// http and https; never through a proxy (http_proxy and the like are
+// ignored: a proxy would connect where the policy cannot see). Every
+// address libcurl is about to connect to (each one a host name resolves to,
+// at the moment of connecting) is checked against `policy` before a socket
+// is opened, and the connected peer again before the request is sent; a
+// refusal is logged (warn) and returned as PermissionDenied. Thread-safe.
 class CurlTransport final : public HttpTransport {
  public:
-  CurlTransport();
+  explicit CurlTransport(OutboundPolicy policy = OutboundPolicy());
   Result<OutboundResponse> Send(const OutboundRequest& request) override;
+
+ private:
+  const OutboundPolicy policy_;
 };
+
+// What of a remote response may be quoted in a message (error_message of
+// an execution, a log line): at most `max_bytes` of `text` as valid UTF-8
+// on one line, control characters as spaces, bytes that are not part of a
+// valid sequence as '?'. Never cuts a character in two.
+inline constexpr size_t kResponseExcerptBytes = 200;
+std::string ResponseExcerpt(std::string_view text, size_t max_bytes = kResponseExcerptBytes);
 
 // application/x-www-form-urlencoded encoding of one component (spaces as %20,
 // RFC 3986 unreserved characters kept).

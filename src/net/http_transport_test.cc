@@ -1,15 +1,65 @@
 #include "net/http_transport.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 namespace batchcall {
 namespace {
+
+using ::testing::HasSubstr;
+
+// The tests' stand-ins listen on loopback, which the default policy refuses.
+OutboundPolicy LoopbackAllowed() { return *OutboundPolicy::Allowing({"127.0.0.0/8", "::1/128"}); }
+
+// A listener on 127.0.0.1 that answers each connection with one canned
+// HTTP response, and counts the connections it accepted.
+class Peer {
+ public:
+  Peer() {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    listen(fd_, 8);
+    socklen_t len = sizeof addr;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (true) {
+        int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) return;
+        ++accepted_;
+        char buf[4096];
+        (void)read(conn, buf, sizeof buf);
+        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok";
+        (void)write(conn, reply.data(), reply.size());
+        close(conn);
+      }
+    });
+  }
+  ~Peer() {
+    shutdown(fd_, SHUT_RDWR);
+    close(fd_);
+    thread_.join();
+  }
+  int port() const { return port_; }
+  int accepted() const { return accepted_; }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<int> accepted_{0};
+  std::thread thread_;
+};
 
 TEST(FormEncode, KeepsUnreservedAndEscapesTheRest) {
   EXPECT_EQ(FormEncode("AZaz09-_.~"), "AZaz09-_.~");
@@ -34,7 +84,7 @@ TEST(ParseUrl, SplitsSchemeAuthorityAndPath) {
 }
 
 TEST(CurlTransport, RefusedConnectionIsUnavailable) {
-  CurlTransport t;
+  CurlTransport t(LoopbackAllowed());
   OutboundRequest r;
   r.url = "http://127.0.0.1:1/never";
   r.timeout = std::chrono::milliseconds(2000);
@@ -50,7 +100,7 @@ TEST(RedactUrl, DropsQueryAndFragment) {
 }
 
 TEST(CurlTransport, ErrorsNeverCarryTheQuery) {
-  CurlTransport t;
+  CurlTransport t(LoopbackAllowed());
   OutboundRequest r;
   r.url = "http://127.0.0.1:1/hook?secret=abc123";
   r.timeout = std::chrono::milliseconds(2000);
@@ -79,7 +129,7 @@ TEST(CurlTransport, LostAnswerAfterSendingIsUnknownOutcome) {
     }
     close(conn);
   });
-  CurlTransport t;
+  CurlTransport t(LoopbackAllowed());
   OutboundRequest r;
   r.url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/calls";
   r.body = "x=1";
@@ -97,6 +147,77 @@ TEST(CurlTransport, RejectsNonHttpUrls) {
   OutboundRequest r;
   r.url = "file:///etc/passwd";
   EXPECT_EQ(t.Send(r).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Regression (issue 13, finding 3): any URL reached loopback, private and
+// link-local addresses. Refused on the address connected to, before a socket
+// is opened: the listener sees no connection at all.
+TEST(CurlTransport, DefaultPolicyRefusesLoopbackBeforeConnecting) {
+  Peer peer;
+  CurlTransport t;
+  const std::string port = std::to_string(peer.port());
+  for (const std::string& url : {"http://127.0.0.1:" + port + "/hook?token=abc123", "http://localhost:" + port + "/",
+                                "http://0x7f000001:" + port + "/", "http://2130706433:" + port + "/",
+                                "http://127.1:" + port + "/", "http://[::ffff:127.0.0.1]:" + port + "/"}) {
+    OutboundRequest r;
+    r.url = url;
+    r.body = "x=1";
+    auto res = t.Send(r);
+    ASSERT_FALSE(res.ok()) << url;
+    EXPECT_EQ(res.status().code(), StatusCode::kPermissionDenied) << url << ": " << res.status().ToString();
+    EXPECT_THAT(res.status().message(), HasSubstr("refused to connect to ")) << url;
+    EXPECT_THAT(res.status().message(), HasSubstr(", loopback)")) << url;
+    EXPECT_THAT(res.status().message(), HasSubstr("set outbound_allow (BATCHCALL_OUTBOUND_ALLOW) to allow 127.0.0.0/8"))
+        << url;
+    EXPECT_THAT(res.status().message(), ::testing::Not(HasSubstr("abc123"))) << url;
+  }
+  EXPECT_EQ(peer.accepted(), 0);
+}
+
+// A host name is judged by what it resolves to when connecting (so a name
+// rebound to an internal address is caught): "localhost" is refused by
+// default and reaches the listener once loopback is allowed.
+TEST(CurlTransport, AllowedRangesReachTheListener) {
+  Peer peer;
+  CurlTransport t(LoopbackAllowed());
+  OutboundRequest r;
+  r.url = "http://localhost:" + std::to_string(peer.port()) + "/";
+  auto res = t.Send(r);
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "ok");
+  EXPECT_EQ(peer.accepted(), 1);
+
+  CurlTransport other(*OutboundPolicy::Allowing({"10.0.0.0/8"}));
+  EXPECT_EQ(other.Send(r).status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(peer.accepted(), 1);
+}
+
+// A proxy from the environment would connect where the policy cannot see.
+TEST(CurlTransport, IgnoresProxyEnvironment) {
+  Peer peer;
+  setenv("http_proxy", "http://203.0.113.1:3128", 1);
+  setenv("HTTPS_PROXY", "http://203.0.113.1:3128", 1);
+  setenv("ALL_PROXY", "http://203.0.113.1:3128", 1);
+  CurlTransport t(LoopbackAllowed());
+  OutboundRequest r;
+  r.url = "http://127.0.0.1:" + std::to_string(peer.port()) + "/";
+  r.timeout = std::chrono::milliseconds(5000);
+  auto res = t.Send(r);
+  unsetenv("http_proxy");
+  unsetenv("HTTPS_PROXY");
+  unsetenv("ALL_PROXY");
+  ASSERT_TRUE(res.ok()) << res.status().ToString();
+  EXPECT_EQ(peer.accepted(), 1);
+}
+
+TEST(ResponseExcerpt, KeepsAShortPrintableUtf8Line) {
+  EXPECT_EQ(ResponseExcerpt("a\r\nb\x01" "c\x7f"), "a  b c ");
+  EXPECT_EQ(ResponseExcerpt(std::string(500, 'x')), std::string(200, 'x'));
+  // 199 bytes then a 3-byte character that would straddle the cut: left out whole.
+  EXPECT_EQ(ResponseExcerpt(std::string(199, 'y') + "\xE2\x82\xAC"), std::string(199, 'y'));
+  EXPECT_EQ(ResponseExcerpt("\xff\xfe ok"), "?? ok");
+  EXPECT_EQ(ResponseExcerpt("abcdef", 3), "abc");
 }
 
 }  // namespace

@@ -16,8 +16,12 @@ the final status; without any event only the final one, as Twilio does).
 
 Control API (JSON, no auth) under /_control/:
   POST faults     {"create": [{"status":429,"retry_after":1}, {"status":500,"create_anyway":true},
-                    {"hang_seconds":20,"create_anyway":true}], "list": [{"status":500}]}
-                  queued faults, one consumed per matching request (appended)
+                    {"hang_seconds":20,"create_anyway":true}, {"echo":true,"status":400}],
+                   "list": [{"status":500}]}
+                  queued faults, one consumed per matching request (appended); echo answers
+                  `status` (400) with the request echoed in Twilio's error "message" (its
+                  Authorization header, the credentials it decodes to, CR/LF, the form body),
+                  as a debugging endpoint at base_url would
   POST callbacks  {"duplicate":bool, "reorder":bool, "bad_signature_first":bool} (merged)
   POST outcomes   {"+1555...": "completed"|"busy"|"no-answer"|"failed"|"canceled"|"machine"}
   POST reset      forget calls, logs, faults, modes and outcomes
@@ -143,6 +147,7 @@ class Handler(BaseHTTPRequestHandler):
     def dispatch(self, method):
         try:
             body = self.read_body() if method == "POST" else b""
+            self.request_body = body
             parsed = urllib.parse.urlsplit(self.path)
             parts = [p for p in parsed.path.split("/") if p]
             if parts[:1] == ["_control"]:
@@ -166,6 +171,16 @@ class Handler(BaseHTTPRequestHandler):
     # --- Twilio API -----------------------------------------------------
     def apply_fault(self, fault, create_fn):
         """Answers the request as the fault says. hang: (create by default,) sleep, then 500."""
+        if fault.get("echo"):
+            status = int(fault.get("status", 400))
+            auth = self.headers.get("Authorization", "")
+            try:
+                decoded = base64.b64decode(auth.split(" ", 1)[1]).decode("utf-8", "replace")
+            except (IndexError, ValueError):
+                decoded = ""
+            echo = "Echo: Authorization: %s credentials %s\r\nbody: %s" % (
+                auth, decoded, self.request_body.decode("utf-8", "replace"))
+            return self.send_json(status, error_body(20003, echo, status))
         if "hang_seconds" in fault:
             if fault.get("create_anyway", True):
                 create_fn()

@@ -15,6 +15,7 @@ import time
 import uuid
 
 BIN = os.environ.get("BATCHCALL_BIN", "batchcall")
+LOOPBACK = "127.0.0.0/8,::1/128"  # outbound_allow for servers whose stand-ins run on this host
 DATA = os.environ.get("BATCHCALL_TEST_DATA", os.path.join(os.path.dirname(__file__), "..", "data"))
 
 
@@ -77,6 +78,10 @@ class Server:
         # Keep ASan's quarantine small so memory measurements mean something.
         asan = self.env.get("ASAN_OPTIONS", "")
         self.env["ASAN_OPTIONS"] = (asan + ":" if asan else "") + "quarantine_size_mb=8"
+        # The stand-ins (test/fakes) listen on loopback, which outbound
+        # requests may not reach by default; a test of the default passes
+        # env={"BATCHCALL_OUTBOUND_ALLOW": ""}.
+        self.env.setdefault("BATCHCALL_OUTBOUND_ALLOW", LOOPBACK)
         if env:
             self.env.update(env)
         self.proc = None

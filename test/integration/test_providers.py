@@ -2,6 +2,7 @@
 through a local stand-in of Twilio's REST API (test/fakes/fake_twilio.py) and
 through a local voice-agent server (test/fakes/fake_agent_server.py). Nothing
 leaves 127.0.0.1."""
+import base64
 import collections
 import json
 import time
@@ -154,6 +155,46 @@ class TwilioProviderTest(unittest.TestCase):
         self.assertEqual(executions[0]["status"], "failed")
         self.assertIn("Twilio error", executions[0]["error_message"])
         self.assertEqual(len(self.twilio.control("GET", "/_control/calls")["calls"]), 0)
+
+    def test_an_endpoint_echoing_the_request_never_shows_the_auth_token(self):
+        # Regression (issue 13, finding 10): the auth token and the Basic
+        # header an echoing endpoint returned were stored in error_message and
+        # shown by the API, the CSV export and the webhooks. (And, finding 3,
+        # the whole remote message was copied, control characters included.)
+        receiver = Fake("webhook_receiver.py", "--secret", "not-checked-here")
+        try:
+            self.twilio.control("POST", "/_control/faults", {"create": [{"echo": True, "status": 400}]})
+            agent = self.make_agent(webhook_url=receiver.url + "/hook")
+            batch_id, executions = self.ps.run_batch(agent, contacts(1, start=2500))
+            e = executions[0]
+            self.assertEqual(e["status"], "failed", e)
+            self.assertIn("Twilio error 20003: Echo: Authorization: Basic *** credentials ", e["error_message"])
+            prefix = "the provider refused the call: Twilio error 20003: "
+            self.assertTrue(e["error_message"].startswith(prefix), e["error_message"])
+            self.assertLessEqual(len(e["error_message"].encode()), len(prefix) + 200, e["error_message"])
+            self.assertNotRegex(e["error_message"], "[\x00-\x1f\x7f]")
+            basic = base64.b64encode(("%s:%s" % (SID, TOKEN)).encode()).decode()
+            secrets = [TOKEN, TOKEN[:12], basic, basic[:24], base64.b64encode(TOKEN.encode()).decode()]
+
+            def assert_clean(text, where):
+                for secret in secrets:
+                    self.assertNotIn(secret, text, where)
+            assert_clean(e["error_message"], "error_message")
+            assert_clean(self.s.get("/executions/" + e["id"]).body.decode(), "GET /executions/{id}")
+            csv = self.s.get("/batches/%s/executions?format=csv" % batch_id)
+            self.assertEqual(csv.status, 200, csv)
+            self.assertIn("Basic ***", csv.body.decode())
+            assert_clean(csv.body.decode(), "CSV export")
+
+            def failed_delivered():
+                got = receiver.control("GET", "/_control/received")
+                return [d for d in got if isinstance(d["body"], dict) and d["body"].get("status") == "failed"]
+            delivered = wait_for(failed_delivered, 60, interval=0.3, what="the failed status's webhook")
+            self.assertIn("Basic ***", delivered[0]["body"]["error_message"])
+            for d in receiver.control("GET", "/_control/received"):
+                assert_clean(json.dumps(d["body"]), "webhook body")
+        finally:
+            receiver.stop()
 
     def test_forged_callback_is_refused_and_changes_nothing(self):
         self.twilio.control("POST", "/_control/outcomes", {"+14155553000": "completed"})

@@ -16,7 +16,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kErrorBodyChars = 200;            // of a 4xx body quoted in the error
+constexpr size_t kTransportErrorChars = 500;       // of a transport error quoted in the error
 constexpr size_t kMaxTranscriptBytes = 1 << 20;    // 1 MiB, after rendering
 constexpr size_t kMaxFieldBytes = 64 * 1024;       // any other string field of a result
 constexpr size_t kMaxExtractedBytes = 256 * 1024;  // extracted_data, serialised
@@ -68,63 +68,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-// Replaces every occurrence of each secret in `text` with "***".
-void Scrub(std::string& text, const std::vector<std::string>& secrets) {
-  for (const std::string& s : secrets) {
-    if (s.empty()) continue;
-    for (size_t at = text.find(s); at != std::string::npos; at = text.find(s, at + 3))
-      text.replace(at, s.size(), "***");
-  }
-}
-
-// What must never appear in an error message: every custom header value,
-// also the credential part of "<scheme> <credential>" values (a server may
-// echo only the token), and the signing secret. Longest first, so a value
-// is scrubbed before any part of it.
-std::vector<std::string> SecretsOf(const HttpAgentConfig& config) {
-  std::vector<std::string> secrets{config.signing_secret};
-  for (const auto& [name, value] : config.headers) {
-    secrets.push_back(value);
-    size_t space = value.find(' ');
-    if (space != std::string::npos) {
-      std::string_view rest = Trim(std::string_view(value).substr(space + 1));
-      if (!rest.empty()) secrets.emplace_back(rest);
-    }
-  }
-  std::sort(secrets.begin(), secrets.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  return secrets;
-}
-
-// At most `max_bytes` of `text` as valid UTF-8 on one line: control
-// characters become spaces, bytes that are not part of a valid sequence '?'.
-std::string PrintableSnippet(std::string_view text, size_t max_bytes) {
-  std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xe  ? 3
-                 : (c >> 3) == 0x1e ? 4
-                                    : 0;
-    bool valid = len > 0 && i + len <= text.size();
-    for (size_t k = 1; valid && k < len; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    if (!valid) len = 1;
-    if (out.size() + len > max_bytes) break;
-    if (!valid) {
-      out.push_back('?');
-    } else if (len == 1 && (c < 0x20 || c == 0x7f)) {
-      out.push_back(' ');
-    } else {
-      out.append(text.substr(i, len));
-    }
-    i += len;
-  }
-  return out;
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -334,16 +277,15 @@ Result<std::string> HttpAgentProvider::StartCall(const CallRequest& request) {
   out.timeout = options_.request_timeout;
   out.connect_timeout = std::min(out.connect_timeout, options_.request_timeout);
 
-  std::vector<std::string> secrets = SecretsOf(config_);
-
+  // Secrets an echo may carry are redacted by RedactingProvider (provider_secrets.h).
   Result<OutboundResponse> response = transport_.Send(out);
   if (!response.ok()) {
-    std::string m = response.status().message();
-    Scrub(m, secrets);
-    m = PrintableSnippet(m, 500);
-    // The transport refuses a bad URL up front: permanent. Anything else
-    // (no connection, timeout, TLS) may pass.
-    if (response.status().code() == StatusCode::kInvalidArgument) {
+    std::string m = ResponseExcerpt(response.status().message(), kTransportErrorChars);
+    // The transport refuses a bad URL, or an address the outbound policy
+    // does not allow, up front: permanent. Anything else (no connection,
+    // timeout, TLS) may pass.
+    if (response.status().code() == StatusCode::kInvalidArgument ||
+        response.status().code() == StatusCode::kPermissionDenied) {
       return InvalidArgument("voice-agent server url rejected: " + m);
     }
     if (response.status().code() == StatusCode::kUnknownOutcome) {
@@ -357,10 +299,7 @@ Result<std::string> HttpAgentProvider::StartCall(const CallRequest& request) {
     std::string id = CallIdFromBody(response->body);
     return id.empty() ? request.attempt_id : id;
   }
-  std::string snippet = response->body;
-  Scrub(snippet, secrets);
-  snippet = PrintableSnippet(snippet, kErrorBodyChars);
-  std::string m = "voice-agent server answered " + std::to_string(status) + ": " + snippet;
+  std::string m = "voice-agent server answered " + std::to_string(status) + ": " + ResponseExcerpt(response->body);
   if (status >= 500) return Unavailable(std::move(m));
   // 4xx, and 1xx/3xx (redirects are not followed): retrying the same request
   // cannot help.

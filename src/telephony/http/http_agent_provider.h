@@ -46,9 +46,11 @@ class HttpAgentProvider final : public Provider {
  public:
   HttpAgentProvider(HttpAgentConfig config, HttpTransport& transport, HttpAgentOptions options);
   // 2xx -> the call id. 4xx -> InvalidArgument ("voice-agent server answered
-  // 4xx: <first 200 chars of body>"; also 1xx/3xx); 5xx or no response ->
-  // Unavailable. Header values never appear in the messages. Not
-  // retried: a server that failed mid-request may have started the call.
+  // 4xx: <ResponseExcerpt of the body>"; also 1xx/3xx); 5xx or no response ->
+  // Unavailable; an address the outbound policy refuses -> InvalidArgument.
+  // Not retried: a server that failed mid-request may have started the call.
+  // Header values and the signing secret may appear in the messages (an
+  // echoing server): the app wraps every provider in RedactingProvider.
   Result<std::string> StartCall(const CallRequest& request) override;
   // A voice-agent server cannot be asked: always Unavailable.
   Result<CallEvent> Lookup(const CallLookup& lookup) override;

@@ -6,6 +6,8 @@
 #include <deque>
 #include <mutex>
 
+#include "telephony/provider_secrets.h"
+
 namespace batchcall {
 namespace {
 
@@ -44,6 +46,14 @@ HttpAgentConfig Config() {
   c.headers = {{"Authorization", std::string("Bearer ") + kApiKey}, {"X-Tenant", "acme"}};
   c.signing_secret = kSigningSecret;
   return c;
+}
+
+// Config() as an agent's stored provider settings.
+json ConfigJson() {
+  return {{"type", "http"},
+          {"url", "https://agent.example.com/call"},
+          {"headers", {{"Authorization", std::string("Bearer ") + kApiKey}, {"X-Tenant", "acme"}}},
+          {"signing_secret", kSigningSecret}};
 }
 
 CallRequest Request() {
@@ -216,7 +226,9 @@ TEST(HttpAgentProviderTest, HeaderSecretsNeverAppearInErrors) {
   transport.Reply(401, std::string("bad key Bearer ") + kApiKey + " for tenant");
   transport.Reply(500, std::string("{\"headers\":{\"Authorization\":\"Bearer ") + kApiKey + "\"}}");
   transport.replies.push_back(Unavailable(std::string("proxy said ") + kApiKey));
-  HttpAgentProvider provider(Config(), transport, {});
+  // Redaction lives in one place for every provider (provider_secrets.h).
+  RedactingProvider provider(std::make_unique<HttpAgentProvider>(Config(), transport, HttpAgentOptions{}),
+                             SecretRedactor(ConfigJson()));
   for (int i = 0; i < 3; ++i) {
     Result<std::string> r = provider.StartCall(Request());
     ASSERT_FALSE(r.ok());

@@ -47,10 +47,7 @@ std::string TwilioSignature(std::string_view auth_token, std::string_view url, c
            reinterpret_cast<const unsigned char*>(data.data()), data.size(), md, &len) == nullptr) {
     throw std::runtime_error("HMAC-SHA1 failed");  // only on an OpenSSL malfunction
   }
-  std::string out(4 * ((len + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), md, static_cast<int>(len));
-  out.resize(static_cast<size_t>(n));
-  return out;
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
 bool VerifyTwilioSignature(std::string_view auth_token, std::string_view url, const FormParams& params,

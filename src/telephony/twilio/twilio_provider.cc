@@ -76,14 +76,15 @@ std::optional<TimePoint> ParseRfc2822(std::string_view s) {
 }
 
 // InvalidArgument("Twilio error <code>: <message>") from Twilio's JSON error
-// body, or with the HTTP status when the body is not one.
+// body, or with the HTTP status when the body is not one. Only a short
+// excerpt of what the endpoint said is quoted (base_url may point anywhere).
 Status TwilioError(const OutboundResponse& r) {
   nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
-  std::string code = JsonString(body, "code");
+  std::string code = ResponseExcerpt(JsonString(body, "code"), 16);
   std::string message = JsonString(body, "message");
   if (code.empty()) code = "HTTP " + std::to_string(r.status);
-  if (message.empty()) message = r.body.substr(0, 200);
-  return InvalidArgument("Twilio error " + code + ": " + message);
+  if (message.empty()) message = r.body;
+  return InvalidArgument("Twilio error " + code + ": " + ResponseExcerpt(message));
 }
 
 }  // namespace
@@ -234,6 +235,11 @@ Result<std::string> TwilioProvider::StartCall(const CallRequest& request) {
     }
     if (post) {
       Result<OutboundResponse> r = Send("POST", url, body);
+      if (!r.ok() && r.status().code() == StatusCode::kPermissionDenied) {
+        // The outbound policy refused base_url's address: nothing was sent, and trying again cannot help.
+        settle();
+        return InvalidArgument("Twilio base_url refused: " + r.status().message());
+      }
       if (!r.ok()) {
         last_error = "no response from Twilio: " + r.status().message();
         // Unavailable: the request never left (no connection); otherwise it may have arrived.

@@ -16,8 +16,11 @@
 // that list cannot be read nothing is posted. An idempotency key whose
 // StartCall gave up in that uncertain state is remembered (in memory), so a
 // repeated StartCall with the same key lists first too. 4xx (other than 429)
-// end the attempt: InvalidArgument carrying Twilio's code and message.
-// The auth token is never logged nor put into a returned message.
+// end the attempt: InvalidArgument carrying Twilio's code and an excerpt of
+// its message (ResponseExcerpt), and so does an address of base_url that the
+// outbound policy refuses. The auth token is never logged; an endpoint that
+// echoes the request may put it into a message, so the app wraps every
+// provider in RedactingProvider (provider_secrets.h).
 //
 // Thread-safety: thread-safe (immutable config, a mutex around the
 // remembered keys; the transport is thread-safe).

@@ -261,6 +261,33 @@ TEST_F(TwilioProviderTest, ClientErrorIsInvalidArgumentWithTwiliosCodeAndMessage
   EXPECT_TRUE(sleeps_.empty());
 }
 
+// Regression (issue 13, finding 3): base_url may point anywhere, and the
+// whole message (or body) of a 4xx was copied into the error, so an internal
+// service's answer could be read through error_message.
+TEST_F(TwilioProviderTest, ClientErrorQuotesOnlyAShortPrintableExcerpt) {
+  nlohmann::json body = {{"code", 20003}, {"message", "internal\r\nsecret page " + std::string(5000, 'x')}};
+  transport_.Reply(401, body.dump());
+  transport_.Reply(404, "<html>\n<body>" + std::string(5000, 'y') + "</body></html>");
+  TwilioProvider p = Make();
+  std::string json_error = p.StartCall(Request()).status().message();
+  EXPECT_EQ(json_error, "Twilio error 20003: internal  secret page " + std::string(200 - 22, 'x'));
+  std::string html_error = p.StartCall(Request()).status().message();
+  EXPECT_EQ(html_error, "Twilio error HTTP 404: <html> <body>" + std::string(200 - 13, 'y'));
+}
+
+// An address the outbound policy refuses: nothing was sent, so no listing,
+// no retry, and the attempt fails with the transport's reason.
+TEST_F(TwilioProviderTest, OutboundPolicyRefusalIsPermanentAndNotRetried) {
+  transport_.script.push_back(PermissionDenied(
+      "refused to connect to 127.0.0.1 (in 127.0.0.0/8, loopback) for http://127.0.0.1:9/...; set outbound_allow"));
+  TwilioProvider p = Make();
+  Result<std::string> sid = p.StartCall(Request());
+  EXPECT_EQ(sid.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(sid.status().message(), HasSubstr("Twilio base_url refused: refused to connect to 127.0.0.1"));
+  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_TRUE(sleeps_.empty());
+}
+
 TEST_F(TwilioProviderTest, RefusedConnectionPostsAgainWithoutListing) {
   transport_.Refuse();
   transport_.Reply(201, R"({"sid":"CA12"})");
