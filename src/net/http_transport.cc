@@ -1,9 +1,12 @@
 #include "net/http_transport.h"
 
 #include <curl/curl.h>
+#include <unicode/utf8.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 
@@ -191,27 +194,27 @@ std::string RedactUrl(std::string_view url) {
 
 std::string ResponseExcerpt(std::string_view text, size_t max_bytes) {
   std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    auto c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80           ? 1
-                 : (c >> 5) == 0x6  ? 2
-                 : (c >> 4) == 0xe  ? 3
-                 : (c >> 3) == 0x1e ? 4
-                                    : 0;
-    bool valid = len > 0 && i + len <= text.size();
-    for (size_t k = 1; valid && k < len; ++k)
-      valid = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    if (!valid) len = 1;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+  const auto length = static_cast<int32_t>(std::min<size_t>(text.size(), INT32_MAX));
+  int32_t i = 0;
+  while (i < length) {
+    // ICU's U8_NEXT accepts only well-formed UTF-8 (RFC 3629: no overlong
+    // forms, surrogates or code points past U+10FFFF, which JSON output
+    // refuses); an ill-formed byte becomes one '?'.
+    int32_t next = i;
+    UChar32 c = 0;
+    U8_NEXT(bytes, next, length, c);
+    const bool valid = c >= 0;
+    const size_t len = valid ? static_cast<size_t>(next - i) : 1;
     if (out.size() + len > max_bytes) break;
     if (!valid) {
       out.push_back('?');
-    } else if (len == 1 && (c < 0x20 || c == 0x7f)) {
+    } else if (c < 0x20 || c == 0x7f) {
       out.push_back(' ');
     } else {
-      out.append(text.substr(i, len));
+      out.append(text.substr(static_cast<size_t>(i), len));
     }
-    i += len;
+    i += static_cast<int32_t>(len);
   }
   return out;
 }

@@ -78,7 +78,9 @@ class CurlTransport final : public HttpTransport {
 // What of a remote response may be quoted in a message (error_message of
 // an execution, a log line): at most `max_bytes` of `text` as valid UTF-8
 // on one line, control characters as spaces, bytes that are not part of a
-// valid sequence as '?'. Never cuts a character in two.
+// well-formed sequence (RFC 3629: no overlong forms, surrogates or code
+// points past U+10FFFF, which JSON output refuses; checked with ICU) as
+// '?'. Never cuts a character in two.
 inline constexpr size_t kResponseExcerptBytes = 200;
 std::string ResponseExcerpt(std::string_view text, size_t max_bytes = kResponseExcerptBytes);
 

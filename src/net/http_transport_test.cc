@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 namespace batchcall {
@@ -217,6 +218,18 @@ TEST(ResponseExcerpt, KeepsAShortPrintableUtf8Line) {
   // 199 bytes then a 3-byte character that would straddle the cut: left out whole.
   EXPECT_EQ(ResponseExcerpt(std::string(199, 'y') + "\xE2\x82\xAC"), std::string(199, 'y'));
   EXPECT_EQ(ResponseExcerpt("\xff\xfe ok"), "?? ok");
+  // Well-formed sequences only (found by fuzzing provider answers: a 4-byte
+  // form with lead F5 passed, and the error_message then made every view of
+  // its execution throw in nlohmann's dump(), a 500).
+  EXPECT_EQ(ResponseExcerpt("\xf5\x9b\x8c\x94"), "????");        // lead past U+10FFFF
+  EXPECT_EQ(ResponseExcerpt("\xf4\x90\x80\x80"), "????");        // U+110000
+  EXPECT_EQ(ResponseExcerpt("\xed\xa0\x80"), "???");              // surrogate U+D800
+  EXPECT_EQ(ResponseExcerpt("\xc0\xaf\xe0\x80\xaf"), "?????");  // overlong '/'
+  EXPECT_EQ(ResponseExcerpt("\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf"),
+            "\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf");
+  for (const char* bytes : {"\xf5\x9b\x8c\x94", "\xed\xa0\x80", "\xc0\xaf", "\xe0\x80\xaf", "a\xc3"}) {
+    EXPECT_NO_THROW((void)nlohmann::json(ResponseExcerpt(bytes)).dump()) << bytes;
+  }
   EXPECT_EQ(ResponseExcerpt("abcdef", 3), "abc");
 }
 

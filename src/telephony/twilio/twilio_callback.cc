@@ -8,9 +8,12 @@
 #include <stdexcept>
 
 #include "base/crypto.h"
+#include "net/http_transport.h"
 
 namespace batchcall {
 namespace {
+
+constexpr size_t kMaxParamBytes = 4096;  // of one callback parameter kept in the event
 
 const std::string* Find(const FormParams& params, std::string_view name) {
   for (const auto& [k, v] : params) {
@@ -73,7 +76,12 @@ bool IsMachineAnsweredBy(std::string_view answered_by) {
          answered_by == "machine_end_silence" || answered_by == "machine_end_other" || answered_by == "fax";
 }
 
-Result<CallEvent> ParseTwilioStatusCallback(const FormParams& params, const std::string& attempt_id, TimePoint now) {
+Result<CallEvent> ParseTwilioStatusCallback(const FormParams& raw_params, const std::string& attempt_id,
+                                            TimePoint now) {
+  // Values are percent-decoded bytes: the event keeps them as printable
+  // UTF-8, as every view of the execution must serialise them.
+  FormParams params = raw_params;
+  for (auto& [name, value] : params) value = ResponseExcerpt(value, kMaxParamBytes);
   const std::string* call_status = Find(params, "CallStatus");
   if (call_status == nullptr) return InvalidArgument("Twilio callback without CallStatus");
   std::optional<ExecutionStatus> status = MapTwilioCallStatus(*call_status);

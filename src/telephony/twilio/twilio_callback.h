@@ -45,6 +45,8 @@ bool IsMachineAnsweredBy(std::string_view answered_by);
 // error_code (int when numeric), call_status, sequence_number (int),
 // timestamp. A failed call's error_message is Twilio's ErrorMessage, or
 // "Twilio error <ErrorCode>", or "call failed (SIP <code>)".
+// Values are kept as ResponseExcerpt (net/http_transport.h) of at most 4096
+// bytes: valid UTF-8, control characters as spaces.
 // InvalidArgument when CallStatus is missing or unknown.
 Result<CallEvent> ParseTwilioStatusCallback(const FormParams& params, const std::string& attempt_id, TimePoint now);
 

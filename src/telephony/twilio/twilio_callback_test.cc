@@ -148,5 +148,23 @@ TEST(ParseTwilioStatusCallbackTest, IgnoresMalformedNumbers) {
   EXPECT_EQ(e->telephony_extra["sip_response_code"], "20x");
 }
 
+// Found by fuzzing (test/fuzz/corpus/twilio_callback/binary_values): values
+// are decoded bytes, and an AnsweredBy or ErrorMessage that was not UTF-8 made
+// the event's JSON (and every later view of the execution) throw in dump().
+TEST(ParseTwilioStatusCallbackTest, KeepsValuesAsPrintableUtf8) {
+  FormParams p = {{"CallSid", std::string(10'000, 'x')}, {"CallStatus", "failed"}};
+  p.emplace_back("AnsweredBy", "\xff\xfe");
+  p.emplace_back("ErrorMessage", "bad \xed\xa0\x80 line\r\nbreak");
+  p.emplace_back("ErrorCode", std::string("\0", 1));
+  Result<CallEvent> e = ParseTwilioStatusCallback(p, "a", kNow);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->telephony_extra["answered_by"], "??");
+  EXPECT_EQ(e->error_message, "bad ??? line  break");
+  EXPECT_EQ(e->telephony_extra["error_code"], " ");
+  EXPECT_EQ(e->provider_call_id, std::string(4096, 'x'));
+  EXPECT_NO_THROW((void)e->telephony_extra.dump());
+  EXPECT_NO_THROW((void)nlohmann::json(e->error_message).dump());
+}
+
 }  // namespace
 }  // namespace batchcall
