@@ -30,22 +30,13 @@ case "${1:-}" in
   *) echo "usage: test/fresh/fresh_debian.sh [--serve-only]" >&2; exit 2 ;;
 esac
 report="${BATCHCALL_FRESH_REPORT:-/var/tmp/batchcall-fresh-report.txt}"
-t_start=$SECONDS
-step() { printf '[fresh debian %4ds] %s\n' "$((SECONDS - t_start))" "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then exec sudo -E "$0" "$@"; fi
-  fail "needs root (debootstrap, chroot, mount)"
-fi
+# shellcheck source=test/lib/debian_root.sh
+. "$repo/test/lib/debian_root.sh"
+debian_root_prelude "fresh debian" "$@"
 for tool in debootstrap chroot curl python3 flock git; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps --test installs it)"
 done
 
-# shellcheck source=test/lib/debian_root.sh
-. "$repo/test/lib/debian_root.sh"
 bookworm_root_tarball
 
 # --- a fresh copy of the root with /proc, /sys and /dev as on a machine

@@ -10,9 +10,26 @@
 # mirror and cached in $cache_dir (default /var/cache/batchcall-test,
 # BATCHCALL_TEST_CACHE); callers unpack a fresh copy each time.
 #
-# Needs root, debootstrap, python3 and flock; the caller defines step MESSAGE
-# and fail MESSAGE (which exits).
+# Needs root, debootstrap, python3 and flock. A caller starts with
+#   debian_root_prelude "LABEL" "$@"
+# which defines step MESSAGE (progress, "[LABEL  12s] ...") and fail MESSAGE
+# (exits 1), and runs the script again under sudo when it is not root.
 cache_dir="${BATCHCALL_TEST_CACHE:-/var/cache/batchcall-test}"
+
+debian_root_prelude() {
+  debian_root_label="$1"
+  shift
+  t_start=$SECONDS
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then exec sudo -E "$0" "$@"; fi
+    fail "needs root (debootstrap, chroot, mount)"
+  fi
+}
+step() { printf '[%s %4ds] %s\n' "$debian_root_label" "$((SECONDS - t_start))" "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
 
 # --- the mirror: "URI SUITE COMPONENTS" lines for this machine's bookworm
 # entries (bookworm, bookworm-updates, bookworm-security, ...).

@@ -20,17 +20,9 @@
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-t_start=$SECONDS
-step() { printf '[package test %3ds] %s\n' "$((SECONDS - t_start))" "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
-
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null; then exec sudo -E "$0" "$@"; fi
-  fail "needs root (debootstrap, chroot, mount)"
-fi
+# shellcheck source=test/lib/debian_root.sh
+. "$repo/test/lib/debian_root.sh"
+debian_root_prelude "package test" "$@"
 for tool in debootstrap chroot curl python3 flock; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps installs it)"
 done
@@ -48,8 +40,6 @@ fi
 deb_name="$(basename "$deb")"
 
 # --- the cached Debian 12 root (test/lib/debian_root.sh): sets $tarball
-# shellcheck source=test/lib/debian_root.sh
-. "$repo/test/lib/debian_root.sh"
 bookworm_root_tarball
 
 # --- a fresh copy of the root, cleaned up on exit
