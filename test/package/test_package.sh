@@ -6,6 +6,7 @@
 # /healthz, the data files and a clean exit on SIGTERM; then purges it.
 #
 #   test/package/test_package.sh [path/to/batchcall_*.deb]
+#   test/package/test_package.sh --prepare-root   # only make the cached root
 #
 # Without an argument it builds the package with scripts/package. Needs root
 # (debootstrap, chroot, mount) and the network (the Debian mirror).
@@ -26,6 +27,12 @@ debian_root_prelude "package test" "$@"
 for tool in debootstrap chroot curl python3 flock; do
   command -v "$tool" >/dev/null || fail "$tool not found (scripts/install-deps installs it)"
 done
+# --prepare-root makes (or finds) the cached root and stops: scripts/test runs
+# it in the background during the build, as it is bound by the network.
+if [ "${1:-}" = --prepare-root ]; then
+  bookworm_root_tarball
+  exit 0
+fi
 
 # --- the package
 if [ $# -ge 1 ]; then
