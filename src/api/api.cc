@@ -26,7 +26,8 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddDncRoutes();
   AddWebhookRoutes();
   AddDashboardRoutes();
-  router_.Add("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
+  // An operator endpoint: its own token, checked in the handler, not an API key.
+  router_.AddPublic("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

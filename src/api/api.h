@@ -35,6 +35,9 @@ struct ApiOptions {
   // BATCHCALL_PUBLIC_URL: the base of the URLs providers call back, used to
   // check Twilio's signatures (which cover the full URL). Empty: the Host header.
   std::string public_url;
+  // metrics_token: the only bearer token GET /metrics accepts (an operator's,
+  // not a tenant API key). Empty: /metrics answers 403 saying how to set one.
+  std::string metrics_token;
   // outbound_allow: URLs the server will connect to (webhook_url,
   // provider.url, provider.base_url) whose host is an address this policy
   // refuses are refused (400) when saved.

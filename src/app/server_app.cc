@@ -412,6 +412,7 @@ Status ServerApp::Start() {
   Dispatcher* dispatcher = parts_->dispatcher.get();
   api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
   api_options.public_url = options_.public_url;
+  api_options.metrics_token = options_.metrics_token;
   api_options.outbound = *outbound;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 

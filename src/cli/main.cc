@@ -91,6 +91,7 @@ ServerOptions ServerOptionsFrom(const cfg::Config& c) {
   o.api_key = c.String("api_key");
   o.secret_key = c.String("secret_key");
   o.public_url = c.String("public_url");
+  o.metrics_token = c.String("metrics_token");
   o.node_id = c.String("node_id");
   o.simulator_record = c.String("simulator_record");
   o.dial_threads = static_cast<int>(c.Integer("dial_threads"));
@@ -202,8 +203,8 @@ int main(int argc, char** argv) {
   serve_flags.Add(serve_cmd, serve_keys);
   serve_cmd->footer(
       "Precedence per setting: flags > environment > --config file > defaults.\n"
-      "Secrets have no flags (a flag would show in ps): set api_key and secret_key in the\n"
-      "file or as BATCHCALL_API_KEY / BATCHCALL_SECRET_KEY.");
+      "Secrets have no flags (a flag would show in ps): set api_key, secret_key and metrics_token\n"
+      "in the file or as BATCHCALL_API_KEY / BATCHCALL_SECRET_KEY / BATCHCALL_METRICS_TOKEN.");
 
   // validate
   ValidateCommandOptions validate;
