@@ -42,6 +42,8 @@ struct ApiOptions {
   // provider.url, provider.base_url) whose host is an address this policy
   // refuses are refused (400) when saved.
   OutboundPolicy outbound;
+  // API key cache lifetime and last-used recording (api/auth.h).
+  ApiKeyAuthOptions key_auth;
 };
 
 class Api {
@@ -57,6 +59,7 @@ class Api {
   void AddExecutionRoutes();
   void AddDncRoutes();
   void AddWebhookRoutes();
+  void AddKeyRoutes();  // GET /keys, DELETE /keys/{key_id} (routes_keys.cc)
   void AddDashboardRoutes();  // GET / and /assets/{name} (routes_dashboard.cc)
 
   // Route handlers (routes_*.cc).
@@ -84,6 +87,8 @@ class Api {
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
+  Result<HttpResponse> ListKeys(RouteContext& ctx);
+  Result<HttpResponse> RevokeKey(RouteContext& ctx);
   // The full URL a provider requested (public URL + target), for signatures.
   std::string PublicUrlFor(const HttpRequest& request) const;
   void Changed() const {

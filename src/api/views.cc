@@ -168,6 +168,14 @@ std::string SpreadsheetSafeCell(std::string_view v) {
   return risky ? "'" + std::string(v) : std::string(v);
 }
 
+OrderedJson ApiKeyView(const ApiKey& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"created_at", FormatRfc3339(k.created_at)},
+          {"last_used_at", TimeOrNull(k.last_used_at)}};
+}
+
 std::string CsvField(std::string_view raw) {
   std::string safe = SpreadsheetSafeCell(raw);
   std::string_view v = safe;

@@ -26,6 +26,10 @@ OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& co
 
 OrderedJson RejectView(const RejectedRow& r);
 
+// API key object of GET /keys: id, name, prefix, created_at, last_used_at
+// (or null). Never the key or its hash.
+OrderedJson ApiKeyView(const ApiKey& k);
+
 // "****" plus the last 4 characters when the secret is longer than 8.
 std::string MaskSecret(std::string_view secret);
 

@@ -266,14 +266,23 @@ Status ServerApp::Bootstrap() {
   if (!account.ok()) return account.status();
   if (!options_.api_key.empty()) {
     std::string hash = Sha256Hex(options_.api_key);
-    auto owner = store.FindAccountIdByKeyHash(hash);
+    auto owner = store.FindApiKeyByHash(hash);
     if (!owner.ok()) {
       if (owner.status().code() != StatusCode::kNotFound) return owner.status();
-      BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now}));
+      Status added = store.AddApiKey(
+          {NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now, ApiKeyPrefix(options_.api_key), std::nullopt});
+      // The hash is taken, but not by an active key: it was revoked, and a
+      // revoked key never comes back.
+      if (added.code() == StatusCode::kConflict)
+        return InvalidArgument(
+            "The key set by api_key (BATCHCALL_API_KEY) was revoked; unset it or set a new key (batchcall keys "
+            "list shows the active keys).");
+      BC_RETURN_IF_ERROR(added);
     }
   } else if (first_start) {
     std::string key = NewApiKey();
-    BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now}));
+    BC_RETURN_IF_ERROR(
+        store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now, ApiKeyPrefix(key), std::nullopt}));
     BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + key + "\n" +
                                       "Use it as: Authorization: Bearer " + key + "\n",
                                   "first-api-key", key, "first API key"));
@@ -413,6 +422,7 @@ Status ServerApp::Start() {
   api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
   api_options.public_url = options_.public_url;
   api_options.metrics_token = options_.metrics_token;
+  api_options.key_auth.flush_every = std::chrono::seconds(10);
   api_options.outbound = *outbound;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 

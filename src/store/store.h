@@ -149,11 +149,23 @@ class Store {
   // created on first call (idempotent, safe to race).
   virtual Result<Account> EnsureDefaultAccount(TimePoint now) = 0;
   virtual Result<Account> CreateAccount(const std::string& name, TimePoint now) = 0;
-  // Adds a key; AlreadyExists-like duplicates of key_hash are a Conflict.
+  // Adds a key (key.last_used_at is ignored); a duplicate id or key_hash is
+  // a Conflict — also the hash of a revoked key, which never comes back.
   virtual Status AddApiKey(const ApiKey& key) = 0;
-  // The account owning the key with this SHA-256 hex hash, or NotFound.
-  virtual Result<std::string> FindAccountIdByKeyHash(const std::string& key_hash) = 0;
+  // The active (not revoked) key with this SHA-256 hex hash, or NotFound.
+  virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
+  // Every key ever added, revoked ones included (first start detection).
   virtual Result<int64_t> CountApiKeys() = 0;
+  // The active keys of the account, oldest first; account_id "" = of every
+  // account (the operator's `batchcall keys list`).
+  virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
+  // Revokes the active key `key_id` of the account (account_id "" = of any
+  // account): FindApiKeyByHash no longer finds it, from this call on. NotFound
+  // when unknown, of another account or already revoked.
+  virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) = 0;
+  // Records when keys were last used: each key's last_used_at becomes the
+  // later of its stored value and the given time. Unknown ids are ignored.
+  virtual Status RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) = 0;
 
   // --- agents
   virtual Status CreateAgent(const Agent& agent) = 0;

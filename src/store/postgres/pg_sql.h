@@ -149,6 +149,15 @@ struct BatchCleanup {
 
 namespace batchcall::pg_sql {
 
+// Migration 2: API keys can be revoked (the row stays, so a revoked key is
+// never re-added) and show a prefix and when they were last used.
+inline constexpr const char* kApiKeysV2 = R"sql(
+ALTER TABLE api_keys ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT;
+CREATE INDEX api_keys_account ON api_keys(account_id, created_at) WHERE revoked_at IS NULL;
+)sql";
+
 struct Migration {
   int version;
   std::array<const char*, 2> parts;  // run in order in the migration's transaction; nullptr = none
@@ -157,6 +166,7 @@ struct Migration {
 // Applied in order; a shipped migration is never edited, only appended to.
 inline constexpr Migration kMigrations[] = {
     {1, {kCoreSchemaV1, kEngineSchema}},
+    {2, {kApiKeysV2, nullptr}},
 };
 
 // Several nodes may start at once: migrations run under this advisory lock.
@@ -175,9 +185,22 @@ inline constexpr const char* kInsertDefaultAccount =
 inline constexpr const char* kInsertAccount =
     "INSERT INTO accounts(id, name, is_default, created_at) VALUES ($1, $2, false, $3)";
 inline constexpr const char* kInsertApiKey =
-    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
-inline constexpr const char* kSelectAccountByKeyHash = "SELECT account_id FROM api_keys WHERE key_hash = $1";
+    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at, prefix) VALUES ($1, $2, $3, $4, $5, $6)";
+// Column order is the one ReadApiKey expects.
+#define BC_PG_API_KEY_COLUMNS "id, account_id, name, key_hash, created_at, prefix, last_used_at"
+inline constexpr const char* kSelectActiveKeyByHash =
+    "SELECT " BC_PG_API_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
 inline constexpr const char* kCountApiKeys = "SELECT COUNT(*) FROM api_keys";
+// ($1 account_id or '' for every account)
+inline constexpr const char* kSelectActiveKeys =
+    "SELECT " BC_PG_API_KEY_COLUMNS " FROM api_keys WHERE revoked_at IS NULL AND ($1 = '' OR account_id = $1) "
+    "ORDER BY created_at, id";
+// ($1 now, $2 key id, $3 account_id or '')
+inline constexpr const char* kRevokeApiKey =
+    "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND ($3 = '' OR account_id = $3) AND revoked_at IS NULL";
+// ($1 time, $2 key id)
+inline constexpr const char* kRecordApiKeyUse =
+    "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2";
 
 // --- agents. Column order is the one ReadAgent expects.
 #define BC_PG_AGENT_COLUMNS                                                                    \
