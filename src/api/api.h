@@ -42,6 +42,8 @@ struct ApiOptions {
   // provider.url, provider.base_url) whose host is an address this policy
   // refuses are refused (400) when saved.
   OutboundPolicy outbound;
+  // How long a POST /batches answer is remembered under its Idempotency-Key.
+  std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
   // API key cache lifetime and last-used recording (api/auth.h).
   ApiKeyAuthOptions key_auth;
 };

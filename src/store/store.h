@@ -21,6 +21,16 @@
 
 namespace batchcall {
 
+// A POST /batches answer remembered under the client's Idempotency-Key.
+struct IdempotentResponse {
+  std::string account_id;    // keys are scoped per account
+  std::string key;           // the Idempotency-Key header, as sent
+  std::string request_hash;  // lowercase hex SHA-256 of the request (fields and file)
+  int status = 0;            // the answer's HTTP status
+  std::string body;          // the answer's body, exactly as sent
+  TimePoint created_at;
+};
+
 // One upload: a batch and all its rows, written in one transaction. Nothing
 // is visible to other readers before Commit(); destroying an import that was
 // not committed rolls everything back.
@@ -35,6 +45,12 @@ class BatchImport {
   // stored batch. After Commit() (successful or not) the import is finished.
   virtual Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts,
                                int64_t invalid_contacts) = 0;
+  // Makes Commit() also store `response`, in the same transaction, after
+  // removing every remembered answer (of any account) created before
+  // `expired_before`. When a live answer for the same (account, key) exists
+  // — a concurrent duplicate committed first — Commit() fails with Conflict
+  // and nothing of this import is stored. Call before Commit().
+  virtual void RememberResponse(IdempotentResponse response, TimePoint expired_before) = 0;
 };
 
 // Conditional batch state change, checked against the state table
@@ -185,6 +201,10 @@ class Store {
   // created_at set by the caller; status created).
   virtual Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) = 0;
   virtual Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) = 0;
+  // The answer remembered for (account_id, key) (BatchImport::RememberResponse)
+  // if it was created at or after not_before; NotFound otherwise.
+  virtual Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
+                                                            TimePoint not_before) = 0;
   // Newest first.
   virtual Result<std::vector<Batch>> ListBatches(const std::string& account_id,
                                                  const std::string& agent_id) = 0;

@@ -158,6 +158,21 @@ ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT;
 CREATE INDEX api_keys_account ON api_keys(account_id, created_at) WHERE revoked_at IS NULL;
 )sql";
 
+// Migration 3: POST /batches answers remembered under the client's
+// Idempotency-Key for 24 hours, written in the batch's own transaction.
+inline constexpr const char* kIdempotencyV3 = R"sql(
+CREATE TABLE idempotency_keys (
+  account_id   TEXT COLLATE "C" NOT NULL,
+  key          TEXT COLLATE "C" NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (account_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+)sql";
+
 struct Migration {
   int version;
   std::array<const char*, 2> parts;  // run in order in the migration's transaction; nullptr = none
@@ -167,6 +182,7 @@ struct Migration {
 inline constexpr Migration kMigrations[] = {
     {1, {kCoreSchemaV1, kEngineSchema}},
     {2, {kApiKeysV2, nullptr}},
+    {3, {kIdempotencyV3, nullptr}},
 };
 
 // Several nodes may start at once: migrations run under this advisory lock.
@@ -250,6 +266,15 @@ inline constexpr const char* kSelectBatchesOfAgent =
     " FROM batches WHERE account_id = $1 AND agent_id = $2 ORDER BY created_at DESC, seq DESC";
 inline constexpr const char* kUpdateBatchCounts =
     "UPDATE batches SET total_contacts = $1, valid_contacts = $2, invalid_contacts = $3 WHERE seq = $4";
+// --- idempotency keys
+inline constexpr const char* kDeleteExpiredIdempotencyKeys = "DELETE FROM idempotency_keys WHERE created_at < $1";
+inline constexpr const char* kInsertIdempotencyKey =
+    "INSERT INTO idempotency_keys(account_id, key, request_hash, status, body, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+// ($1 account_id, $2 key, $3 not_before)
+inline constexpr const char* kSelectIdempotencyKey =
+    "SELECT account_id, key, request_hash, status, body, created_at FROM idempotency_keys "
+    "WHERE account_id = $1 AND key = $2 AND created_at >= $3";
 // (status, set_scheduled_at, scheduled_at, set_bypass, bypass, updated_at, seq)
 inline constexpr const char* kUpdateBatchTransition =
     "UPDATE batches SET status = $1, "

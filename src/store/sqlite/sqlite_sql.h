@@ -253,6 +253,20 @@ ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
 ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
 CREATE INDEX api_keys_account ON api_keys(account_id, created_at) WHERE revoked_at IS NULL;
 )sql"},
+    {6, R"sql(
+-- POST /batches answers remembered under the client's Idempotency-Key for
+-- 24 hours, written in the batch's own transaction.
+CREATE TABLE idempotency_keys (
+  account_id   TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (account_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+)sql"},
 };
 
 inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
@@ -331,6 +345,14 @@ inline constexpr const char* kSelectBatchesOfAgent =
 inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
 inline constexpr const char* kUpdateBatchCounts =
     "UPDATE batches SET total_contacts = ?, valid_contacts = ?, invalid_contacts = ? WHERE seq = ?";
+// --- idempotency keys
+inline constexpr const char* kDeleteExpiredIdempotencyKeys = "DELETE FROM idempotency_keys WHERE created_at < ?";
+inline constexpr const char* kInsertIdempotencyKey =
+    "INSERT INTO idempotency_keys(account_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+// (account_id, key, not_before)
+inline constexpr const char* kSelectIdempotencyKey =
+    "SELECT account_id, key, request_hash, status, body, created_at FROM idempotency_keys "
+    "WHERE account_id = ? AND key = ? AND created_at >= ?";
 // (status, set_scheduled_at, scheduled_at, set_bypass, bypass, updated_at, seq)
 inline constexpr const char* kUpdateBatchTransition =
     "UPDATE batches SET status = ?1, "

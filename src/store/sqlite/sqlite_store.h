@@ -69,6 +69,8 @@ class SqliteStore final : public Store {
 
   Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) override;
   Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) override;
+  Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
+                                                    TimePoint not_before) override;
   Result<std::vector<Batch>> ListBatches(const std::string& account_id, const std::string& agent_id) override;
   Result<StatusCounts> CountExecutions(const std::string& batch_id) override;
   Result<Batch> TransitionBatch(const std::string& account_id, const std::string& batch_id,
