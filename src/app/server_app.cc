@@ -28,6 +28,7 @@
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "telephony/simulator/simulator.h"
 
 namespace batchcall {
 namespace fs = std::filesystem;
@@ -381,6 +382,15 @@ Status ServerApp::Start() {
   if (!store.ok()) return store.status();
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();
+  const std::string simulator_record = options_.simulator_record.empty()
+                                           ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
+                                           : options_.simulator_record;
+  // Every simulated call is appended to the record: with an unwritable one
+  // no simulator batch could dial. Checked before the first start's setup.
+  if (Status writable = SimulatorProvider::CheckRecordWritable(simulator_record); !writable.ok())
+    return InvalidArgument(writable.message() +
+                           "; set simulator_record (--simulator-record, BATCHCALL_SIMULATOR_RECORD) to a writable "
+                           "file, or fix the permissions");
   BC_RETURN_IF_ERROR(Bootstrap());
   auto outbound = OutboundPolicy::Allowing(options_.outbound_allow);
   if (!outbound.ok()) return InvalidArgument("outbound_allow: " + outbound.status().message());
@@ -394,9 +404,7 @@ Status ServerApp::Start() {
   // Engine: providers deliver events from the timer thread to the dispatcher.
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
   ProviderRegistryOptions registry;
-  registry.simulator_record_path = options_.simulator_record.empty()
-                                       ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
-                                       : options_.simulator_record;
+  registry.simulator_record_path = simulator_record;
   const bool shared_store = IsPostgresUrl(options_.db);
   // With several nodes, another node's unfinished simulated calls in a shared
   // record are not this node's to play out: it adopts them only when that
