@@ -13,7 +13,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store),
       clock_(clock),
       options_(options),
-      auth_(std::make_unique<ApiKeyAuthenticator>(store)),
+      auth_(std::make_unique<ApiKeyAuthenticator>(store, clock, options_.key_auth)),
       router_([this](std::string_view token) { return auth_->Authenticate(token); }) {
   router_.AddPublic("GET", "/healthz", [](RouteContext&) -> Result<HttpResponse> {
     OrderedJson body = {{"status", "ok"}, {"version", BuildVersion()}, {"commit", BuildCommit()}};
@@ -25,8 +25,10 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddExecutionRoutes();
   AddDncRoutes();
   AddWebhookRoutes();
+  AddKeyRoutes();
   AddDashboardRoutes();
-  router_.Add("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
+  // An operator endpoint: its own token, checked in the handler, not an API key.
+  router_.AddPublic("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
 }
 
 Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {

@@ -35,10 +35,17 @@ struct ApiOptions {
   // BATCHCALL_PUBLIC_URL: the base of the URLs providers call back, used to
   // check Twilio's signatures (which cover the full URL). Empty: the Host header.
   std::string public_url;
+  // metrics_token: the only bearer token GET /metrics accepts (an operator's,
+  // not a tenant API key). Empty: /metrics answers 403 saying how to set one.
+  std::string metrics_token;
   // outbound_allow: URLs the server will connect to (webhook_url,
   // provider.url, provider.base_url) whose host is an address this policy
   // refuses are refused (400) when saved.
   OutboundPolicy outbound;
+  // How long a POST /batches answer is remembered under its Idempotency-Key.
+  std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
+  // API key cache lifetime and last-used recording (api/auth.h).
+  ApiKeyAuthOptions key_auth;
 };
 
 class Api {
@@ -54,6 +61,7 @@ class Api {
   void AddExecutionRoutes();
   void AddDncRoutes();
   void AddWebhookRoutes();
+  void AddKeyRoutes();  // GET /keys, DELETE /keys/{key_id} (routes_keys.cc)
   void AddDashboardRoutes();  // GET / and /assets/{name} (routes_dashboard.cc)
 
   // Route handlers (routes_*.cc).
@@ -81,6 +89,8 @@ class Api {
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
+  Result<HttpResponse> ListKeys(RouteContext& ctx);
+  Result<HttpResponse> RevokeKey(RouteContext& ctx);
   // The full URL a provider requested (public URL + target), for signatures.
   std::string PublicUrlFor(const HttpRequest& request) const;
   void Changed() const {

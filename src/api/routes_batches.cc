@@ -1,10 +1,19 @@
 // Batch routes: create (CSV upload), schedule, get, list, stop, pause,
 // resume, delete.
+//
+// POST /batches takes an optional Idempotency-Key header (Stripe's
+// convention): the 201 answer is remembered, in the batch's own transaction,
+// for ApiOptions::idempotency_window; the same key with the same request
+// (every form field and the file, hashed) gets the same answer again with
+// `Idempotent-Replayed: true`, and with a different request 422. Refused
+// uploads are not remembered (retrying them runs them again).
+#include <algorithm>
 #include <fstream>
 
 #include "api/agent_input.h"
 #include "api/api.h"
 #include "api/views.h"
+#include "base/crypto.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "csv/ingest.h"
@@ -120,6 +129,48 @@ Status ApplyBatchForm(const Form& form, const OutboundPolicy& outbound, Batch* b
   return Status::Ok();
 }
 
+constexpr size_t kMaxIdempotencyKey = 255;
+
+// SHA-256 over every form field (name and values, in order) and every file
+// part (field, file name and content, read in chunks), each length-prefixed.
+Result<std::string> RequestHash(const Form& form) {
+  Sha256 h;
+  auto put = [&h](std::string_view s) {
+    h.Update(std::to_string(s.size()) + ":");
+    h.Update(s);
+  };
+  put("batchcall POST /batches v1");
+  for (const auto& [name, value] : form.fields) {
+    put(name);
+    put(value);
+  }
+  for (const FormFile& f : form.files) {
+    put(f.field);
+    put(f.filename);
+    std::ifstream in(f.path, std::ios::binary);
+    if (!in) return Internal("cannot open the spooled upload " + f.path);
+    h.Update(std::to_string(f.size) + ":");
+    std::string buf(64 * 1024, '\0');
+    while (in) {
+      in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      h.Update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+    }
+  }
+  return h.HexDigest();
+}
+
+// The remembered answer again, or 422 when it answered another request.
+HttpResponse Replay(const IdempotentResponse& prior, const std::string& request_hash) {
+  if (prior.request_hash != request_hash) {
+    return JsonError(422,
+                     "This Idempotency-Key was already used for a different request (other fields or another "
+                     "file); send a new key for a new batch.");
+  }
+  HttpResponse r = JsonResponse(prior.status, prior.body);
+  r.headers.emplace_back("Idempotent-Replayed", "true");
+  return r;
+}
+
 }  // namespace
 
 void Api::AddBatchRoutes() {
@@ -139,6 +190,22 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
     return InvalidArgument("POST /batches takes multipart/form-data with the fields agent_id and file.");
   }
   const Form& form = *req.form;
+  std::optional<std::string> idempotency_key = req.Header("Idempotency-Key");
+  std::string request_hash;
+  const TimePoint now = clock_.Now();
+  const TimePoint remembered_since = now - options_.idempotency_window;
+  if (idempotency_key) {
+    const std::string& k = *idempotency_key;
+    if (k.empty() || k.size() > kMaxIdempotencyKey ||
+        !std::all_of(k.begin(), k.end(), [](char c) { return c >= 0x20 && c < 0x7f; }))
+      return InvalidArgument("Idempotency-Key must be 1 to 255 printable ASCII characters (a UUID is a good key).");
+    auto hash = RequestHash(form);
+    if (!hash.ok()) return hash.status();
+    request_hash = *hash;
+    auto prior = store_.FindIdempotentResponse(ctx.account_id, k, remembered_since);
+    if (prior.ok()) return Replay(*prior, request_hash);
+    if (prior.status().code() != StatusCode::kNotFound) return prior.status();
+  }
   auto agent_raw = form.Get("agent_id");
   if (!agent_raw || agent_raw->empty()) return InvalidArgument("agent_id is required.");
   const FormFile* file = form.File("file");
@@ -153,7 +220,7 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
   draft.account_id = ctx.account_id;
   draft.agent_id = agent->id;
   draft.status = BatchStatus::kCreated;
-  draft.created_at = draft.updated_at = clock_.Now();
+  draft.created_at = draft.updated_at = now;
   draft.file_name = SafeFileName(file->filename);
   BC_RETURN_IF_ERROR(ApplyBatchForm(form, options_.outbound, &draft));
 
@@ -179,16 +246,28 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
                                     " rows were rejected (see details).";
     return JsonError(400, message, details.dump());
   }
-  auto batch = sink.import()->Commit(summary->total_rows, summary->valid, summary->rejected);
-  if (!batch.ok()) return batch.status();
   OrderedJson out;
-  out["batch_id"] = batch->id;
+  out["batch_id"] = draft.id;
   out["state"] = "created";
   out["total_contacts"] = summary->total_rows;
   out["valid_contacts"] = summary->valid;
   out["invalid_contacts"] = summary->rejected;
   out["rejected_by_code"] = summary->rejected_by_code;
-  return JsonResponse(201, out.dump());
+  std::string body = out.dump();
+  if (idempotency_key) {
+    sink.import()->RememberResponse({ctx.account_id, *idempotency_key, request_hash, 201, body, now}, remembered_since);
+  }
+  auto batch = sink.import()->Commit(summary->total_rows, summary->valid, summary->rejected);
+  if (!batch.ok()) {
+    // A concurrent request with the same key committed first: this one's
+    // batch is rolled back and the winner's answer is the answer.
+    if (idempotency_key && batch.status().code() == StatusCode::kConflict) {
+      auto prior = store_.FindIdempotentResponse(ctx.account_id, *idempotency_key, remembered_since);
+      if (prior.ok()) return Replay(*prior, request_hash);
+    }
+    return batch.status();
+  }
+  return JsonResponse(201, std::move(body));
 }
 
 Result<HttpResponse> Api::ScheduleBatch(RouteContext& ctx) {

@@ -1,5 +1,8 @@
 // GET /metrics: the Prometheus text exposition (format 0.0.4) of the
-// process-wide metrics registry, behind the API key like every API route.
+// process-wide metrics registry. An operator endpoint (it shows every
+// account's agents): it takes `Authorization: Bearer <metrics_token>`,
+// compared in constant time; tenant API keys get 401, and without a
+// configured token it answers 403.
 //
 // Gauges that need the store (queue depth, webhook outbox backlog) are
 // sampled here at scrape time, at most once per kSampleEvery for the whole
@@ -9,6 +12,7 @@
 #include <optional>
 
 #include "api/api.h"
+#include "base/crypto.h"
 #include "metrics/app_metrics.h"
 
 namespace batchcall {
@@ -40,7 +44,20 @@ void SampleStoreGauges(Store& store, TimePoint now) {
 
 }  // namespace
 
-Result<HttpResponse> Api::GetMetrics(RouteContext&) {
+Result<HttpResponse> Api::GetMetrics(RouteContext& ctx) {
+  if (options_.metrics_token.empty())
+    return PermissionDenied(
+        "/metrics is disabled: set metrics_token in the configuration file or BATCHCALL_METRICS_TOKEN "
+        "in the environment, then send it as Authorization: Bearer <token>.");
+  auto header = ctx.request.Header("Authorization");
+  std::string_view token = header ? std::string_view(*header) : std::string_view();
+  constexpr std::string_view kBearer = "Bearer ";
+  bool bearer = token.size() > kBearer.size() && token.substr(0, kBearer.size()) == kBearer;
+  if (!bearer || !ConstantTimeEquals(token.substr(kBearer.size()), options_.metrics_token)) {
+    HttpResponse r = ErrorResponse(Unauthenticated("/metrics needs Authorization: Bearer <metrics_token>."));
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
   SampleStoreGauges(store_, clock_.Now());
   HttpResponse r;
   r.status = 200;

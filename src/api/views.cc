@@ -146,7 +146,39 @@ OrderedJson RejectView(const RejectedRow& r) {
   return {{"line", r.line}, {"contact_number", r.contact_number}, {"code", r.code}, {"message", r.message}};
 }
 
-std::string CsvField(std::string_view v) {
+namespace {
+
+// [+-]digits[.digits] or [+-].digits: what a spreadsheet reads as a plain number.
+bool IsSignedNumber(std::string_view v) {
+  size_t i = 1, digits = 0;
+  while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i, ++digits;
+  if (i < v.size() && v[i] == '.') {
+    ++i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i, ++digits;
+  }
+  return digits > 0 && i == v.size();
+}
+
+}  // namespace
+
+std::string SpreadsheetSafeCell(std::string_view v) {
+  if (v.empty()) return {};
+  char c = v.front();
+  bool risky = c == '=' || c == '@' || c == '\t' || c == '\r' || ((c == '+' || c == '-') && !IsSignedNumber(v));
+  return risky ? "'" + std::string(v) : std::string(v);
+}
+
+OrderedJson ApiKeyView(const ApiKey& k) {
+  return {{"id", k.id},
+          {"name", k.name},
+          {"prefix", k.prefix},
+          {"created_at", FormatRfc3339(k.created_at)},
+          {"last_used_at", TimeOrNull(k.last_used_at)}};
+}
+
+std::string CsvField(std::string_view raw) {
+  std::string safe = SpreadsheetSafeCell(raw);
+  std::string_view v = safe;
   if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
   std::string out = "\"";
   for (char c : v) {

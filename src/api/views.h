@@ -26,10 +26,21 @@ OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& co
 
 OrderedJson RejectView(const RejectedRow& r);
 
+// API key object of GET /keys: id, name, prefix, created_at, last_used_at
+// (or null). Never the key or its hash.
+OrderedJson ApiKeyView(const ApiKey& k);
+
 // "****" plus the last 4 characters when the secret is longer than 8.
 std::string MaskSecret(std::string_view secret);
 
-// One RFC 4180 field: quoted when it holds a comma, quote, CR or LF.
+// A cell a spreadsheet would run as a formula, neutralised with a leading
+// apostrophe (OWASP's convention for CSV injection): a value starting with
+// '=', '@', tab or CR, or with '+' or '-' unless the whole value is a number
+// ("+14155550100", "-2.5" stay as they are). Every other value is unchanged.
+std::string SpreadsheetSafeCell(std::string_view value);
+
+// One RFC 4180 field of a CSV export: SpreadsheetSafeCell, then quoted when it
+// holds a comma, quote, CR or LF.
 std::string CsvField(std::string_view value);
 
 // CSV export of executions: header line, then one line per execution.

@@ -54,6 +54,8 @@ TEST(Views, CsvQuoting) {
   EXPECT_EQ(CsvField("a,b"), "\"a,b\"");
   EXPECT_EQ(CsvField("say \"hi\""), "\"say \"\"hi\"\"\"");
   EXPECT_EQ(CsvField("two\nlines"), "\"two\nlines\"");
+  EXPECT_EQ(CsvField("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+  EXPECT_EQ(CsvField("\r=1+1"), "\"'\r=1+1\"");
   Execution e;
   e.contact_number = "+1";
   e.variables = {"x,y"};
@@ -126,6 +128,22 @@ TEST(AgentInput, TimeZones) {
   EXPECT_TRUE(IsKnownTimeZone("America/New_York"));
   EXPECT_FALSE(IsKnownTimeZone("Mars/Base"));
   EXPECT_FALSE(IsKnownTimeZone(""));
+}
+
+}  // namespace
+}  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+TEST(SpreadsheetSafeCell, NeutralisesFormulasAndKeepsNumbers) {
+  for (const char* formula : {"=1+1", "=HYPERLINK(\"http://evil\",\"x\")", "@SUM(A1)", "\tx", "\rx", "+cmd",
+                              "-1+cmd|' /C calc'!A0", "+", "-", "+1 415", "--1", "-.", "+1e5"}) {
+    EXPECT_EQ(SpreadsheetSafeCell(formula), std::string("'") + formula) << formula;
+  }
+  for (const char* plain : {"", "plain", "+14155550100", "-5", "-2.5", "+.5", "a=b", " =1", "'=1", "1-2"}) {
+    EXPECT_EQ(SpreadsheetSafeCell(plain), plain) << plain;
+  }
 }
 
 }  // namespace

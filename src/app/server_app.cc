@@ -28,6 +28,7 @@
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "telephony/simulator/simulator.h"
 
 namespace batchcall {
 namespace fs = std::filesystem;
@@ -266,14 +267,23 @@ Status ServerApp::Bootstrap() {
   if (!account.ok()) return account.status();
   if (!options_.api_key.empty()) {
     std::string hash = Sha256Hex(options_.api_key);
-    auto owner = store.FindAccountIdByKeyHash(hash);
+    auto owner = store.FindApiKeyByHash(hash);
     if (!owner.ok()) {
       if (owner.status().code() != StatusCode::kNotFound) return owner.status();
-      BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now}));
+      Status added = store.AddApiKey(
+          {NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now, ApiKeyPrefix(options_.api_key), std::nullopt});
+      // The hash is taken, but not by an active key: it was revoked, and a
+      // revoked key never comes back.
+      if (added.code() == StatusCode::kConflict)
+        return InvalidArgument(
+            "The key set by api_key (BATCHCALL_API_KEY) was revoked; unset it or set a new key (batchcall keys "
+            "list shows the active keys).");
+      BC_RETURN_IF_ERROR(added);
     }
   } else if (first_start) {
     std::string key = NewApiKey();
-    BC_RETURN_IF_ERROR(store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now}));
+    BC_RETURN_IF_ERROR(
+        store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now, ApiKeyPrefix(key), std::nullopt}));
     BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + key + "\n" +
                                       "Use it as: Authorization: Bearer " + key + "\n",
                                   "first-api-key", key, "first API key"));
@@ -372,6 +382,15 @@ Status ServerApp::Start() {
   if (!store.ok()) return store.status();
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();
+  const std::string simulator_record = options_.simulator_record.empty()
+                                           ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
+                                           : options_.simulator_record;
+  // Every simulated call is appended to the record: with an unwritable one
+  // no simulator batch could dial. Checked before the first start's setup.
+  if (Status writable = SimulatorProvider::CheckRecordWritable(simulator_record); !writable.ok())
+    return InvalidArgument(writable.message() +
+                           "; set simulator_record (--simulator-record, BATCHCALL_SIMULATOR_RECORD) to a writable "
+                           "file, or fix the permissions");
   BC_RETURN_IF_ERROR(Bootstrap());
   auto outbound = OutboundPolicy::Allowing(options_.outbound_allow);
   if (!outbound.ok()) return InvalidArgument("outbound_allow: " + outbound.status().message());
@@ -385,9 +404,7 @@ Status ServerApp::Start() {
   // Engine: providers deliver events from the timer thread to the dispatcher.
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
   ProviderRegistryOptions registry;
-  registry.simulator_record_path = options_.simulator_record.empty()
-                                       ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
-                                       : options_.simulator_record;
+  registry.simulator_record_path = simulator_record;
   const bool shared_store = IsPostgresUrl(options_.db);
   // With several nodes, another node's unfinished simulated calls in a shared
   // record are not this node's to play out: it adopts them only when that
@@ -412,6 +429,8 @@ Status ServerApp::Start() {
   Dispatcher* dispatcher = parts_->dispatcher.get();
   api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
   api_options.public_url = options_.public_url;
+  api_options.metrics_token = options_.metrics_token;
+  api_options.key_auth.flush_every = std::chrono::seconds(10);
   api_options.outbound = *outbound;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 

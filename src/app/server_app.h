@@ -26,6 +26,9 @@ struct ServerOptions {
   std::string api_key;     // BATCHCALL_API_KEY: accepted for the default account when set
   std::string secret_key;  // BATCHCALL_SECRET_KEY (64 hex); else <db dir>/secret.key
   std::string public_url;  // BATCHCALL_PUBLIC_URL: base of the callback URLs given to providers
+  // metrics_token (file) / BATCHCALL_METRICS_TOKEN: the bearer token of
+  // GET /metrics; empty = /metrics answers 403.
+  std::string metrics_token;
   int dial_threads = 8;    // pool for remote providers' dials and lookups
   // --node-id / BATCHCALL_NODE_ID: stable name of this node (owner of its
   // claims and calls; a restart under the same name takes them back).

@@ -10,6 +10,21 @@ namespace batchcall {
 // Lowercase hex SHA-256 of data.
 std::string Sha256Hex(std::string_view data);
 
+// SHA-256 of data given in pieces (a file read in chunks). One thread at a time.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  // Lowercase hex of everything given so far; the hasher is finished after it.
+  std::string HexDigest();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // Lowercase hex HMAC-SHA256 of data keyed by key.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 

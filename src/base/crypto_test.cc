@@ -7,6 +7,11 @@ namespace {
 
 TEST(Crypto, Sha256KnownVector) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  Sha256 pieces;
+  pieces.Update("a");
+  pieces.Update("");
+  pieces.Update("bc");
+  EXPECT_EQ(pieces.HexDigest(), Sha256Hex("abc"));
 }
 
 TEST(Crypto, HmacSha256KnownVector) {

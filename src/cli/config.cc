@@ -64,6 +64,9 @@ std::vector<Setting> BuildSettings() {
     s.format = "hex64";
     v.push_back(s);
   }
+  v.push_back(Secret(Make("metrics_token", T::kString, "",
+                          "bearer token operators send to GET /metrics (tenant API keys are refused); "
+                          "unset: /metrics answers 403")));
   {
     Setting s = Make("public_url", T::kString, "",
                      "address providers call back, e.g. https://calls.example.com");

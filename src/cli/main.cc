@@ -19,6 +19,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "cli/config.h"
+#include "cli/keys_command.h"
 #include "cli/client_commands.h"
 #include "cli/validate_command.h"
 #include "net/outbound_policy.h"
@@ -91,6 +92,7 @@ ServerOptions ServerOptionsFrom(const cfg::Config& c) {
   o.api_key = c.String("api_key");
   o.secret_key = c.String("secret_key");
   o.public_url = c.String("public_url");
+  o.metrics_token = c.String("metrics_token");
   o.node_id = c.String("node_id");
   o.simulator_record = c.String("simulator_record");
   o.dial_threads = static_cast<int>(c.Integer("dial_threads"));
@@ -139,40 +141,6 @@ int RunServe(const cfg::Config& config) {
   return 0;
 }
 
-int RunKeysCreate(const cfg::Config& config, const std::string& name, const std::string& new_account) {
-  auto opened = OpenStore(config.String("db"), config.String("secret_key"));
-  if (!opened.ok()) {
-    std::cerr << "batchcall keys create: " << opened.status().message() << "\n";
-    return 1;
-  }
-  Store& store = *opened->store;
-  SystemClock clock;
-  auto account = new_account.empty() ? store.EnsureDefaultAccount(clock.Now())
-                                     : store.CreateAccount(new_account, clock.Now());
-  if (!account.ok()) {
-    std::cerr << "batchcall keys create: " << account.status().message() << "\n";
-    return 1;
-  }
-  std::string key = NewApiKey();
-  Status s = store.AddApiKey({NewUuid(), account->id, name, Sha256Hex(key), clock.Now()});
-  if (!s.ok()) {
-    std::cerr << "batchcall keys create: " << s.message() << "\n";
-    return 1;
-  }
-  if (!new_account.empty()) {
-    // A new account gets its webhook signing secret now, shown this once.
-    std::string secret = "whsec_" + RandomHex(32);
-    Status rotated = store.RotateWebhookSecret(account->id, secret, clock.Now(), clock.Now());
-    if (!rotated.ok()) {
-      std::cerr << "batchcall keys create: " << rotated.message() << "\n";
-      return 1;
-    }
-    std::cout << "webhook signing secret for account \"" << new_account << "\" (shown once): " << secret << "\n";
-  }
-  std::cout << key << std::endl;
-  return 0;
-}
-
 int RunConfigCheck(const std::string& file) {
   cfg::ConfigInput in;
   in.file = file;
@@ -202,8 +170,8 @@ int main(int argc, char** argv) {
   serve_flags.Add(serve_cmd, serve_keys);
   serve_cmd->footer(
       "Precedence per setting: flags > environment > --config file > defaults.\n"
-      "Secrets have no flags (a flag would show in ps): set api_key and secret_key in the\n"
-      "file or as BATCHCALL_API_KEY / BATCHCALL_SECRET_KEY.");
+      "Secrets have no flags (a flag would show in ps): set api_key, secret_key and metrics_token\n"
+      "in the file or as BATCHCALL_API_KEY / BATCHCALL_SECRET_KEY / BATCHCALL_METRICS_TOKEN.");
 
   // validate
   ValidateCommandOptions validate;
@@ -226,6 +194,19 @@ int main(int argc, char** argv) {
   SettingFlags keys_flags;
   keys_flags.Add(keys_create, {"db"});
   keys_create->footer("Reads db and secret_key like serve: flags > environment > --config file > defaults.");
+  auto* keys_list = keys_cmd->add_subcommand(
+      "list", "List the active API keys of every account (id, account, name, prefix, created, last used)");
+  SettingFlags keys_list_flags;
+  keys_list_flags.Add(keys_list, {"db"});
+  keys_list->footer("Reads the database directly, like keys create; never shows a key.");
+  auto* keys_revoke = keys_cmd->add_subcommand(
+      "revoke", "Revoke an API key by id: it fails at once on new connections to this database, within 5 s on "
+                "every running node");
+  std::string revoke_id;
+  keys_revoke->add_option("id", revoke_id, "the key's id (keys list, GET /keys)")->required();
+  SettingFlags keys_revoke_flags;
+  keys_revoke_flags.Add(keys_revoke, {"db"});
+  keys_revoke->footer("Reads the database directly, like keys create; may revoke an account's last key.");
 
   // config check / example
   auto* config_cmd = app.add_subcommand("config", "Check a configuration file or print an example one");
@@ -262,6 +243,16 @@ int main(int argc, char** argv) {
     auto config = LoadOrReport("keys create", keys_flags.Input());
     if (!config) return kExitUsage;
     return RunKeysCreate(*config, key_name, new_account);
+  }
+  if (keys_list->parsed()) {
+    auto config = LoadOrReport("keys list", keys_list_flags.Input());
+    if (!config) return kExitUsage;
+    return RunKeysList(*config);
+  }
+  if (keys_revoke->parsed()) {
+    auto config = LoadOrReport("keys revoke", keys_revoke_flags.Input());
+    if (!config) return kExitUsage;
+    return RunKeysRevoke(*config, revoke_id);
   }
   if (config_check->parsed()) return RunConfigCheck(check_file);
   if (config_example->parsed()) {

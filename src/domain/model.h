@@ -49,6 +49,12 @@ struct ApiKey {
   std::string name;
   std::string key_hash;  // lowercase hex SHA-256 of the key; the key itself is never stored
   TimePoint created_at;
+  // The key's first characters ("bc_1a2b3"), shown to tell keys apart; ""
+  // for keys made before prefixes were stored.
+  std::string prefix;
+  // When the key last authenticated a request, to within a minute; nullopt
+  // when never (or not yet recorded).
+  std::optional<TimePoint> last_used_at;
 };
 
 struct Agent {

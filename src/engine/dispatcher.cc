@@ -384,7 +384,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     CallUpdate u;
     if (item.requeue_now) {
       u.retry = true;
-      u.next_attempt_at = now;
+      u.next_attempt_at = std::max(now, item.requeue_at.value_or(now));
     } else if (IsOutcome(e) && !item.no_retry) {
       auto d = DecideRetry(RetryConfigFor(it->second), e.status, e.answered_by_voice_mail,
                            it->second.retry_count, now);
@@ -457,7 +457,9 @@ Result<std::optional<TimePoint>> Dispatcher::Step(TimePoint now) {
       BC_RETURN_IF_ERROR(
           DispatchAgent(batches.front()->agent, batches, now, &blocked_by_pace, &work_left));
       AgentState& st = agents_[agent_id];
-      if (blocked_by_pace) {
+      if (st.backoff_until && *st.backoff_until > now) {
+        consider(*st.backoff_until);
+      } else if (blocked_by_pace) {
         if (auto t = st.pacer.NextAvailable(now)) consider(*t);
       } else if (work_left && st.in_flight < batches.front()->agent.max_concurrency && !limited_this_step_) {
         consider(now);  // claimed executions were rescheduled or canceled: look again at once
@@ -484,6 +486,7 @@ Status Dispatcher::DispatchAgent(const Agent& agent,
                                  const std::vector<const RunningBatch*>& batches, TimePoint now,
                                  bool* blocked_by_pace, bool* work_left) {
   AgentState& st = agents_[agent.id];
+  if (st.backoff_until && now < *st.backoff_until) return Status::Ok();
   if (st.pacer.rate() != agent.calls_per_second) st.pacer.SetRate(agent.calls_per_second);
   int64_t budget =
       std::min<int64_t>(agent.max_concurrency - st.in_flight, options_.max_claim_per_step);
@@ -523,6 +526,7 @@ Status Dispatcher::DispatchAgent(const Agent& agent,
       budget -= dialed;
       st.pacer.Consume(now, static_cast<int>(dialed));
       if (dialed > 0) progress = true;
+      if (st.backoff_until && now < *st.backoff_until) return Status::Ok();  // not placed: back off
     }
     if (!progress) break;
   }
@@ -600,6 +604,11 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   std::unordered_set<std::string> ok(begun->begin(), begun->end());
   auto provider = providers_.ForAgent(agent);
   metrics::Counter& dials_metric = metrics::App().DialsFor(agent.name);
+  // A local provider that cannot place calls: this and every later start of
+  // the step end "not placed" and are requeued.
+  std::optional<Status> not_placed;
+  if (!provider.ok() && provider.status().code() == StatusCode::kUnavailable) not_placed = provider.status();
+  bool placed_any = false;
 
   std::vector<std::pair<std::string, std::string>> call_ids;
   std::vector<InboxItem> failures;
@@ -623,6 +632,15 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     failure.event.attempt_id = s.attempt_id;
     failure.event.idempotency_key = s.idempotency_key;
     failure.event.at = now;
+    if (not_placed) {
+      failure.event.status = ExecutionStatus::kError;
+      failure.event.error_message = "not placed: " + not_placed->message() + "; requeued";
+      InboxItem item{std::move(failure.event), true};
+      item.requeue_at = now + options_.not_placed_backoff;
+      failures.push_back(std::move(item));
+      stats_.not_placed++;
+      continue;
+    }
     if (!provider.ok()) {
       failure.event.status = ExecutionStatus::kFailed;
       failure.event.error_message = "provider misconfigured: " + provider.status().message();
@@ -660,9 +678,32 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     auto call_id = p->StartCall(req);
     if (call_id.ok()) {
       call_ids.emplace_back(s.attempt_id, *call_id);
+      placed_any = true;
+    } else if (call_id.status().code() == StatusCode::kUnavailable) {
+      not_placed = call_id.status();
+      failure.event.status = ExecutionStatus::kError;
+      failure.event.error_message = "not placed: " + not_placed->message() + "; requeued";
+      InboxItem item{std::move(failure.event), true};
+      item.requeue_at = now + options_.not_placed_backoff;
+      failures.push_back(std::move(item));
+      stats_.not_placed++;
     } else {
       failures.push_back(DialFailure(call_id.status(), std::move(failure.event)));
     }
+  }
+  if (not_placed) {
+    st.backoff_until = now + options_.not_placed_backoff;
+    if (!st.outage) {
+      st.outage = true;
+      LogError("dials not placed: the agent's provider cannot place calls; its executions are requeued and it "
+               "dials again later",
+               {{"agent_id", agent.id},
+                {"error", not_placed->message()},
+                {"retry_in_s", static_cast<int64_t>(options_.not_placed_backoff.count() / 1000)}});
+    }
+  } else if (placed_any && st.outage) {
+    st.outage = false;
+    LogInfo("dials placed again", {{"agent_id", agent.id}});
   }
   if (!call_ids.empty()) BC_RETURN_IF_ERROR(store_.SetProviderCallIds(call_ids));
   if (!failures.empty()) {

@@ -16,6 +16,13 @@
 // An attempt without an outcome after its provider's outcome_timeout() is
 // checked once with Lookup, then ended `error` ("no result within ...").
 //
+// A local provider (the simulator) that cannot place calls — StartCall, or
+// building it, answers Unavailable (its record file is unwritable) — has
+// placed nothing: those dials end "not placed" and their executions are
+// requeued (not failed), the agent dials nothing for not_placed_backoff, and
+// one ERROR line is logged per outage (and one INFO line when dials succeed
+// again).
+//
 // Thread-safety: Step, Recover and SetDialing run on one thread (the engine
 // thread, or a test). OnCallEvent may be called from any thread.
 #pragma once
@@ -68,6 +75,9 @@ struct DispatcherOptions {
   // heartbeat must be before this node adopts its open attempts.
   std::chrono::milliseconds heartbeat_interval{2'000};
   std::chrono::milliseconds node_stale_after{10'000};
+  // How long an agent whose local provider placed nothing (Unavailable)
+  // waits before it dials again.
+  std::chrono::milliseconds not_placed_backoff{30'000};
 };
 
 struct DispatcherStats {
@@ -81,6 +91,7 @@ struct DispatcherStats {
   int64_t adopted = 0;          // open attempts taken over from stopped nodes
   int64_t limited = 0;          // starts refused by the store's per-agent limits
   int64_t foreign_events = 0;   // events recorded for attempts another node owns
+  int64_t not_placed = 0;       // dials a local provider could not place (requeued)
   int64_t steps = 0;
 };
 
@@ -155,6 +166,7 @@ class Dispatcher final : public CallEventSink {
   struct InboxItem {
     CallEvent event;
     bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
+    std::optional<TimePoint> requeue_at = std::nullopt;  // with requeue_now: not before this (the agent backs off)
     bool recheck = false;      // recovered call still going: look it up again later
     bool no_retry = false;     // closed with its outcome unknown: never dialled again
     bool uncertain_dial = false;  // StartCall answered UnknownOutcome: keep it open, recheck
@@ -164,6 +176,8 @@ class Dispatcher final : public CallEventSink {
     size_t cursor = 0;     // round-robin position among its batches
     uint64_t from_rr = 0;  // caller id rotation
     int64_t in_flight = 0;
+    std::optional<TimePoint> backoff_until;  // no dials before (its provider placed nothing)
+    bool outage = false;                     // the outage's ERROR line was logged
   };
 
   Status RecordEvents(TimePoint now);

@@ -7,11 +7,14 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 
 #include "base/ids.h"
+#include "base/log.h"
 #include "base/time.h"
 #include "base/timer_queue.h"
 #include "domain/retry_config.h"
+#include "domain/states.h"
 #include "store/sqlite/sqlite_store.h"
 #include "telephony/simulator/simulator.h"
 
@@ -27,11 +30,25 @@ TimePoint At(const char* iso) { return *ParseIso8601(iso); }
 class OneProvider final : public ProviderRegistry {
  public:
   Result<Provider*> ForAgent(const Agent& agent) override {
+    if (auto e = build_errors.find(agent.id); e != build_errors.end()) return e->second;
+    if (auto o = overrides.find(agent.id); o != overrides.end()) return o->second;
     auto it = sims.find(agent.id);
     if (it != sims.end()) return static_cast<Provider*>(it->second.get());
     return NotFound("no simulator for agent");
   }
   std::map<std::string, std::unique_ptr<SimulatorProvider>> sims;
+  std::map<std::string, Provider*> overrides;  // used instead of sims when set
+  std::map<std::string, Status> build_errors;  // ForAgent fails with this when set
+};
+
+// A simulator whose record cannot be written: it places nothing.
+struct UnplaceableProvider final : Provider {
+  Result<std::string> StartCall(const CallRequest&) override {
+    ++start_calls;
+    return Unavailable("cannot append to the simulator record file: No space left on device");
+  }
+  Result<CallEvent> Lookup(const CallLookup&) override { return NotFound("never placed"); }
+  int start_calls = 0;
 };
 
 // Lets the test replace the dispatcher (a "restart") under live providers.
@@ -370,6 +387,55 @@ TEST_F(DispatcherTest, RecoverRequeuesNeverPlacedAndNeverRedialsPlaced) {
   EXPECT_EQ(per_number[claimed[1].contact_number], 1);  // never placed -> requeued -> dialled once
   std::set<std::string> keys;
   for (auto& p : placed) EXPECT_TRUE(keys.insert(p.idempotency_key).second);
+}
+
+// Issue 13, finding 13: a simulator that cannot write its record places
+// nothing. Its dials end "not placed" and the executions are requeued (not
+// failed), the agent backs off 30 s (one StartCall per round, not per call),
+// and one ERROR line is logged per outage; once the record is writable again
+// the batch completes.
+TEST_F(DispatcherTest, UnwritableSimulatorRecordRequeuesBacksOffAndLogsOnce) {
+  std::ostringstream log;
+  InitLogging(LogOptions{LogFormat::kJson, LogLevel::kInfo}, log);
+  Agent a = MakeAgent(10, 0);
+  UnplaceableProvider broken;
+  providers_.overrides[a.id] = &broken;
+  TimePoint t0 = clock_.Now();
+  Batch b = MakeBatch(a, Numbers(5), t0);
+  RunUntil(t0 + seconds(29));
+  EXPECT_EQ(broken.start_calls, 1);
+  EXPECT_EQ(dispatcher_->stats().not_placed, 5);
+  for (const auto& e : Executions(b)) {
+    EXPECT_FALSE(IsTerminal(e.status)) << ToString(e.status);
+    EXPECT_NE(e.error_message.find("not placed"), std::string::npos) << e.error_message;
+  }
+  EXPECT_EQ(Reload(b).status, BatchStatus::kRunning);
+  RunUntil(t0 + seconds(65));  // rounds at 0, 30 and 60 s
+  EXPECT_EQ(broken.start_calls, 3);
+  EXPECT_EQ(dispatcher_->stats().not_placed, 15);
+
+  // The record's directory is gone too: building the provider fails the same way.
+  providers_.overrides.clear();
+  providers_.build_errors[a.id] = Unavailable("cannot open the simulator record file /gone/x.jsonl: No such file");
+  RunUntil(t0 + seconds(95));
+  EXPECT_EQ(dispatcher_->stats().not_placed, 20);
+  for (const auto& e : Executions(b)) EXPECT_FALSE(IsTerminal(e.status)) << ToString(e.status);
+
+  // Writable again: every call is placed and the batch completes.
+  providers_.build_errors.clear();
+  RunUntil(t0 + minutes(10));
+  EXPECT_EQ(Sim(a).PlacedCount(), 5);
+  EXPECT_EQ(Reload(b).status, BatchStatus::kCompleted);
+  for (const auto& e : Executions(b)) EXPECT_EQ(e.status, ExecutionStatus::kCompleted);
+
+  std::string text = log.str();
+  size_t errors = 0;
+  for (size_t at = text.find("dials not placed"); at != std::string::npos; at = text.find("dials not placed", at + 1))
+    ++errors;
+  EXPECT_EQ(errors, 1u) << text;
+  EXPECT_NE(text.find("\"level\":\"error\""), std::string::npos) << text;
+  EXPECT_NE(text.find("dials placed again"), std::string::npos) << text;
+  InitLogging(LogOptions{});
 }
 
 }  // namespace

@@ -273,3 +273,61 @@ TEST_P(StoreConformanceTest, ConcurrentReadersAndWriters) {
 }
 
 }  // namespace batchcall
+
+namespace batchcall {
+
+// Issue 13, finding 14: an import remembers its answer under the client's
+// Idempotency-Key in its own transaction; a second import with the same key
+// (a concurrent duplicate) fails with Conflict and stores nothing; keys are
+// per account; answers older than the window are not found and are cleaned.
+TEST_P(StoreConformanceTest, IdempotentResponsesAreStoredWithTheirBatchOnlyOnce) {
+  Account acc = NewAccount("acme");
+  Account other = NewAccount("other");
+  Agent agent = NewAgent(acc.id, "sales");
+  Agent other_agent = NewAgent(other.id, "sales");
+  auto import_with_key = [&](const Agent& a, const std::string& key, TimePoint at, TimePoint expired_before) {
+    Batch draft = Draft(a, at);
+    auto import = store().BeginImport(draft);
+    EXPECT_TRUE(import.ok()) << import.status().ToString();
+    EXPECT_TRUE((*import)->AddContact({0, 2, "+14155551000", {"n", "c"}}).ok());
+    (*import)->RememberResponse({a.account_id, key, "hash-" + draft.id, 201, "{\"batch_id\":\"" + draft.id + "\"}", at},
+                                expired_before);
+    auto committed = (*import)->Commit(1, 1, 0);
+    return std::make_pair(draft.id, committed.status());
+  };
+
+  auto [first_id, first] = import_with_key(agent, "key-1", T(100), T(0));
+  ASSERT_TRUE(first.ok()) << first.ToString();
+  auto found = store().FindIdempotentResponse(acc.id, "key-1", T(50));
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->account_id, acc.id);
+  EXPECT_EQ(found->key, "key-1");
+  EXPECT_EQ(found->request_hash, "hash-" + first_id);
+  EXPECT_EQ(found->status, 201);
+  EXPECT_EQ(found->body, "{\"batch_id\":\"" + first_id + "\"}");
+  EXPECT_EQ(found->created_at, T(100));
+  EXPECT_EQ(store().FindIdempotentResponse(acc.id, "key-1", T(101)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().FindIdempotentResponse(acc.id, "key-2", T(0)).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().FindIdempotentResponse(other.id, "key-1", T(0)).status().code(), StatusCode::kNotFound);
+
+  // The same key again (a duplicate that lost the race): Conflict, no batch.
+  auto [dup_id, dup] = import_with_key(agent, "key-1", T(110), T(10));
+  EXPECT_EQ(dup.code(), StatusCode::kConflict) << dup.ToString();
+  EXPECT_EQ(store().GetBatch(acc.id, dup_id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().FindIdempotentResponse(acc.id, "key-1", T(0))->body, found->body);
+  ASSERT_TRUE(store().GetBatch(acc.id, first_id).ok());
+
+  // Another account may use the same key.
+  auto [theirs_id, theirs] = import_with_key(other_agent, "key-1", T(120), T(10));
+  ASSERT_TRUE(theirs.ok()) << theirs.ToString();
+  EXPECT_EQ(store().FindIdempotentResponse(other.id, "key-1", T(0))->request_hash, "hash-" + theirs_id);
+
+  // Once expired, the key is free again: the old answer is removed and the new one stored.
+  auto [again_id, again] = import_with_key(agent, "key-1", T(200), T(150));
+  ASSERT_TRUE(again.ok()) << again.ToString();
+  EXPECT_EQ(store().FindIdempotentResponse(acc.id, "key-1", T(0))->request_hash, "hash-" + again_id);
+  // Cleaning is global: the other account's expired answer went too.
+  EXPECT_EQ(store().FindIdempotentResponse(other.id, "key-1", T(0)).status().code(), StatusCode::kNotFound);
+}
+
+}  // namespace batchcall

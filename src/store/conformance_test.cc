@@ -144,17 +144,70 @@ TEST_P(StoreConformanceTest, DefaultAccountIsCreatedOnce) {
 TEST_P(StoreConformanceTest, ApiKeysAddFindAndRejectDuplicates) {
   Account acc = NewAccount("acme");
   EXPECT_EQ(*store().CountApiKeys(), 0);
-  ApiKey key{"key-1", acc.id, "cli", std::string(64, 'a'), T(0)};
+  ApiKey key{"key-1", acc.id, "cli", std::string(64, 'a'), T(0), "bc_1a2b3", std::nullopt};
   ASSERT_TRUE(store().AddApiKey(key).ok());
-  auto found = store().FindAccountIdByKeyHash(key.key_hash);
+  auto found = store().FindApiKeyByHash(key.key_hash);
   ASSERT_TRUE(found.ok());
-  EXPECT_EQ(*found, acc.id);
-  EXPECT_EQ(store().FindAccountIdByKeyHash(std::string(64, 'b')).status().code(), StatusCode::kNotFound);
-  ApiKey dup{"key-2", acc.id, "again", key.key_hash, T(1)};
+  EXPECT_EQ(found->account_id, acc.id);
+  EXPECT_EQ(found->id, "key-1");
+  EXPECT_EQ(found->name, "cli");
+  EXPECT_EQ(found->prefix, "bc_1a2b3");
+  EXPECT_EQ(found->created_at, T(0));
+  EXPECT_FALSE(found->last_used_at.has_value());
+  EXPECT_EQ(store().FindApiKeyByHash(std::string(64, 'b')).status().code(), StatusCode::kNotFound);
+  ApiKey dup{"key-2", acc.id, "again", key.key_hash, T(1), "", std::nullopt};
   EXPECT_EQ(store().AddApiKey(dup).code(), StatusCode::kConflict);
-  ApiKey second{"key-3", acc.id, "other", std::string(64, 'c'), T(1)};
+  ApiKey second{"key-3", acc.id, "other", std::string(64, 'c'), T(1), "", std::nullopt};
   ASSERT_TRUE(store().AddApiKey(second).ok());
   EXPECT_EQ(*store().CountApiKeys(), 2);
+}
+
+// Issue 13, finding 4: keys are listed per account, revoked within the
+// account only, never found again once revoked (nor re-added), and their
+// last use is recorded as the latest time given.
+TEST_P(StoreConformanceTest, ApiKeysListRevokeAndRecordUse) {
+  Account acc = NewAccount("acme");
+  Account other = NewAccount("other");
+  ASSERT_TRUE(store().AddApiKey({"k1", acc.id, "first", std::string(64, '1'), T(1), "bc_11111", std::nullopt}).ok());
+  ASSERT_TRUE(store().AddApiKey({"k2", acc.id, "second", std::string(64, '2'), T(2), "bc_22222", std::nullopt}).ok());
+  ASSERT_TRUE(store().AddApiKey({"k3", other.id, "theirs", std::string(64, '3'), T(0), "", std::nullopt}).ok());
+
+  auto listed = store().ListApiKeys(acc.id);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].id, "k1");
+  EXPECT_EQ((*listed)[1].id, "k2");
+  EXPECT_EQ((*listed)[1].prefix, "bc_22222");
+  auto all = store().ListApiKeys("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].id, "k3");  // oldest first
+
+  // Another account's key is NotFound, exactly like an unknown one.
+  EXPECT_EQ(store().RevokeApiKey(acc.id, "k3", T(5)).code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().RevokeApiKey(acc.id, "nope", T(5)).code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store().FindApiKeyByHash(std::string(64, '3')).ok());
+
+  ASSERT_TRUE(store().RevokeApiKey(acc.id, "k1", T(5)).ok());
+  EXPECT_EQ(store().FindApiKeyByHash(std::string(64, '1')).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().RevokeApiKey(acc.id, "k1", T(6)).code(), StatusCode::kNotFound);  // already revoked
+  ASSERT_EQ(store().ListApiKeys(acc.id)->size(), 1u);
+  EXPECT_EQ(store().ListApiKeys(acc.id)->front().id, "k2");
+  EXPECT_EQ(store().AddApiKey({"k4", acc.id, "again", std::string(64, '1'), T(7), "", std::nullopt}).code(),
+            StatusCode::kConflict);
+  EXPECT_EQ(*store().CountApiKeys(), 3);  // revoked keys still count (first start detection)
+  // The operator revokes in any account.
+  ASSERT_TRUE(store().RevokeApiKey("", "k3", T(8)).ok());
+  EXPECT_TRUE(store().ListApiKeys(other.id)->empty());
+
+  ASSERT_TRUE(store().RecordApiKeyUse({{"k2", T(100)}, {"unknown", T(100)}}).ok());
+  ASSERT_TRUE(store().RecordApiKeyUse({{"k2", T(50)}}).ok());  // older: kept the later one
+  auto k2 = store().FindApiKeyByHash(std::string(64, '2'));
+  ASSERT_TRUE(k2.ok());
+  ASSERT_TRUE(k2->last_used_at.has_value());
+  EXPECT_EQ(*k2->last_used_at, T(100));
+  EXPECT_EQ(store().ListApiKeys(acc.id)->front().last_used_at, T(100));
+  EXPECT_TRUE(store().RecordApiKeyUse({}).ok());
 }
 
 // --- agents

@@ -21,6 +21,16 @@
 
 namespace batchcall {
 
+// A POST /batches answer remembered under the client's Idempotency-Key.
+struct IdempotentResponse {
+  std::string account_id;    // keys are scoped per account
+  std::string key;           // the Idempotency-Key header, as sent
+  std::string request_hash;  // lowercase hex SHA-256 of the request (fields and file)
+  int status = 0;            // the answer's HTTP status
+  std::string body;          // the answer's body, exactly as sent
+  TimePoint created_at;
+};
+
 // One upload: a batch and all its rows, written in one transaction. Nothing
 // is visible to other readers before Commit(); destroying an import that was
 // not committed rolls everything back.
@@ -35,6 +45,12 @@ class BatchImport {
   // stored batch. After Commit() (successful or not) the import is finished.
   virtual Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts,
                                int64_t invalid_contacts) = 0;
+  // Makes Commit() also store `response`, in the same transaction, after
+  // removing every remembered answer (of any account) created before
+  // `expired_before`. When a live answer for the same (account, key) exists
+  // — a concurrent duplicate committed first — Commit() fails with Conflict
+  // and nothing of this import is stored. Call before Commit().
+  virtual void RememberResponse(IdempotentResponse response, TimePoint expired_before) = 0;
 };
 
 // Conditional batch state change, checked against the state table
@@ -149,11 +165,23 @@ class Store {
   // created on first call (idempotent, safe to race).
   virtual Result<Account> EnsureDefaultAccount(TimePoint now) = 0;
   virtual Result<Account> CreateAccount(const std::string& name, TimePoint now) = 0;
-  // Adds a key; AlreadyExists-like duplicates of key_hash are a Conflict.
+  // Adds a key (key.last_used_at is ignored); a duplicate id or key_hash is
+  // a Conflict — also the hash of a revoked key, which never comes back.
   virtual Status AddApiKey(const ApiKey& key) = 0;
-  // The account owning the key with this SHA-256 hex hash, or NotFound.
-  virtual Result<std::string> FindAccountIdByKeyHash(const std::string& key_hash) = 0;
+  // The active (not revoked) key with this SHA-256 hex hash, or NotFound.
+  virtual Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) = 0;
+  // Every key ever added, revoked ones included (first start detection).
   virtual Result<int64_t> CountApiKeys() = 0;
+  // The active keys of the account, oldest first; account_id "" = of every
+  // account (the operator's `batchcall keys list`).
+  virtual Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) = 0;
+  // Revokes the active key `key_id` of the account (account_id "" = of any
+  // account): FindApiKeyByHash no longer finds it, from this call on. NotFound
+  // when unknown, of another account or already revoked.
+  virtual Status RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) = 0;
+  // Records when keys were last used: each key's last_used_at becomes the
+  // later of its stored value and the given time. Unknown ids are ignored.
+  virtual Status RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) = 0;
 
   // --- agents
   virtual Status CreateAgent(const Agent& agent) = 0;
@@ -173,6 +201,10 @@ class Store {
   // created_at set by the caller; status created).
   virtual Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) = 0;
   virtual Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) = 0;
+  // The answer remembered for (account_id, key) (BatchImport::RememberResponse)
+  // if it was created at or after not_before; NotFound otherwise.
+  virtual Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
+                                                            TimePoint not_before) = 0;
   // Newest first.
   virtual Result<std::vector<Batch>> ListBatches(const std::string& account_id,
                                                  const std::string& agent_id) = 0;

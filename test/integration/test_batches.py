@@ -202,6 +202,26 @@ class Batches(unittest.TestCase):
         self.assertEqual(rep.status, 200)
         self.assertEqual(list(csv.DictReader(io.StringIO(rep.body.decode())))[0]["code"], "duplicate")
 
+    def test_csv_export_neutralises_formulas(self):
+        # Issue 13, finding 12: a cell a spreadsheet would run as a formula is
+        # prefixed with an apostrophe; E.164 numbers and negative numbers stay.
+        content = (b'contact_number,first_name,link,balance,note\n'
+                   b'+14155552671,"=HYPERLINK(""http://evil.example/"",""click"")",@SUM(A1),-12.5,-1+cmd\n')
+        b = self.s.upload(self.agent, content, filename="formula.csv")
+        self.assertEqual(b.status, 201, b)
+        bid = b.json()["batch_id"]
+        r = self.s.get("/batches/%s/executions?format=csv" % bid)
+        self.assertEqual(r.status, 200)
+        rows = list(csv.DictReader(io.StringIO(r.body.decode())))
+        self.assertEqual(rows[0]["contact_number"], "+14155552671")
+        self.assertEqual(rows[0]["first_name"], "'=HYPERLINK(\"http://evil.example/\",\"click\")")
+        self.assertEqual(rows[0]["link"], "'@SUM(A1)")
+        self.assertEqual(rows[0]["balance"], "-12.5")
+        self.assertEqual(rows[0]["note"], "'-1+cmd")
+        # The JSON view keeps the value exactly as uploaded.
+        ex = self.s.get("/batches/%s/executions" % bid).json()
+        self.assertEqual(ex[0]["context_details"]["recipient_data"]["link"], "@SUM(A1)")
+
     # --- schedule
     def test_schedule_like_the_bolna_client(self):
         bid = self.create_demo()["batch_id"]

@@ -1,6 +1,7 @@
 """Black-box test of GET /metrics against a real `batchcall serve`: the
 Prometheus text exposition parses (prometheus_client's parser, Debian's
-python3-prometheus-client), needs the API key, and its numbers move with a
+python3-prometheus-client), needs the operator's metrics_token (never a
+tenant API key), and its numbers move with a
 batch run on the simulator — calls by status, dials per agent, retries,
 provider latency, HTTP latency by route, ingest rows — while no label value
 is a phone number or an id."""
@@ -20,6 +21,7 @@ except ImportError:  # a Python outside Debian's (pyenv): use Debian's pure-Pyth
 
 TERMINAL = {"completed", "busy", "no-answer", "failed", "canceled", "stopped", "error", "voicemail"}
 PHONE = re.compile(r"\+?\d[\d ().-]{5,}\d")
+TOKEN = "metrics-token-0123456789abcdef"
 UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}")
 
 
@@ -60,7 +62,7 @@ class Scrape:
 class Metrics(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.s = Server().start()
+        cls.s = Server(env={"BATCHCALL_METRICS_TOKEN": TOKEN}).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -68,7 +70,7 @@ class Metrics(unittest.TestCase):
         cls.s.cleanup()
 
     def scrape(self):
-        r = self.s.get("/metrics")
+        r = self.s.get("/metrics", key=TOKEN)
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.header("Content-Type"), "text/plain; version=0.0.4; charset=utf-8")
         return Scrape(r.body.decode("utf-8"))
@@ -93,13 +95,38 @@ class Metrics(unittest.TestCase):
             time.sleep(0.2)
         self.fail("batch %s did not complete: %r" % (bid, b))
 
-    def test_needs_the_api_key(self):
-        self.assertEqual(self.s.get("/metrics", key=None).status, 401)
-        self.assertEqual(self.s.get("/metrics", key="bc_wrong_key_0123456789abcdef").status, 401)
+    def test_needs_the_metrics_token_not_an_api_key(self):
+        # Issue 13, finding 11: /metrics shows every account's agents, so a
+        # tenant's API key (even the default account's) is refused.
+        for key in (None, "bc_wrong_key_0123456789abcdef", self.s.api_key, self.s.keys_create("--new-account", "t"),
+                    TOKEN + "x", TOKEN[:-1]):
+            r = self.s.get("/metrics", key=key)
+            self.assertEqual(r.status, 401, (key, r))
+            self.assertEqual(r.json()["error"], 401)
+            self.assertNotIn(TOKEN.encode(), r.body)
+        self.assertEqual(self.s.get("/metrics", key=TOKEN).status, 200)
+
+    def test_without_a_token_it_is_disabled_and_says_how_to_enable(self):
+        s = Server().start()
+        self.addCleanup(s.cleanup)
+        self.addCleanup(s.stop)
+        for key in ("default", None):
+            r = s.get("/metrics", key=key)
+            self.assertEqual(r.status, 403, r)
+            self.assertIn("BATCHCALL_METRICS_TOKEN", r.json()["message"])
+            self.assertIn("metrics_token", r.json()["message"])
+
+    def test_the_token_is_never_echoed(self):
+        s = Server(env={"BATCHCALL_METRICS_TOKEN": TOKEN}).start()
+        self.addCleanup(s.cleanup)
+        self.assertNotIn(TOKEN, s.startup_output)
+        self.assertEqual(s.get("/metrics", key=TOKEN).status, 200)
+        _, rest = s.stop()
+        self.assertNotIn(TOKEN, rest)
 
     def test_eligible_executions_is_the_queue_depth(self):
         # Its own server: the real-time call it leaves running must not move the other tests' numbers.
-        s = Server().start()
+        s = Server(env={"BATCHCALL_METRICS_TOKEN": TOKEN}).start()
         self.addCleanup(s.cleanup)
         self.addCleanup(s.stop)
         slow = dict(sim(8), speed=1)  # one real-time call at a time: the rest wait in the queue
@@ -112,7 +139,7 @@ class Metrics(unittest.TestCase):
         deadline = time.time() + 20  # sampled at most every 5 s
         depth = 0
         while time.time() < deadline and depth < 8:
-            depth = Scrape(s.get("/metrics").body.decode()).value("batchcall_eligible_executions")
+            depth = Scrape(s.get("/metrics", key=TOKEN).body.decode()).value("batchcall_eligible_executions")
             time.sleep(0.5)
         self.assertGreaterEqual(depth, 8)
         self.assertLessEqual(depth, 10)

@@ -196,8 +196,11 @@ for n, line in enumerate(open(sys.argv[1]), 1):
     except ValueError:
         sys.exit("serve.log line %d is not JSON: %r" % (n, line))
 ' "$work/serve.log" || fail "log_format = \"json\" is not in effect"
+code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $api_key" "http://127.0.0.1:$port/agents")"
+[ "$code" = 200 ] || fail "GET /agents with the key from first-api-key: $code"
+# /metrics is an operator endpoint: without metrics_token configured it is off (403), even for a valid key.
 code="$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $api_key" "http://127.0.0.1:$port/metrics")"
-[ "$code" = 200 ] || fail "GET /metrics with the key from first-api-key: $code"
+[ "$code" = 403 ] || fail "GET /metrics with a tenant key and no metrics_token: $code, want 403"
 step "database, secret.key and first-api-key created by batchcall; the key works; log lines are JSON"
 
 # SIGTERM to batchcall itself (runuser's child), then runuser must end with its status.

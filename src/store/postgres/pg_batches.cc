@@ -144,6 +144,24 @@ Result<Batch> PostgresStore::GetBatch(const std::string& account_id, const std::
   return pg::LoadBatch(**conn, account_id, batch_id, nullptr);
 }
 
+Result<IdempotentResponse> PostgresStore::FindIdempotentResponse(const std::string& account_id,
+                                                                const std::string& key, TimePoint not_before) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectIdempotencyKey, Params().Add(account_id).Add(key).Add(pg::Millis(not_before)));
+  if (!rows.ok()) return rows.status();
+  if (rows->size() == 0) return NotFound("no answer remembered for this Idempotency-Key");
+  Row row(*rows, 0);
+  IdempotentResponse r;
+  r.account_id = row.Text(0);
+  r.key = row.Text(1);
+  r.request_hash = row.Text(2);
+  r.status = static_cast<int>(row.Int(3));
+  r.body = row.Text(4);
+  r.created_at = FromUnixMillis(row.Int(5));
+  return r;
+}
+
 Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();

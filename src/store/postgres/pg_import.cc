@@ -148,6 +148,7 @@ class PgBatchImport final : public BatchImport {
     auto n = conn_->Run(sql::kUpdateBatchCounts,
                         Params().Add(total_contacts).Add(valid_contacts).Add(invalid_contacts).Add(seq_));
     if (!n.ok()) return n.status();
+    if (remember_) BC_RETURN_IF_ERROR(InsertRemembered());
     auto rows = conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_));
     if (!rows.ok()) return rows.status();
     if (rows->size() == 0) return Internal("batch vanished during its import");
@@ -162,7 +163,29 @@ class PgBatchImport final : public BatchImport {
     return stored;
   }
 
+  void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
+    remember_ = std::move(response);
+    expired_before_ = expired_before;
+  }
+
  private:
+  // A concurrent duplicate's uncommitted row makes this insert wait for that
+  // transaction: it then fails (23505, Conflict) if the other committed.
+  Status InsertRemembered() {
+    auto d = conn_->Run(sql::kDeleteExpiredIdempotencyKeys, Params().Add(pg::Millis(expired_before_)));
+    if (!d.ok()) return d.status();
+    const IdempotentResponse& r = *remember_;
+    auto n = conn_->Run(sql::kInsertIdempotencyKey, Params()
+                                                        .Add(r.account_id)
+                                                        .Add(r.key)
+                                                        .Add(r.request_hash)
+                                                        .Add(r.status)
+                                                        .Add(r.body)
+                                                        .Add(pg::Millis(r.created_at)));
+    if (n.status().code() == StatusCode::kConflict) return Conflict("the Idempotency-Key was used by another request");
+    return n.status();
+  }
+
   Status CheckOpen() const {
     if (finished_) return Internal("the import is already finished");
     if (!failed_.ok()) return failed_;
@@ -206,6 +229,8 @@ class PgBatchImport final : public BatchImport {
   }
 
   std::unique_ptr<Connection> conn_;
+  std::optional<IdempotentResponse> remember_;
+  TimePoint expired_before_;
   Batch batch_;
   int64_t seq_ = 0;
   std::string seq_text_;

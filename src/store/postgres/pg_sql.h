@@ -149,6 +149,30 @@ struct BatchCleanup {
 
 namespace batchcall::pg_sql {
 
+// Migration 2: API keys can be revoked (the row stays, so a revoked key is
+// never re-added) and show a prefix and when they were last used.
+inline constexpr const char* kApiKeysV2 = R"sql(
+ALTER TABLE api_keys ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN revoked_at BIGINT;
+CREATE INDEX api_keys_account ON api_keys(account_id, created_at) WHERE revoked_at IS NULL;
+)sql";
+
+// Migration 3: POST /batches answers remembered under the client's
+// Idempotency-Key for 24 hours, written in the batch's own transaction.
+inline constexpr const char* kIdempotencyV3 = R"sql(
+CREATE TABLE idempotency_keys (
+  account_id   TEXT COLLATE "C" NOT NULL,
+  key          TEXT COLLATE "C" NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   BIGINT NOT NULL,
+  PRIMARY KEY (account_id, key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+)sql";
+
 struct Migration {
   int version;
   std::array<const char*, 2> parts;  // run in order in the migration's transaction; nullptr = none
@@ -157,6 +181,8 @@ struct Migration {
 // Applied in order; a shipped migration is never edited, only appended to.
 inline constexpr Migration kMigrations[] = {
     {1, {kCoreSchemaV1, kEngineSchema}},
+    {2, {kApiKeysV2, nullptr}},
+    {3, {kIdempotencyV3, nullptr}},
 };
 
 // Several nodes may start at once: migrations run under this advisory lock.
@@ -175,9 +201,22 @@ inline constexpr const char* kInsertDefaultAccount =
 inline constexpr const char* kInsertAccount =
     "INSERT INTO accounts(id, name, is_default, created_at) VALUES ($1, $2, false, $3)";
 inline constexpr const char* kInsertApiKey =
-    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at) VALUES ($1, $2, $3, $4, $5)";
-inline constexpr const char* kSelectAccountByKeyHash = "SELECT account_id FROM api_keys WHERE key_hash = $1";
+    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at, prefix) VALUES ($1, $2, $3, $4, $5, $6)";
+// Column order is the one ReadApiKey expects.
+#define BC_PG_API_KEY_COLUMNS "id, account_id, name, key_hash, created_at, prefix, last_used_at"
+inline constexpr const char* kSelectActiveKeyByHash =
+    "SELECT " BC_PG_API_KEY_COLUMNS " FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL";
 inline constexpr const char* kCountApiKeys = "SELECT COUNT(*) FROM api_keys";
+// ($1 account_id or '' for every account)
+inline constexpr const char* kSelectActiveKeys =
+    "SELECT " BC_PG_API_KEY_COLUMNS " FROM api_keys WHERE revoked_at IS NULL AND ($1 = '' OR account_id = $1) "
+    "ORDER BY created_at, id";
+// ($1 now, $2 key id, $3 account_id or '')
+inline constexpr const char* kRevokeApiKey =
+    "UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND ($3 = '' OR account_id = $3) AND revoked_at IS NULL";
+// ($1 time, $2 key id)
+inline constexpr const char* kRecordApiKeyUse =
+    "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), $1) WHERE id = $2";
 
 // --- agents. Column order is the one ReadAgent expects.
 #define BC_PG_AGENT_COLUMNS                                                                    \
@@ -227,6 +266,15 @@ inline constexpr const char* kSelectBatchesOfAgent =
     " FROM batches WHERE account_id = $1 AND agent_id = $2 ORDER BY created_at DESC, seq DESC";
 inline constexpr const char* kUpdateBatchCounts =
     "UPDATE batches SET total_contacts = $1, valid_contacts = $2, invalid_contacts = $3 WHERE seq = $4";
+// --- idempotency keys
+inline constexpr const char* kDeleteExpiredIdempotencyKeys = "DELETE FROM idempotency_keys WHERE created_at < $1";
+inline constexpr const char* kInsertIdempotencyKey =
+    "INSERT INTO idempotency_keys(account_id, key, request_hash, status, body, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+// ($1 account_id, $2 key, $3 not_before)
+inline constexpr const char* kSelectIdempotencyKey =
+    "SELECT account_id, key, request_hash, status, body, created_at FROM idempotency_keys "
+    "WHERE account_id = $1 AND key = $2 AND created_at >= $3";
 // (status, set_scheduled_at, scheduled_at, set_bypass, bypass, updated_at, seq)
 inline constexpr const char* kUpdateBatchTransition =
     "UPDATE batches SET status = $1, "

@@ -121,20 +121,69 @@ Status PostgresStore::AddApiKey(const ApiKey& key) {
                                                 .Add(key.account_id)
                                                 .Add(key.name)
                                                 .Add(key.key_hash)
-                                                .Add(pg::Millis(key.created_at)));
+                                                .Add(pg::Millis(key.created_at))
+                                                .Add(key.prefix));
   Status s = n.status();
   if (s.code() == StatusCode::kConflict) return Conflict("an API key with this id or hash already exists");
   if (s.code() == StatusCode::kNotFound) return NotFound("account " + key.account_id + " not found");
   return s;
 }
 
-Result<std::string> PostgresStore::FindAccountIdByKeyHash(const std::string& key_hash) {
+namespace {
+
+ApiKey ReadApiKey(const Row& r) {
+  ApiKey k;
+  k.id = r.Text(0);
+  k.account_id = r.Text(1);
+  k.name = r.Text(2);
+  k.key_hash = r.Text(3);
+  k.created_at = FromUnixMillis(r.Int(4));
+  k.prefix = r.Text(5);
+  k.last_used_at = r.OptionalTime(6);
+  return k;
+}
+
+}  // namespace
+
+Result<ApiKey> PostgresStore::FindApiKeyByHash(const std::string& key_hash) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectAccountByKeyHash, Params().Add(key_hash));
+  auto rows = (*conn)->Query(sql::kSelectActiveKeyByHash, Params().Add(key_hash));
   if (!rows.ok()) return rows.status();
   if (rows->size() == 0) return NotFound("API key not found");
-  return rows->Text(0, 0);
+  return ReadApiKey(Row(*rows, 0));
+}
+
+Result<std::vector<ApiKey>> PostgresStore::ListApiKeys(const std::string& account_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto rows = (*conn)->Query(sql::kSelectActiveKeys, Params().Add(account_id));
+  if (!rows.ok()) return rows.status();
+  std::vector<ApiKey> keys;
+  for (int i = 0; i < rows->size(); ++i) keys.push_back(ReadApiKey(Row(*rows, i)));
+  return keys;
+}
+
+Status PostgresStore::RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto n = (*conn)->Run(sql::kRevokeApiKey, Params().Add(pg::Millis(now)).Add(key_id).Add(account_id));
+  if (!n.ok()) return n.status();
+  if (*n == 0) return NotFound("API key " + key_id.substr(0, 64) + " not found.");
+  return Status::Ok();
+}
+
+Status PostgresStore::RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) {
+  if (uses.empty()) return Status::Ok();
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  for (const auto& [id, at] : uses) {
+    auto n = (*conn)->Run(sql::kRecordApiKeyUse, Params().Add(pg::Millis(at)).Add(id));
+    if (!n.ok()) return n.status();
+  }
+  return txn.Commit();
 }
 
 Result<int64_t> PostgresStore::CountApiKeys() {

@@ -144,6 +144,24 @@ Result<Batch> SqliteStore::GetBatch(const std::string& account_id, const std::st
   return sqlite::LoadBatch(**conn, account_id, batch_id, nullptr);
 }
 
+Result<IdempotentResponse> SqliteStore::FindIdempotentResponse(const std::string& account_id, const std::string& key,
+                                                              TimePoint not_before) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectIdempotencyKey);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account_id).Bind(2, key).Bind(3, static_cast<int64_t>(ToUnixMillis(not_before)));
+  BC_RETURN_IF_ERROR(st->StepRow("no answer remembered for this Idempotency-Key"));
+  IdempotentResponse r;
+  r.account_id = st->Text(0);
+  r.key = st->Text(1);
+  r.request_hash = st->Text(2);
+  r.status = static_cast<int>(st->Int(3));
+  r.body = st->Text(4);
+  r.created_at = FromUnixMillis(st->Int(5));
+  return r;
+}
+
 Result<std::vector<Batch>> SqliteStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();

@@ -112,6 +112,7 @@ class SqliteBatchImport final : public BatchImport {
       BC_RETURN_IF_ERROR(st->Run());
     }
     BC_RETURN_IF_ERROR(InsertIds());
+    if (remember_) BC_RETURN_IF_ERROR(InsertRemembered());
     Result<Batch> stored = Internal("unread");
     {
       auto st = conn_->Prepare(sql::kSelectBatchBySeq);
@@ -127,7 +128,29 @@ class SqliteBatchImport final : public BatchImport {
     return stored;
   }
 
+  void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
+    remember_ = std::move(response);
+    expired_before_ = expired_before;
+  }
+
  private:
+  Status InsertRemembered() {
+    {
+      auto st = conn_->Prepare(sql::kDeleteExpiredIdempotencyKeys);
+      if (!st.ok()) return st.status();
+      st->Bind(1, Millis(expired_before_));
+      BC_RETURN_IF_ERROR(st->Run());
+    }
+    auto st = conn_->Prepare(sql::kInsertIdempotencyKey);
+    if (!st.ok()) return st.status();
+    const IdempotentResponse& r = *remember_;
+    st->Bind(1, r.account_id).Bind(2, r.key).Bind(3, r.request_hash).Bind(4, r.status).Bind(5, r.body);
+    st->Bind(6, Millis(r.created_at));
+    Status s = st->Run();
+    if (s.code() == StatusCode::kConflict) return Conflict("the Idempotency-Key was used by another request");
+    return s;
+  }
+
   Status CheckOpen() const {
     if (finished_) return Internal("the import is already finished");
     if (!failed_.ok()) return failed_;
@@ -184,6 +207,8 @@ class SqliteBatchImport final : public BatchImport {
 
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<Transaction> txn_;
+  std::optional<IdempotentResponse> remember_;
+  TimePoint expired_before_;
   Batch batch_;
   int64_t seq_ = 0;
   int64_t created_at_ = 0;

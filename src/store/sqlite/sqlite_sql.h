@@ -245,6 +245,28 @@ CREATE TABLE nodes (
   heartbeat_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {5, R"sql(
+-- API keys can be revoked (the row stays, so a revoked key is never re-added)
+-- and show a prefix and when they were last used.
+ALTER TABLE api_keys ADD COLUMN prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
+CREATE INDEX api_keys_account ON api_keys(account_id, created_at) WHERE revoked_at IS NULL;
+)sql"},
+    {6, R"sql(
+-- POST /batches answers remembered under the client's Idempotency-Key for
+-- 24 hours, written in the batch's own transaction.
+CREATE TABLE idempotency_keys (
+  account_id   TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  PRIMARY KEY (account_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
+)sql"},
 };
 
 inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
@@ -261,9 +283,22 @@ inline constexpr const char* kSelectDefaultAccount =
 inline constexpr const char* kInsertAccount =
     "INSERT INTO accounts(id, name, is_default, created_at) VALUES (?, ?, ?, ?)";
 inline constexpr const char* kInsertApiKey =
-    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)";
-inline constexpr const char* kSelectAccountByKeyHash = "SELECT account_id FROM api_keys WHERE key_hash = ?";
+    "INSERT INTO api_keys(id, account_id, name, key_hash, created_at, prefix) VALUES (?, ?, ?, ?, ?, ?)";
+// Column order is the one ReadApiKey expects.
+#define BC_API_KEY_COLUMNS "id, account_id, name, key_hash, created_at, prefix, last_used_at"
+inline constexpr const char* kSelectActiveKeyByHash =
+    "SELECT " BC_API_KEY_COLUMNS " FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL";
 inline constexpr const char* kCountApiKeys = "SELECT COUNT(*) FROM api_keys";
+// (account_id or '' for every account)
+inline constexpr const char* kSelectActiveKeys =
+    "SELECT " BC_API_KEY_COLUMNS " FROM api_keys WHERE revoked_at IS NULL AND (?1 = '' OR account_id = ?1) "
+    "ORDER BY created_at, rowid";
+// (now, key id, account_id or '')
+inline constexpr const char* kRevokeApiKey =
+    "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2 AND (?3 = '' OR account_id = ?3) AND revoked_at IS NULL";
+// (time, key id)
+inline constexpr const char* kRecordApiKeyUse =
+    "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?1) WHERE id = ?2";
 
 // --- agents. Column order is the one ReadAgent expects.
 #define BC_AGENT_COLUMNS                                                                       \
@@ -310,6 +345,14 @@ inline constexpr const char* kSelectBatchesOfAgent =
 inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
 inline constexpr const char* kUpdateBatchCounts =
     "UPDATE batches SET total_contacts = ?, valid_contacts = ?, invalid_contacts = ? WHERE seq = ?";
+// --- idempotency keys
+inline constexpr const char* kDeleteExpiredIdempotencyKeys = "DELETE FROM idempotency_keys WHERE created_at < ?";
+inline constexpr const char* kInsertIdempotencyKey =
+    "INSERT INTO idempotency_keys(account_id, key, request_hash, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)";
+// (account_id, key, not_before)
+inline constexpr const char* kSelectIdempotencyKey =
+    "SELECT account_id, key, request_hash, status, body, created_at FROM idempotency_keys "
+    "WHERE account_id = ? AND key = ? AND created_at >= ?";
 // (status, set_scheduled_at, scheduled_at, set_bypass, bypass, updated_at, seq)
 inline constexpr const char* kUpdateBatchTransition =
     "UPDATE batches SET status = ?1, "

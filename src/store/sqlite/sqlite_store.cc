@@ -157,21 +157,79 @@ Status SqliteStore::AddApiKey(const ApiKey& key) {
   auto st = (*conn)->Prepare(sql::kInsertApiKey);
   if (!st.ok()) return st.status();
   st->Bind(1, key.id).Bind(2, key.account_id).Bind(3, key.name).Bind(4, key.key_hash);
-  st->Bind(5, static_cast<int64_t>(ToUnixMillis(key.created_at)));
+  st->Bind(5, static_cast<int64_t>(ToUnixMillis(key.created_at))).Bind(6, key.prefix);
   Status s = st->Run();
   if (s.code() == StatusCode::kConflict) return Conflict("an API key with this id or hash already exists");
   if (s.code() == StatusCode::kNotFound) return NotFound("account " + key.account_id + " not found");
   return s;
 }
 
-Result<std::string> SqliteStore::FindAccountIdByKeyHash(const std::string& key_hash) {
+namespace {
+
+ApiKey ReadApiKey(const Statement& st) {
+  ApiKey k;
+  k.id = st.Text(0);
+  k.account_id = st.Text(1);
+  k.name = st.Text(2);
+  k.key_hash = st.Text(3);
+  k.created_at = FromUnixMillis(st.Int(4));
+  k.prefix = st.Text(5);
+  if (!st.IsNull(6)) k.last_used_at = FromUnixMillis(st.Int(6));
+  return k;
+}
+
+}  // namespace
+
+Result<ApiKey> SqliteStore::FindApiKeyByHash(const std::string& key_hash) {
   auto conn = pool_->Acquire();
   if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectAccountByKeyHash);
+  auto st = (*conn)->Prepare(sql::kSelectActiveKeyByHash);
   if (!st.ok()) return st.status();
   st->Bind(1, key_hash);
   BC_RETURN_IF_ERROR(st->StepRow("API key not found"));
-  return st->Text(0);
+  return ReadApiKey(*st);
+}
+
+Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const std::string& account_id) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kSelectActiveKeys);
+  if (!st.ok()) return st.status();
+  st->Bind(1, account_id);
+  std::vector<ApiKey> keys;
+  BC_RETURN_IF_ERROR(sqlite::ForEachRow(*st, [&](const Statement& row) {
+    keys.push_back(ReadApiKey(row));
+    return Status::Ok();
+  }));
+  return keys;
+}
+
+Status SqliteStore::RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) {
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  auto st = (*conn)->Prepare(sql::kRevokeApiKey);
+  if (!st.ok()) return st.status();
+  st->Bind(1, static_cast<int64_t>(ToUnixMillis(now))).Bind(2, key_id).Bind(3, account_id);
+  BC_RETURN_IF_ERROR(st->Run());
+  if ((*conn)->Changes() == 0) return NotFound("API key " + key_id.substr(0, 64) + " not found.");
+  return Status::Ok();
+}
+
+Status SqliteStore::RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) {
+  if (uses.empty()) return Status::Ok();
+  auto conn = pool_->Acquire();
+  if (!conn.ok()) return conn.status();
+  Transaction txn(**conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  {
+    auto st = (*conn)->Prepare(sql::kRecordApiKeyUse);
+    if (!st.ok()) return st.status();
+    for (const auto& [id, at] : uses) {
+      st->Bind(1, static_cast<int64_t>(ToUnixMillis(at))).Bind(2, id);
+      BC_RETURN_IF_ERROR(st->Run());
+    }
+  }
+  return txn.Commit();
 }
 
 Result<int64_t> SqliteStore::CountApiKeys() {

@@ -54,7 +54,10 @@ class SqliteStore final : public Store {
   Result<Account> EnsureDefaultAccount(TimePoint now) override;
   Result<Account> CreateAccount(const std::string& name, TimePoint now) override;
   Status AddApiKey(const ApiKey& key) override;
-  Result<std::string> FindAccountIdByKeyHash(const std::string& key_hash) override;
+  Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) override;
+  Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
+  Status RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) override;
+  Status RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) override;
   Result<int64_t> CountApiKeys() override;
 
   Status CreateAgent(const Agent& agent) override;
@@ -66,6 +69,8 @@ class SqliteStore final : public Store {
 
   Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) override;
   Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) override;
+  Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
+                                                    TimePoint not_before) override;
   Result<std::vector<Batch>> ListBatches(const std::string& account_id, const std::string& agent_id) override;
   Result<StatusCounts> CountExecutions(const std::string& batch_id) override;
   Result<Batch> TransitionBatch(const std::string& account_id, const std::string& batch_id,

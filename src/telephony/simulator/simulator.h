@@ -159,6 +159,9 @@ class SimulatorProvider final : public Provider {
   // skipped. NotFound when the file does not exist; Internal when unreadable.
   static Result<std::vector<SimulatorRecordLine>> LoadRecord(const std::string& path);
   static SimulatorRecordStats SummarizeRecord(const std::vector<SimulatorRecordLine>& lines);
+  // OK when a record file at `path` can be appended to (created when
+  // missing, empty then); Unavailable naming the path and the reason otherwise.
+  static Status CheckRecordWritable(const std::string& path);
 
   // The provider call id for a key: "sim-" + 16 lowercase hex digits.
   static std::string CallIdFor(std::string_view idempotency_key);

@@ -123,6 +123,18 @@ Status AppendToFile(int fd, std::string_view data) {
 
 namespace batchcall {
 
+Status SimulatorProvider::CheckRecordWritable(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return Unavailable(std::string("cannot open the simulator record file ")
+                           .append(path)
+                           .append(" for writing: ")
+                           .append(std::strerror(errno)));
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 Result<std::vector<SimulatorRecordLine>> SimulatorProvider::LoadRecord(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

@@ -378,5 +378,20 @@ TEST(SimulatorConcurrencyTest, RealClockAndTimerThread) {
   std::remove(path.c_str());
 }
 
+// Issue 13, finding 13: serve checks the record before it starts.
+TEST(SimulatorRecordFileTest, CheckRecordWritableCreatesTheFileOrSaysWhyNot) {
+  const std::string path = TempPath("writable");
+  std::remove(path.c_str());
+  ASSERT_TRUE(SimulatorProvider::CheckRecordWritable(path).ok());
+  EXPECT_TRUE(std::ifstream(path).good());
+  ASSERT_TRUE(SimulatorProvider::CheckRecordWritable(path).ok());  // an existing file is kept
+  std::remove(path.c_str());
+  const std::string missing_dir = path + ".d/calls.jsonl";
+  Status s = SimulatorProvider::CheckRecordWritable(missing_dir);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find(missing_dir), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("No such file"), std::string::npos) << s.message();
+}
+
 }  // namespace
 }  // namespace batchcall
