@@ -1,7 +1,7 @@
 // MultipartParser (src/api/form_parser.h) as the HTTP server drives it: the
 // first line is the Content-Type header value, the rest the body, fed in
 // chunks whose size comes from the last byte. File parts go to a private
-// temporary directory and are removed after each input.
+// temporary directory under $TMPDIR and are removed after each input.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -16,10 +16,10 @@ namespace {
 
 const std::string& TempDir() {
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/batchcall-fuzz-multipart-XXXXXX";
-    const char* d = mkdtemp(tmpl);
-    if (!d) batchcall::fuzz::Fail("mkdtemp");
-    return std::string(d);
+    const char* base = getenv("TMPDIR");  // scripts/fuzz points it into its work directory
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/batchcall-fuzz-multipart-XXXXXX";
+    if (!mkdtemp(tmpl.data())) batchcall::fuzz::Fail("mkdtemp");
+    return tmpl;
   }();
   return dir;
 }
