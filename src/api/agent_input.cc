@@ -14,6 +14,9 @@ namespace {
 
 using nlohmann::json;
 
+constexpr double kMinCallsPerSecond = 0.01;
+constexpr double kMaxCallsPerSecond = 1000;
+
 Status Bad(const std::string& field, const std::string& what) {
   return InvalidArgument(field + " " + what + ".");
 }
@@ -353,8 +356,12 @@ Status ApplyAgentJson(const json& body, bool partial, Agent* agent, const Outbou
       if (!n.ok()) return n.status();
       agent->max_concurrency = *n;
     } else if (key == "calls_per_second") {
-      auto d = Number(v, key, 0, 1000);
-      if (!d.ok()) return d.status();
+      // 0 is unpaced; a positive rate below 0.01 (one call per 100 s) would
+      // only make the engine wake for nothing (1e-320 woke it every ms).
+      auto d = Number(v, key, 0, kMaxCallsPerSecond);
+      if (!d.ok() || (*d != 0 && *d < kMinCallsPerSecond)) {
+        return Bad(key, "must be 0 (unpaced) or from 0.01 to 1000 calls per second");
+      }
       agent->calls_per_second = *d;
     } else if (key == "retry_config") {
       if (v.is_null()) {

@@ -6,6 +6,7 @@
 #include "api/views.h"
 #include "base/build_info.h"
 #include "base/ids.h"
+#include "base/json.h"
 
 namespace batchcall {
 
@@ -48,9 +49,7 @@ namespace api_internal {
 
 Result<nlohmann::json> JsonBody(const HttpRequest& request) {
   if (request.body.empty()) return InvalidArgument("The request needs a JSON body.");
-  auto j = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return InvalidArgument("The body is not valid JSON.");
-  return j;
+  return ParseJson(request.body);
 }
 
 std::optional<std::string> Field(const HttpRequest& request, const nlohmann::json* json_body,

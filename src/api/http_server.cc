@@ -21,6 +21,7 @@
 #include <set>
 #include <thread>
 
+#include "base/json.h"
 #include "api/http_connection.h"
 #include "base/log.h"
 
@@ -35,8 +36,8 @@ HttpResponse JsonError(int status, std::string_view message, const std::string& 
   // details rows as the caller built them).
   nlohmann::ordered_json body = {{"error", status}, {"message", std::string(message)}};
   if (!details_json.empty()) {
-    auto details = nlohmann::ordered_json::parse(details_json, nullptr, /*allow_exceptions=*/false);
-    body["details"] = details.is_discarded() ? nlohmann::ordered_json(details_json) : std::move(details);
+    auto details = ParseOrderedJson(details_json);
+    body["details"] = details.ok() ? std::move(details).value() : nlohmann::ordered_json(details_json);
   }
   HttpResponse response;
   response.status = status;

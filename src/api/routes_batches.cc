@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/views.h"
 #include "base/crypto.h"
+#include "base/json.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "csv/ingest.h"
@@ -66,10 +67,10 @@ Result<std::vector<std::string>> FromNumbers(const Form& form) {
     std::string_view s = v;
     while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
     if (!s.empty() && s.front() == '[') {
-      auto j = nlohmann::json::parse(s, nullptr, false);
-      if (j.is_discarded() || !j.is_array())
-        return InvalidArgument("from_phone_numbers must be a number or a JSON array of numbers.");
-      for (const auto& n : j) {
+      auto j = ParseJson(s, "from_phone_numbers must be a number or a JSON array of numbers.");
+      if (!j.ok()) return j.status();
+      if (!j->is_array()) return InvalidArgument("from_phone_numbers must be a number or a JSON array of numbers.");
+      for (const auto& n : *j) {
         if (!n.is_string()) return InvalidArgument("from_phone_numbers must hold strings.");
         out.push_back(n.get<std::string>());
       }
@@ -99,9 +100,9 @@ Status ApplyBatchForm(const Form& form, const OutboundPolicy& outbound, Batch* b
   if (!from.ok()) return from.status();
   b->from_phone_numbers = *from;
   if (auto rc = form.Get("retry_config"); rc && !rc->empty()) {
-    auto j = nlohmann::json::parse(*rc, nullptr, false);
-    if (j.is_discarded()) return InvalidArgument("retry_config must be a JSON object string.");
-    auto parsed = ParseRetryConfig(j);
+    auto j = ParseJson(*rc, "retry_config must be a JSON object string.");
+    if (!j.ok()) return j.status();
+    auto parsed = ParseRetryConfig(*j);
     if (!parsed.ok()) return parsed.status();
     b->retry_config = *parsed;
   }
@@ -274,13 +275,13 @@ Result<HttpResponse> Api::ScheduleBatch(RouteContext& ctx) {
   const HttpRequest& req = ctx.request;
   nlohmann::json json_body;
   if (!req.form) {
-    auto j = api_internal::JsonBody(req);
-    if (!j.ok()) {
-      return InvalidArgument(
-          "Send scheduled_at as a form field or in a JSON body, e.g. {\"scheduled_at\": "
-          "\"2026-06-01T10:00:00+05:30\"}.");
-    }
-    json_body = *j;
+    constexpr std::string_view kHowTo =
+        "Send scheduled_at as a form field or in a JSON body, e.g. {\"scheduled_at\": "
+        "\"2026-06-01T10:00:00+05:30\"}.";
+    if (req.body.empty()) return InvalidArgument(std::string(kHowTo));
+    auto j = ParseJson(req.body, kHowTo);
+    if (!j.ok()) return j.status();
+    json_body = std::move(j).value();
   }
   auto when = Field(req, req.form ? nullptr : &json_body, "scheduled_at");
   if (!when || when->empty()) return InvalidArgument("scheduled_at is required (ISO 8601 with an offset, or \"now\").");

@@ -123,6 +123,23 @@ TEST(AgentInput, OutboundUrlsMustPassThePolicy) {
   EXPECT_TRUE(ValidateOutboundUrl("https://hooks.example.com/x", "webhook_url", none).ok());
 }
 
+// Regression (issue 13 finding 9): calls_per_second 1e-320 was accepted and
+// made the engine wake every millisecond.
+TEST(AgentInput, CallsPerSecondIsZeroOrFromOneHundredthToAThousand) {
+  const OutboundPolicy none;
+  for (const char* ok : {"0", "0.01", "0.5", "1", "1000"}) {
+    Agent a;
+    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + ok + "}"), true, &a, none);
+    EXPECT_TRUE(s.ok()) << ok << ": " << s.ToString();
+  }
+  for (const char* bad : {"1e-320", "0.0099", "-0.5", "1000.01", "1e308", "\"2\"", "null"}) {
+    Agent a;
+    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + bad + "}"), true, &a, none);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(s.message(), HasSubstr("calls_per_second")) << bad;
+  }
+}
+
 TEST(AgentInput, TimeZones) {
   EXPECT_TRUE(IsKnownTimeZone("Asia/Kolkata"));
   EXPECT_TRUE(IsKnownTimeZone("America/New_York"));

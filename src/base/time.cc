@@ -104,7 +104,13 @@ Result<TimePoint> ParseIso8601(std::string_view raw) {
   if (s == 60) s = 59;  // a leap second is read as the last second of the minute
   auto local = date::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
                std::chrono::seconds{s} + std::chrono::milliseconds{ms};
-  return TimePoint(local - std::chrono::minutes{offset_minutes});
+  const auto utc = local - std::chrono::minutes{offset_minutes};
+  // Years 0000-9999 in UTC only: what FormatRfc3339 writes with four digits
+  // (9999-12-31T23:00-02:00 would be year 10000).
+  static constexpr auto kFirst = date::sys_days{date::year{0} / 1 / 1};
+  static constexpr auto kEnd = date::sys_days{date::year{10000} / 1 / 1};
+  if (utc < kFirst || utc >= kEnd) return Bad(text, "the year in UTC must be from 0000 to 9999");
+  return TimePoint(utc);
 }
 
 std::string FormatRfc3339(TimePoint t) {

@@ -14,7 +14,7 @@ namespace batchcall {
 //   2026-06-01T10:00+05:30 (seconds optional), fractional seconds up to 9 digits
 //   (kept to the millisecond, truncated).
 // A time without an offset ("naive") is InvalidArgument: a batch must never start
-// at a guessed time. The whole input must be consumed; surrounding spaces are
+// at a guessed time. So is one whose UTC year is not 0000-9999. The whole input must be consumed; surrounding spaces are
 // ignored.
 Result<TimePoint> ParseIso8601(std::string_view text);
 

@@ -64,6 +64,19 @@ TEST(ParseIso8601, NaiveTimeMessageExplainsTheFix) {
   EXPECT_NE(r.status().message().find("offset"), std::string::npos);
 }
 
+// Found by fuzzing: an offset could carry 9999-12-31 into year 10000, which
+// FormatRfc3339 then wrote with five digits (not RFC 3339, not parseable).
+TEST(ParseIso8601, YearsOutsideFourDigitsInUtcAreRefused) {
+  for (const char* text : {"9999-12-31T23:00:00-02:00", "0000-01-01T00:30:00+01:00", "10000-01-01T00:00:00Z",
+                           "+10000-01-01T00:00:00Z", "99999-01-01T00:00:00Z"}) {
+    auto r = ParseIso8601(text);
+    EXPECT_FALSE(r.ok()) << text;
+  }
+  TimePoint last = Utc("9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatRfc3339(last), "9999-12-31T23:59:59.999+00:00");
+  EXPECT_EQ(FormatRfc3339(Utc("0000-01-01T01:00:00+01:00")), "0000-01-01T00:00:00.000+00:00");
+}
+
 TEST(Humanize, DescribesDistances) {
   TimePoint now = Utc("2026-06-01T10:00:00Z");
   EXPECT_EQ(Humanize(now, now), "just now");

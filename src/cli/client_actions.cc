@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "base/json.h"
 #include "cli/client_format.h"
 #include "cli/progress.h"
 #include "domain/states.h"
@@ -19,12 +20,12 @@ std::string BatchPath(const std::string& batch_id) { return StrCat({"/batches/",
 
 // The JSON body of a 2xx response, or nullopt after telling `err`.
 std::optional<Json> JsonBody(const ClientResponse& r, std::ostream& err) {
-  Json j = Json::parse(r.body, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) {
+  auto parsed = ParseJson(r.body);
+  if (!parsed.ok()) {
     err << "error: the server sent an unexpected response (HTTP " << r.status << ", not JSON)\n";
     return std::nullopt;
   }
-  return j;
+  return std::move(parsed).value();
 }
 
 std::string Str(const Json& j, const char* key, const std::string& fallback = "") {

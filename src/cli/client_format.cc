@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
+
 namespace batchcall::cli {
 namespace {
 
@@ -72,7 +74,8 @@ std::string RenderTable(const std::vector<TableColumn>& columns,
 
 std::string RenderApiError(long http_status, std::string_view body, size_t max_details) {
   std::string out = StrCat({"error ", std::to_string(http_status), ": "});
-  nlohmann::ordered_json j = nlohmann::ordered_json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto parsed = ParseOrderedJson(body);
+  nlohmann::ordered_json j = parsed.ok() ? std::move(parsed).value() : nlohmann::ordered_json();
   if (!j.is_object() || !j.contains("message") || !j["message"].is_string()) {
     std::string text(body.substr(0, 200));
     std::replace(text.begin(), text.end(), '\n', ' ');

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "base/json.h"
 #include "cli/client_actions.h"
 #include "cli/client_format.h"
 #include "cli/progress.h"
@@ -95,7 +96,7 @@ int RunWait(const HttpClient& http, const std::string& batch_id, const WaitArgs&
       close_line();
       return ReportFailure(r, err);
     }
-    auto j = nlohmann::json::parse(r->body, nullptr, /*allow_exceptions=*/false);
+    nlohmann::json j = ParseJsonOrDiscarded(r->body);
     if (!j.is_object()) {
       close_line();
       err << "error: the server sent an unexpected response (HTTP " << r->status << ", not a batch)\n";

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/toml_guard.h"
 #include "net/outbound_policy.h"
 
 namespace batchcall::config {
@@ -268,6 +269,10 @@ void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries,
   if (text.size() > kMaxConfigFileBytes) {
     errors.push_back("config file " + in.file + " is larger than " +
                      std::to_string(kMaxConfigFileBytes) + " bytes");
+    return;
+  }
+  if (std::string deep = CheckTomlNesting(text, in.file); !deep.empty()) {
+    errors.push_back(deep);
     return;
   }
   toml::table root;

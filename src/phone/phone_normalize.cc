@@ -117,7 +117,9 @@ CleanNumber Clean(std::string_view raw, bool zeros_mean_plus) {
     if (zeros_mean_plus) {
       out.plus = true;
       total_digits -= 2;
-      out.count = total_digits < kMaxNationalDigits ? total_digits : kMaxNationalDigits;
+      // The stored digits less the two zeros: digits[] holds at most
+      // kMaxNationalDigits, so a longer number has fewer than that to shift.
+      out.count -= 2;
       for (int k = 0; k < out.count; ++k) out.digits[k] = out.digits[k + 2];
     } else {
       out.double_zero = true;

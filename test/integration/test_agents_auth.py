@@ -96,6 +96,11 @@ class AgentsAndAuth(unittest.TestCase):
              "call_end_hour"),
             ({"agent_name": "x", "provider": SIM, "retry_config": {"max_retries": 50}}, "max_retries"),
             ({"agent_name": "x", "provider": SIM, "colour": "blue"}, "colour"),
+            # issue 13 finding 9: 1e-320 made the engine wake every millisecond
+            ({"agent_name": "x", "provider": SIM, "calls_per_second": 1e-320}, "calls_per_second"),
+            ({"agent_name": "x", "provider": SIM, "calls_per_second": 0.005}, "calls_per_second"),
+            ({"agent_name": "x", "provider": SIM, "calls_per_second": 1000.5}, "calls_per_second"),
+            ({"agent_name": "x", "provider": SIM, "calls_per_second": -1}, "calls_per_second"),
         ]
         for body, needle in cases:
             r = self.s.post_json("/agents", body)

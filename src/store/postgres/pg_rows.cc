@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "store/sqlite/sqlite_rows.h"
 
 namespace batchcall::pg {
@@ -9,8 +10,8 @@ namespace {
 
 Result<nlohmann::json> JsonColumn(const Row& r, int col, std::string_view what) {
   if (r.IsNull(col)) return nlohmann::json();
-  nlohmann::json j = nlohmann::json::parse(r.TextView(col), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Internal("stored " + std::string(what) + " is not valid JSON");
+  auto j = ParseJson(r.TextView(col));
+  if (!j.ok()) return Internal("stored " + std::string(what) + ": " + j.status().message());
   return j;
 }
 

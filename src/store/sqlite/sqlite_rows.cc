@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
+
 namespace batchcall::sqlite {
 namespace {
 
@@ -9,16 +11,16 @@ using nlohmann::json;
 
 constexpr char kHex[] = "0123456789abcdef";
 
-Result<json> ParseJson(std::string_view text, std::string_view what) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Internal("stored " + std::string(what) + " is not valid JSON");
+Result<json> ParseStoredJson(std::string_view text, std::string_view what) {
+  auto j = batchcall::ParseJson(text);
+  if (!j.ok()) return Internal("stored " + std::string(what) + ": " + j.status().message());
   return j;
 }
 
 // Reads a JSON column that may be NULL (-> null).
 Result<json> JsonColumn(const Statement& st, int col, std::string_view what) {
   if (st.IsNull(col)) return json();
-  return ParseJson(st.TextView(col), what);
+  return ParseStoredJson(st.TextView(col), what);
 }
 
 std::optional<std::string> OptionalText(const Statement& st, int col) {
@@ -63,7 +65,7 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
 }
 
 Result<std::vector<std::string>> ParseJsonStringArray(std::string_view text) {
-  auto j = ParseJson(text, "string array");
+  auto j = ParseStoredJson(text, "string array");
   if (!j.ok()) return j.status();
   if (!j->is_array()) return Internal("stored string array is not a JSON array");
   std::vector<std::string> out;
@@ -83,7 +85,7 @@ std::string EncodeGuardrails(const CallingGuardrails& g) {
 }
 
 Result<CallingGuardrails> DecodeGuardrails(std::string_view text) {
-  auto j = ParseJson(text, "calling_guardrails");
+  auto j = ParseStoredJson(text, "calling_guardrails");
   if (!j.ok()) return j.status();
   CallingGuardrails g;
   try {
@@ -108,7 +110,7 @@ std::string EncodeRetryConfig(const RetryConfig& r) {
 }
 
 Result<RetryConfig> DecodeRetryConfig(std::string_view text) {
-  auto j = ParseJson(text, "retry_config");
+  auto j = ParseStoredJson(text, "retry_config");
   if (!j.ok()) return j.status();
   RetryConfig r;
   try {
@@ -135,7 +137,7 @@ std::string EncodeRetryHistory(const std::vector<AttemptSummary>& history) {
 }
 
 Result<std::vector<AttemptSummary>> DecodeRetryHistory(std::string_view text) {
-  auto j = ParseJson(text, "retry_history");
+  auto j = ParseStoredJson(text, "retry_history");
   if (!j.ok()) return j.status();
   std::vector<AttemptSummary> out;
   try {
@@ -164,9 +166,9 @@ Result<json> OpenProvider(std::string_view stored, const SecretBox* box) {
     if (!box) return Internal("agent provider settings are encrypted and no secret key is configured");
     auto plain = box->Open(stored);
     if (!plain) return Internal("agent provider settings cannot be decrypted with the configured secret key");
-    return ParseJson(*plain, "provider");
+    return ParseStoredJson(*plain, "provider");
   }
-  return ParseJson(stored, "provider");
+  return ParseStoredJson(stored, "provider");
 }
 
 void BindAgent(Statement& st, const Agent& a, const SecretBox* box) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <system_error>
 
+#include "base/json.h"
 #include "webhook/signature.h"
 
 namespace batchcall {
@@ -84,7 +85,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 // The call id named by a 2xx body, or "" (plain text such as Bolna's "done",
 // no id field, or an id that is not a short printable string or integer).
 std::string CallIdFromBody(const std::string& body) {
-  json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  json parsed = ParseJsonOrDiscarded(body);
   if (!parsed.is_object()) return "";
   for (const char* field : {"call_sid", "call_id", "id"}) {
     auto it = parsed.find(field);

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "base/json.h"
+
 namespace batchcall::sim {
 namespace {
 
@@ -77,7 +79,7 @@ std::string FormatEndedLine(std::string_view provider, std::string_view key, Exe
 }
 
 std::optional<SimulatorRecordLine> ParseRecordLine(std::string_view text) {
-  auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = ParseJsonOrDiscarded(text);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   SimulatorRecordLine l;
   l.event = Str(j, "event");

@@ -6,6 +6,7 @@
 #include <thread>
 #include <utility>
 
+#include "base/json.h"
 #include "telephony/twilio/twilio_callback.h"
 
 namespace batchcall {
@@ -79,7 +80,7 @@ std::optional<TimePoint> ParseRfc2822(std::string_view s) {
 // body, or with the HTTP status when the body is not one. Only a short
 // excerpt of what the endpoint said is quoted (base_url may point anywhere).
 Status TwilioError(const OutboundResponse& r) {
-  nlohmann::json body = nlohmann::json::parse(r.body, nullptr, false);
+  nlohmann::json body = ParseJsonOrDiscarded(r.body);
   std::string code = ResponseExcerpt(JsonString(body, "code"), 16);
   std::string message = JsonString(body, "message");
   if (code.empty()) code = "HTTP " + std::to_string(r.status);
@@ -164,7 +165,7 @@ Result<nlohmann::json> TwilioProvider::FindRecentCall(const std::string& to, con
   Result<OutboundResponse> r = Send("GET", url, "");
   if (!r.ok()) return Unavailable("Twilio call list: " + r.status().message());
   if (!r->ok()) return Unavailable("Twilio call list answered HTTP " + std::to_string(r->status));
-  nlohmann::json body = nlohmann::json::parse(r->body, nullptr, false);
+  nlohmann::json body = ParseJsonOrDiscarded(r->body);
   if (!body.is_object() || !body.contains("calls") || !body["calls"].is_array()) {
     return Unavailable("Twilio call list: unexpected body");
   }
@@ -245,7 +246,7 @@ Result<std::string> TwilioProvider::StartCall(const CallRequest& request) {
         // Unavailable: the request never left (no connection); otherwise it may have arrived.
         if (r.status().code() != StatusCode::kUnavailable) check_first = true;
       } else if (r->status == 200 || r->status == 201) {
-        std::string sid = JsonString(nlohmann::json::parse(r->body, nullptr, false), "sid");
+        std::string sid = JsonString(ParseJsonOrDiscarded(r->body), "sid");
         if (!sid.empty()) {
           settle();
           return sid;
@@ -328,7 +329,7 @@ Result<CallEvent> TwilioProvider::Lookup(const CallLookup& lookup) {
   if (!r.ok()) return Unavailable("Twilio call fetch: " + r.status().message());
   if (r->status == 404) return NotFound("Twilio has no call " + lookup.provider_call_id);
   if (!r->ok()) return Unavailable("Twilio call fetch answered HTTP " + std::to_string(r->status));
-  nlohmann::json call = nlohmann::json::parse(r->body, nullptr, false);
+  nlohmann::json call = ParseJsonOrDiscarded(r->body);
   if (!call.is_object()) return Unavailable("Twilio call fetch: unexpected body");
   if (!MapTwilioCallStatus(JsonString(call, "status"))) return Unavailable("unknown Twilio call status");
   CallEvent event = ToEvent(call, lookup);
