@@ -52,6 +52,9 @@ class Api {
  public:
   Api(Store& store, const Clock& clock, ApiOptions options);
   HttpResponse Handle(const HttpRequest& request) const { return router_.Dispatch(request); }
+  // The HttpServer's AdmissionHandler: routes, keys and callback signature
+  // headers checked on the head, before a body is read (Router::Admit).
+  Admission Admit(const HttpRequest& head) const { return router_.Admit(head); }
   // (method, pattern) of every route, for docs and tests.
   std::vector<std::pair<std::string, std::string>> Routes() const { return router_.Routes(); }
 

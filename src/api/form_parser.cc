@@ -98,7 +98,7 @@ Status WriteAll(int fd, std::string_view data) {
     ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      return Internal(std::string("cannot write upload temp file: ") + std::strerror(errno));
+      return Unavailable(std::string("cannot write upload temp file: ") + std::strerror(errno));
     }
     data.remove_prefix(static_cast<size_t>(n));
   }
@@ -370,10 +370,10 @@ Status MultipartParser::BeginPart(std::string_view block) {
         part.path = path;
         files_.Add(std::move(path));
       } else if (errno != EEXIST) {
-        return Internal("cannot create upload temp file in " + limits_.temp_dir + ": " + std::strerror(errno));
+        return Unavailable("cannot create upload temp file in " + limits_.temp_dir + ": " + std::strerror(errno));
       }
     }
-    if (part.fd < 0) return Internal("cannot create a unique upload temp file in " + limits_.temp_dir);
+    if (part.fd < 0) return Unavailable("cannot create a unique upload temp file in " + limits_.temp_dir);
   }
   part_ = std::move(part);
   return Status::Ok();
@@ -399,7 +399,7 @@ Status MultipartParser::EndPart() {
   if (part.filename) {
     if (::close(part.fd) != 0) {
       part.fd = -1;
-      return Internal(std::string("cannot close upload temp file: ") + std::strerror(errno));
+      return Unavailable(std::string("cannot close upload temp file: ") + std::strerror(errno));
     }
     part.fd = -1;
     form_.files.push_back(FormFile{part.name, *part.filename, part.content_type, part.path, part.size});

@@ -74,8 +74,8 @@ struct MultipartLimits {
 //
 // Failures are sticky: after a non-OK status every later call returns it.
 // Codes: InvalidArgument for malformed input (the message says what),
-// PayloadTooLarge for limit breaches, Internal when a temporary file cannot be
-// created or written.
+// PayloadTooLarge for limit breaches, Unavailable when a temporary file cannot
+// be created, written or closed (temp_dir missing, read-only or full).
 class MultipartParser {
  public:
   MultipartParser(std::string boundary, MultipartLimits limits);

@@ -225,11 +225,14 @@ TEST_F(MultipartTest, LimitsOnFieldsAndParts) {
   EXPECT_EQ(FilesInDir(), 0u);  // parser destroyed without TakeForm deletes its files
 }
 
-TEST_F(MultipartTest, UnwritableTempDirIsInternal) {
+// Issue 13: a missing or unwritable temp dir is the server's condition, not
+// the client's fault and not a bug: Unavailable (503), not Internal (500).
+TEST_F(MultipartTest, UnwritableTempDirIsUnavailable) {
   limits_.temp_dir = (dir_ / "does-not-exist").string();
   MultipartParser parser("b", limits_);
   Status s = parser.Feed("--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"z\"\r\n\r\nx\r\n--b--");
-  EXPECT_EQ(s.code(), StatusCode::kInternal);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("does-not-exist"), std::string::npos) << s.message();
 }
 
 TEST(MultipartBoundaryTest, ExtractsQuotedAndPlain) {

@@ -5,6 +5,7 @@
 #include <utility>  // before Boost.Asio (g++ 12)
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -51,11 +52,29 @@ Status DecodeTarget(HttpRequest* request) {
 HttpResponse ErrorFor(const Status& status) {
   switch (status.code()) {
     case StatusCode::kPayloadTooLarge: return JsonError(413, status.message());
+    case StatusCode::kUnavailable: return JsonError(503, status.message());
     case StatusCode::kInternal:
       LogError("reading a request failed", {{"error", status.ToString()}});
       return JsonError(500, "Internal error while reading the request; the server log has the details.");
     default: return JsonError(400, status.message());
   }
+}
+
+// An upload part could not be spooled (temp_dir missing, read-only, full):
+// one ERROR line with the details, and a 503 for the client without paths.
+Status SpoolFailure(const Status& status, std::string_view request_id) {
+  if (status.code() != StatusCode::kUnavailable) return status;
+  LogError("cannot spool an upload to the temporary directory",
+           {{"request_id", request_id}, {"error", status.message()}});
+  return Unavailable(
+      "The server cannot store uploads right now: its temporary directory is not writable. The server log has "
+      "the details; try again later.");
+}
+
+std::string_view Trim(std::string_view v) {
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
 }
 
 bool IsPeerGone(const error_code& ec) {
@@ -65,6 +84,61 @@ bool IsPeerGone(const error_code& ec) {
 }
 
 }  // namespace
+
+bool Gauge::TryAdd(uint64_t n) {
+  uint64_t current = value_.load();
+  do {
+    if (capacity_ != 0 && (n > capacity_ || current > capacity_ - n)) return false;
+  } while (!value_.compare_exchange_weak(current, current + n));
+  return true;
+}
+
+HttpResponse Busy(std::string_view message, int retry_after_seconds) {
+  HttpResponse r = JsonError(503, message);
+  r.headers.emplace_back("Retry-After", std::to_string(retry_after_seconds));
+  return r;
+}
+
+std::optional<HttpResponse> FramingError(const HttpRequest& head, unsigned version) {
+  int hosts = 0;
+  bool bad_host = false;
+  bool content_length = false;
+  std::vector<std::string_view> codings;  // every Transfer-Encoding field's codings, in order
+  bool transfer_encoding = false;
+  for (const auto& [name, value] : head.headers) {
+    if (boost::beast::iequals(name, "Host")) {
+      ++hosts;
+      bad_host |= value.find_first_of(", \t") != std::string::npos;
+    } else if (boost::beast::iequals(name, "Content-Length")) {
+      content_length = true;
+    } else if (boost::beast::iequals(name, "Transfer-Encoding")) {
+      transfer_encoding = true;
+      std::string_view rest = value;
+      while (true) {
+        size_t comma = rest.find(',');
+        codings.push_back(Trim(rest.substr(0, comma)));
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+      }
+    }
+  }
+  if (hosts > 1) return JsonError(400, "The request has more than one Host header.");
+  if (hosts == 0 && version >= 11) return JsonError(400, "An HTTP/1.1 request needs a Host header.");
+  if (bad_host) return JsonError(400, "The Host header is not a valid host[:port].");
+  if (!transfer_encoding) return std::nullopt;
+  if (version < 11) return JsonError(400, "Transfer-Encoding is not allowed in an HTTP/1.0 request.");
+  if (content_length) return JsonError(400, "A request may not carry both Transfer-Encoding and Content-Length.");
+  const auto is_chunked = [](std::string_view c) { return boost::beast::iequals(c, "chunked"); };
+  if (codings.empty() || !is_chunked(codings.back()) ||
+      std::count_if(codings.begin(), codings.end(), is_chunked) != 1) {
+    return JsonError(400, "Transfer-Encoding must be exactly \"chunked\" (or Content-Length be used).");
+  }
+  if (codings.size() > 1) {
+    return JsonError(501, "Transfer codings other than chunked (here \"" + std::string(codings.front()) +
+                              "\") are not supported; send the body with Transfer-Encoding: chunked only.");
+  }
+  return std::nullopt;
+}
 
 std::string RequestIdFor(std::string_view client_value) {
   bool valid = !client_value.empty() && client_value.size() <= 64;
@@ -124,8 +198,7 @@ HttpConnection::HttpConnection(Socket socket, ServerContext context)
     : socket_(std::move(socket)),
       context_(context),
       options_(*context.options),
-      timer_(socket_.get_executor()),
-      chunk_(kChunkBytes) {
+      timer_(socket_.get_executor()) {
   error_code ec;
   auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) remote_address_ = endpoint.address().to_string();
@@ -134,6 +207,16 @@ HttpConnection::HttpConnection(Socket socket, ServerContext context)
 awaitable<void> HttpConnection::Run(std::shared_ptr<HttpConnection> self) {
   try {
     co_await self->Serve();
+  } catch (const std::exception& e) {
+    LogError("http connection failed", {{"error", e.what()}});
+  }
+  self->Close();
+}
+
+awaitable<void> HttpConnection::Refuse(std::shared_ptr<HttpConnection> self, HttpResponse response) {
+  try {
+    co_await self->Reject(std::move(response));
+    co_await self->LingeringClose();
   } catch (const std::exception& e) {
     LogError("http connection failed", {{"error", e.what()}});
   }
@@ -219,19 +302,44 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
   for (const auto& field : head) request.headers.emplace_back(field.name_string(), field.value());
   BeginRequest(head["X-Request-Id"], request.method, request.target);
   request.request_id = request_id_;
+  // Framing first: a body whose length is in doubt is never read, and the
+  // connection closes, so its bytes cannot become a second request.
+  if (auto error = FramingError(request, version)) co_return co_await Reject(std::move(*error), version);
   if (Status s = DecodeTarget(&request); !s.ok()) co_return co_await Reject(JsonError(400, s.message()), version);
 
   const std::string content_type(head[http::field::content_type]);
   const bool multipart = IsMediaType(content_type, "multipart/form-data");
   const bool urlencoded = IsMediaType(content_type, "application/x-www-form-urlencoded");
-  const uint64_t limit = multipart ? options_.max_upload_bytes : options_.max_body_bytes;
+  const bool has_body = !parser.is_done();
+  // Decided on the head alone: a refused request's body is never read.
+  Admission admission;
+  if (has_body) {
+    admission = co_await Admit(request, multipart);
+    if (admission.refuse) co_return co_await Reject(std::move(*admission.refuse), version);
+  }
+  const bool upload = admission.upload;
+  uint64_t limit = upload && multipart ? options_.max_upload_bytes : options_.max_body_bytes;
+  if (admission.max_body_bytes != 0) limit = std::min(limit, admission.max_body_bytes);
+  GaugeHold upload_slot(*context_.uploads);
+  GaugeHold body_memory(*context_.body_memory);
   TempFiles temp_files;  // upload parts; deleted when this request is over
 
-  if (!parser.is_done()) {
-    if (auto length = parser.content_length(); length && *length > limit) {
+  if (has_body) {
+    const auto length = parser.content_length();
+    if (length && *length > limit) {
       co_return co_await Reject(JsonError(413, "Request body of " + std::to_string(*length) +
                                                    " bytes is larger than the limit of " +
                                                    std::to_string(limit) + " bytes."),
+                                version);
+    }
+    if (upload && !upload_slot.TryAdd(1)) {
+      co_return co_await Reject(Busy("Too many uploads are in progress; retry in a few seconds.", 5), version);
+    }
+    // Bodies kept in memory count against max_body_memory_bytes: all at once
+    // when the length is known, chunk by chunk otherwise.
+    const bool in_memory = !multipart;
+    if (in_memory && length && !body_memory.TryAdd(*length)) {
+      co_return co_await Reject(Busy("The server is receiving too many request bodies; retry shortly.", 1),
                                 version);
     }
     std::optional<MultipartParser> form_parser;
@@ -247,27 +355,38 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
       SetDeadline(options_.write_timeout);
       if (!co_await WriteAll(kContinue)) co_return false;
     }
+    std::optional<HttpResponse> sink_error;  // replaces the status-derived reply
     auto sink = [&](std::string_view data) -> Status {
-      if (form_parser) return form_parser->Feed(data);
+      if (form_parser) return SpoolFailure(form_parser->Feed(data), request_id_);
+      if (in_memory && !length && !body_memory.TryAdd(data.size())) {
+        sink_error = Busy("The server is receiving too many request bodies; retry shortly.", 1);
+        return Unavailable("body memory");
+      }
       request.body.append(data);
       return Status::Ok();
     };
     HttpResponse error;
-    switch (co_await ReadBody(parser, limit, sink, &error)) {
+    const BodyEnd end = co_await ReadBody(parser, limit, sink, &error);
+    std::vector<char>().swap(chunk_);  // idle connections keep no body buffer
+    switch (end) {
       case BodyEnd::kDone: break;
       case BodyEnd::kPeerGone: co_return false;  // temporary files go with form_parser
       case BodyEnd::kTimedOut:
         linger_ = false;
         co_return co_await Reject(JsonError(408, "The request body arrived too slowly."), version);
-      case BodyEnd::kRejected: co_return co_await Reject(std::move(error), version);
+      case BodyEnd::kRejected:
+        co_return co_await Reject(sink_error ? std::move(*sink_error) : std::move(error), version);
     }
     if (form_parser) {
-      if (Status s = form_parser->Finish(); !s.ok()) co_return co_await Reject(ErrorFor(s), version);
+      if (Status s = SpoolFailure(form_parser->Finish(), request_id_); !s.ok()) {
+        co_return co_await Reject(ErrorFor(s), version);
+      }
       request.form = form_parser->TakeForm(&temp_files);
     }
   } else if (multipart) {
     co_return co_await Reject(JsonError(400, "multipart/form-data request has no body."), version);
   }
+  if (buffer_.size() == 0) buffer_.shrink_to_fit();
   if (urlencoded) {
     auto fields = ParseUrlEncoded(request.body);
     if (!fields.ok()) {
@@ -279,8 +398,34 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
     request.body.clear();
   }
 
-  HttpResponse response = co_await CallHandler(request);
+  HttpResponse response = co_await CallHandler(request, upload);
   co_return co_await WriteResponse(&request, version, std::move(response), head.keep_alive());
+}
+
+awaitable<Admission> HttpConnection::Admit(const HttpRequest& head, bool multipart) {
+  if (!*context_.admit) {
+    Admission all;
+    all.upload = multipart;
+    co_return all;
+  }
+  ClearDeadline();
+  const AdmissionHandler& admit = *context_.admit;
+  co_return co_await asio::co_spawn(
+      *context_.pool,
+      [&]() -> awaitable<Admission> {
+        ScopedRequestId log_context(head.request_id);
+        try {
+          co_return admit(head);
+        } catch (const std::exception& e) {
+          LogError("admission threw", {{"request_id", head.request_id}, {"error", e.what()}});
+        } catch (...) {
+          LogError("admission threw a non-exception", {{"request_id", head.request_id}});
+        }
+        Admission refused;
+        refused.refuse = JsonError(500, "Internal error; the server log has the details.");
+        co_return refused;
+      },
+      use_awaitable);
 }
 
 awaitable<HttpConnection::BodyEnd> HttpConnection::ReadBody(Parser& parser, uint64_t limit,
@@ -299,6 +444,7 @@ awaitable<HttpConnection::BodyEnd> HttpConnection::ReadBody(Parser& parser, uint
       deadline = std::min(deadline, start + std::max<Clock::duration>(options_.body_rate_grace, needed));
     }
     SetDeadlineAt(deadline);
+    if (chunk_.empty()) chunk_.resize(kChunkBytes);
     parser.get().body().data = chunk_.data();
     parser.get().body().size = chunk_.size();
     error_code ec;
@@ -338,8 +484,9 @@ awaitable<void> HttpConnection::LingeringClose() {
   if (!ec) {
     SetDeadline(std::chrono::seconds(1));
     uint64_t drained = 0;
+    std::array<char, 16 * 1024> discard;  // what the peer still sends is thrown away
     while (!closed_ && drained < 4 * 1024 * 1024) {
-      size_t n = co_await socket_.async_read_some(asio::buffer(chunk_), asio::redirect_error(use_awaitable, ec));
+      size_t n = co_await socket_.async_read_some(asio::buffer(discard), asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       drained += n;
     }

@@ -1,10 +1,12 @@
 // HttpConnection: one accepted TCP connection of HttpServer (internal to
 // bc_http). Runs the request loop as a C++20 coroutine on its own strand:
-// read head -> read body (forms streamed) -> handler on the worker pool ->
-// write response, with keep-alive and every timeout from HttpServerOptions.
+// read head -> check framing -> admission on the worker pool (the body is
+// not read yet) -> read body (forms streamed) -> handler on the worker or
+// upload pool -> write response, with keep-alive and every timeout and limit
+// from HttpServerOptions.
 //
 // Thread-safety: every member runs on the connection's strand (executor());
-// Close() must be posted there.
+// Close() must be posted there. Gauge is thread-safe.
 #pragma once
 
 #include <utility>  // before Boost.Asio (g++ 12)
@@ -16,6 +18,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <cstdint>
@@ -29,12 +32,60 @@
 
 namespace batchcall::http_internal {
 
+// A shared count with a capacity (admitted uploads, bytes of bodies in
+// memory). Thread-safe.
+class Gauge {
+ public:
+  explicit Gauge(uint64_t capacity) : capacity_(capacity) {}  // 0 = unbounded
+  // Adds n unless the value would then exceed the capacity; false if so.
+  bool TryAdd(uint64_t n);
+  // Precondition: n was added before.
+  void Sub(uint64_t n) { value_.fetch_sub(n); }
+  uint64_t value() const { return value_.load(); }
+
+ private:
+  const uint64_t capacity_;
+  std::atomic<uint64_t> value_{0};
+};
+
+// What one request holds of a Gauge; given back when destroyed.
+class GaugeHold {
+ public:
+  explicit GaugeHold(Gauge& gauge) : gauge_(gauge) {}
+  ~GaugeHold() { gauge_.Sub(held_); }
+  GaugeHold(const GaugeHold&) = delete;
+  GaugeHold& operator=(const GaugeHold&) = delete;
+  bool TryAdd(uint64_t n) {
+    if (!gauge_.TryAdd(n)) return false;
+    held_ += n;
+    return true;
+  }
+
+ private:
+  Gauge& gauge_;
+  uint64_t held_ = 0;
+};
+
 // What connections share; owned by HttpServer and outlives every connection.
 struct ServerContext {
   const HttpServerOptions* options;
   const HttpHandler* handler;
+  const AdmissionHandler* admit;  // may hold an empty function
   boost::asio::thread_pool* pool;
+  boost::asio::thread_pool* upload_pool;
+  Gauge* uploads;      // admitted uploads; capacity upload_threads + upload_queue
+  Gauge* body_memory;  // bytes of request bodies held in memory
 };
+
+// The 400/501 a request head must get for its framing (RFC 9112 6.1, 6.3 and
+// RFC 9110 7.2), or nullopt when it is fine: Transfer-Encoding other than a
+// final, single "chunked"; another coding before it (501); Transfer-Encoding
+// together with Content-Length, or in HTTP/1.0; no Host header in HTTP/1.1,
+// several Host headers, or a Host value holding a comma or white space.
+std::optional<HttpResponse> FramingError(const HttpRequest& head, unsigned version);
+
+// A 503 with Retry-After: the server is at a limit, not broken.
+HttpResponse Busy(std::string_view message, int retry_after_seconds);
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -48,8 +99,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // connection, or Close() is called. Never throws.
   static boost::asio::awaitable<void> Run(std::shared_ptr<HttpConnection> self);
 
+  // Answers a connection the server will not serve (over a connection cap)
+  // with `response` and closes it, without reading a request. Never throws.
+  static boost::asio::awaitable<void> Refuse(std::shared_ptr<HttpConnection> self, HttpResponse response);
+
   // Closes the socket so pending and later operations fail. Idempotent.
   void Close();
+
+  const std::string& remote_address() const { return remote_address_; }
 
   Socket::executor_type executor() { return socket_.get_executor(); }
 
@@ -66,8 +123,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::asio::awaitable<BodyEnd> ReadBody(Parser& parser, uint64_t limit,
                                            const std::function<Status(std::string_view)>& sink,
                                            HttpResponse* error);
-  // Runs the handler (or a stream step) on the worker pool and resumes here.
-  boost::asio::awaitable<HttpResponse> CallHandler(const HttpRequest& request);
+  // Runs the admission handler on the worker pool (exceptions become a 500
+  // refusal); without one, admits every request (multipart = upload).
+  boost::asio::awaitable<Admission> Admit(const HttpRequest& head, bool multipart);
+  // Runs the handler on the worker pool (the upload pool for uploads) and
+  // resumes here.
+  boost::asio::awaitable<HttpResponse> CallHandler(const HttpRequest& request, bool upload);
   // Calls stream() on the worker pool until *out holds about kStreamBatchBytes
   // or the stream ends (*ended); *failed when stream() threw.
   boost::asio::awaitable<void> NextBatch(const HttpResponse& response, std::string* out, bool* ended, bool* failed);
@@ -103,7 +164,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   Clock::time_point head_deadline_;  // the current request head must be complete by then
   bool linger_ = true;  // drain before closing (off after a timeout)
   boost::beast::flat_buffer buffer_;
-  std::vector<char> chunk_;  // body read buffer
+  std::vector<char> chunk_;  // body read buffer; allocated while a body is read
   std::string remote_address_;
   // The request being served (empty id: none yet, e.g. a head that never parsed).
   std::string request_id_;

@@ -68,12 +68,12 @@ HttpResponse InvokeHandler(const HttpHandler& handler, const HttpRequest& reques
 
 }  // namespace
 
-awaitable<HttpResponse> HttpConnection::CallHandler(const HttpRequest& request) {
+awaitable<HttpResponse> HttpConnection::CallHandler(const HttpRequest& request, bool upload) {
   ClearDeadline();
   const HttpHandler& handler = *context_.handler;
   co_return co_await asio::co_spawn(
-      *context_.pool, [&]() -> awaitable<HttpResponse> { co_return InvokeHandler(handler, request); },
-      use_awaitable);
+      upload ? *context_.upload_pool : *context_.pool,
+      [&]() -> awaitable<HttpResponse> { co_return InvokeHandler(handler, request); }, use_awaitable);
 }
 
 awaitable<void> HttpConnection::NextBatch(const HttpResponse& response, std::string* out, bool* ended,

@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "base/json.h"
 #include "api/http_connection.h"
@@ -59,11 +60,23 @@ std::optional<std::string> HttpRequest::Query(const std::string& name) const {
   return it->second;
 }
 
+namespace {
+
+// Connections being refused (over a cap) at once; beyond it they are closed
+// without a response.
+constexpr int kMaxRefusing = 256;
+
+}  // namespace
+
 struct HttpServer::Impl {
   HttpServerOptions options;
   HttpHandler handler;
+  AdmissionHandler admit;
   asio::io_context ioc;
   std::optional<asio::thread_pool> pool;
+  std::optional<asio::thread_pool> upload_pool;
+  http_internal::Gauge uploads;
+  http_internal::Gauge body_memory;
   std::optional<asio::strand<asio::io_context::executor_type>> acceptor_strand;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
@@ -74,17 +87,62 @@ struct HttpServer::Impl {
 
   std::mutex mu;
   bool stopping = false;                              // guarded by mu
-  std::set<std::shared_ptr<HttpConnection>> connections;  // guarded by mu
+  std::set<std::shared_ptr<HttpConnection>> connections;  // every open one (served or refused); guarded by mu
+  int served = 0;                                     // connections being served; guarded by mu
+  std::unordered_map<std::string, int> served_from;   // client address -> served; guarded by mu
+  int refusing = 0;                                   // guarded by mu
 
-  Impl(HttpServerOptions o, HttpHandler h)
-      : options(std::move(o)), handler(std::move(h)), ioc(std::max(1, options.io_threads)) {}
+  Impl(HttpServerOptions o, HttpHandler h, AdmissionHandler a)
+      : options(std::move(o)),
+        handler(std::move(h)),
+        admit(std::move(a)),
+        ioc(std::max(1, options.io_threads)),
+        uploads(static_cast<uint64_t>(std::max(1, options.upload_threads)) +
+                static_cast<uint64_t>(std::max(0, options.upload_queue))),
+        body_memory(options.max_body_memory_bytes) {}
 
   asio::awaitable<void> AcceptLoop();
+  // Registers an accepted connection; the 503 to send when it is over a
+  // connection cap (nullopt: serve it). Sets *drop when it is to be closed at once.
+  std::optional<HttpResponse> Register(const std::shared_ptr<HttpConnection>& connection, bool* drop);
   asio::awaitable<void> RunConnection(std::shared_ptr<HttpConnection> connection);
+  asio::awaitable<void> RefuseConnection(std::shared_ptr<HttpConnection> connection, HttpResponse response);
 };
 
+std::optional<HttpResponse> HttpServer::Impl::Register(const std::shared_ptr<HttpConnection>& connection,
+                                                       bool* drop) {
+  std::lock_guard lock(mu);
+  *drop = stopping;
+  if (stopping) return std::nullopt;
+  const int total_cap = options.max_connections;
+  const int client_cap = options.max_connections_per_client;
+  const std::string& client = connection->remote_address();
+  std::optional<HttpResponse> refusal;
+  if (total_cap > 0 && served >= total_cap) {
+    refusal = http_internal::Busy("The server has too many open connections; retry shortly.", 1);
+  } else if (client_cap > 0 && served_from[client] >= client_cap) {
+    refusal = http_internal::Busy("Too many open connections from " + client +
+                                      "; close idle ones or retry shortly (max_connections_per_client).",
+                                  1);
+  }
+  if (refusal) {
+    if (served_from[client] == 0) served_from.erase(client);
+    if (refusing >= kMaxRefusing) {
+      *drop = true;
+      return std::nullopt;
+    }
+    ++refusing;
+  } else {
+    ++served;
+    ++served_from[client];
+  }
+  connections.insert(connection);
+  return refusal;
+}
+
 asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
-  const http_internal::ServerContext context{&options, &handler, &*pool};
+  const http_internal::ServerContext context{&options, &handler, &admit, &*pool, &*upload_pool, &uploads,
+                                             &body_memory};
   for (;;) {
     tcp::socket socket(asio::make_strand(ioc));
     error_code ec;
@@ -99,12 +157,14 @@ asio::awaitable<void> HttpServer::Impl::AcceptLoop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto connection = std::make_shared<HttpConnection>(std::move(socket), context);
-    {
-      std::lock_guard lock(mu);
-      if (stopping) continue;  // the connection's destructor closes the socket
-      connections.insert(connection);
+    bool drop = false;
+    std::optional<HttpResponse> refusal = Register(connection, &drop);
+    if (drop) continue;  // the connection's destructor closes the socket
+    if (refusal) {
+      asio::co_spawn(connection->executor(), RefuseConnection(connection, std::move(*refusal)), asio::detached);
+    } else {
+      asio::co_spawn(connection->executor(), RunConnection(connection), asio::detached);
     }
-    asio::co_spawn(connection->executor(), RunConnection(connection), asio::detached);
   }
 }
 
@@ -112,10 +172,21 @@ asio::awaitable<void> HttpServer::Impl::RunConnection(std::shared_ptr<HttpConnec
   co_await HttpConnection::Run(connection);
   std::lock_guard lock(mu);
   connections.erase(connection);
+  --served;
+  auto it = served_from.find(connection->remote_address());
+  if (it != served_from.end() && --it->second == 0) served_from.erase(it);
 }
 
-HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+asio::awaitable<void> HttpServer::Impl::RefuseConnection(std::shared_ptr<HttpConnection> connection,
+                                                         HttpResponse response) {
+  co_await HttpConnection::Refuse(connection, std::move(response));
+  std::lock_guard lock(mu);
+  connections.erase(connection);
+  --refusing;
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, AdmissionHandler admit)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admit))) {}
 
 HttpServer::~HttpServer() { Stop(); }
 
@@ -124,8 +195,11 @@ uint16_t HttpServer::port() const { return impl_->port; }
 Status HttpServer::Start() {
   Impl& s = *impl_;
   if (s.started) return InvalidArgument("HttpServer already started");
-  if (s.options.io_threads < 1 || s.options.worker_threads < 1) {
-    return InvalidArgument("io_threads and worker_threads must be at least 1");
+  if (s.options.io_threads < 1 || s.options.worker_threads < 1 || s.options.upload_threads < 1) {
+    return InvalidArgument("io_threads, worker_threads and upload_threads must be at least 1");
+  }
+  if (s.options.upload_queue < 0 || s.options.max_connections < 0 || s.options.max_connections_per_client < 0) {
+    return InvalidArgument("upload_queue, max_connections and max_connections_per_client must not be negative");
   }
   const std::string& listen = s.options.listen;
   size_t colon = listen.rfind(':');
@@ -163,6 +237,7 @@ Status HttpServer::Start() {
   s.started = true;
 
   s.pool.emplace(static_cast<size_t>(s.options.worker_threads));
+  s.upload_pool.emplace(static_cast<size_t>(s.options.upload_threads));
   s.work.emplace(s.ioc.get_executor());
   asio::co_spawn(*s.acceptor_strand, s.AcceptLoop(), asio::detached);
   for (int i = 0; i < s.options.io_threads; ++i) {
@@ -201,6 +276,7 @@ void HttpServer::Stop() {
   for (auto& t : s.threads) t.join();
   s.threads.clear();
   s.pool->join();
+  s.upload_pool->join();
 }
 
 }  // namespace batchcall

@@ -3,10 +3,24 @@
 // It owns sockets, limits and timeouts, parses forms while streaming (file
 // parts go to temporary files, never whole into memory) and calls one Handler
 // per request on a worker pool, so a slow handler never blocks the network
-// threads. It knows nothing about routes or the domain.
+// threads. It knows nothing about routes or the domain: an optional
+// AdmissionHandler decides, from the request head alone, whether a body is
+// read at all, how large it may be and whether the request is an upload
+// (run on a pool of its own, so uploads never hold up other requests).
 //
-// Thread-safety: Start/Stop from one controlling thread; the handler is called
-// concurrently from worker threads.
+// What it refuses by itself (every refusal is a JSON error, answered with
+// `Connection: close` once the response is fully written):
+//   400  malformed head, no Host or several Host headers (HTTP/1.1), a
+//        Transfer-Encoding other than exactly "chunked" (RFC 9112 6.1),
+//        Transfer-Encoding with Content-Length or in HTTP/1.0
+//   501  a transfer coding before "chunked" ("gzip, chunked")
+//   408, 413, 431  timeouts and limits below
+//   503  + Retry-After: too many connections (in total or from one client
+//        address), too many uploads in progress, request bodies in memory
+//        over max_body_memory_bytes, temp_dir not writable
+//
+// Thread-safety: Start/Stop from one controlling thread; the handlers are
+// called concurrently from worker threads.
 #pragma once
 
 #include <chrono>
@@ -96,10 +110,40 @@ using HttpRequestObserver = std::function<void(const HttpRequestRecord&)>;
 
 using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
+// How the server treats a request whose head has arrived, decided before any
+// byte of its body is read (and before "100 Continue" is sent).
+struct Admission {
+  // Set: the request is answered with this response and its body is never
+  // read or stored (the connection closes after the response).
+  std::optional<HttpResponse> refuse;
+  // Most body bytes accepted (more is 413, on the head when Content-Length
+  // says so); 0 = the server's limit. Never raises the server's limit.
+  uint64_t max_body_bytes = 0;
+  // An upload: a multipart body may be up to max_upload_bytes (otherwise
+  // max_body_bytes) and the handler runs on the upload pool. At most
+  // upload_threads + upload_queue uploads are admitted at a time (receiving,
+  // waiting or running); more are refused with 503 and Retry-After: 5.
+  bool upload = false;
+};
+// Called on a worker thread with the request head (body empty, no form) of
+// every request that announces a body. Must be thread-safe.
+using AdmissionHandler = std::function<Admission(const HttpRequest& head)>;
+
 struct HttpServerOptions {
   std::string listen = "127.0.0.1:8080";   // host:port; port 0 picks a free one
   int io_threads = 2;                       // network threads
-  int worker_threads = 4;                   // threads running handlers
+  int worker_threads = 4;                   // threads running handlers (and admission)
+  int upload_threads = 2;                   // threads running upload handlers
+  int upload_queue = 8;                     // admitted uploads beyond those running
+  // Open connections in total and from one client address; a connection
+  // over either cap gets 503 (Retry-After: 1) and is closed. 0 = no cap
+  // (max_connections_per_client behind a proxy, where every client is the proxy).
+  int max_connections = 1024;
+  int max_connections_per_client = 64;
+  // Request bodies held in memory (JSON, url-encoded forms; multipart file
+  // parts go to temp_dir) across all connections; a request that would go
+  // over it gets 503 (Retry-After: 1). 0 = no bound.
+  uint64_t max_body_memory_bytes = 64ull * 1024 * 1024;
   uint64_t max_header_bytes = 16 * 1024;    // request line + headers
   uint64_t max_body_bytes = 1024 * 1024;    // non-form bodies and url-encoded forms
   uint64_t max_upload_bytes = 100ull * 1024 * 1024;  // a multipart body in total
@@ -113,7 +157,10 @@ struct HttpServerOptions {
   std::chrono::milliseconds body_rate_grace{5'000};
   std::chrono::milliseconds keep_alive_timeout{30'000};  // idle connection between requests
   std::chrono::milliseconds write_timeout{30'000};
-  std::string temp_dir = "/tmp";  // where upload parts are spooled
+  // Where upload parts are spooled (files batchcall-upload-*.part). When a
+  // file cannot be created or written there the upload gets 503 and one
+  // ERROR log line.
+  std::string temp_dir = "/tmp";
   // Called on a server thread for every answered request; must be
   // thread-safe and cheap. May be empty.
   HttpRequestObserver on_request;
@@ -121,13 +168,15 @@ struct HttpServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(HttpServerOptions options, HttpHandler handler);
+  // admit may be empty: every request is admitted and multipart bodies are
+  // uploads.
+  HttpServer(HttpServerOptions options, HttpHandler handler, AdmissionHandler admit = {});
   ~HttpServer();  // stops if running
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the threads. InvalidArgument for a bad listen address,
-  // Unavailable when the port cannot be bound.
+  // Binds and starts the threads. InvalidArgument for a bad listen address
+  // or thread count, Unavailable when the port cannot be bound.
   Status Start();
   // The bound port (useful with port 0). Valid after Start().
   uint16_t port() const;

@@ -42,8 +42,8 @@ class HttpServerTest : public ::testing::Test {
     std::filesystem::remove_all(temp_dir_);
   }
 
-  // Starts the server with options_; the handler records every request and
-  // then runs handler_ (default: 200 "ok").
+  // Starts the server with options_ and admit_ (empty: admit everything);
+  // the handler records every request and then runs handler_ (default: 200 "ok").
   void Start() {
     server_ = std::make_unique<HttpServer>(options_, [this](const HttpRequest& request) {
       {
@@ -52,7 +52,7 @@ class HttpServerTest : public ::testing::Test {
       }
       ++calls_;
       return handler_ ? handler_(request) : HttpResponse{200, {{"Content-Type", "text/plain"}}, "ok", nullptr, ""};
-    });
+    }, admit_);
     ASSERT_TRUE(server_->Start().ok());
     ASSERT_NE(server_->port(), 0);
   }
@@ -86,6 +86,7 @@ class HttpServerTest : public ::testing::Test {
 
   HttpServerOptions options_;
   HttpHandler handler_;
+  AdmissionHandler admit_;
   std::unique_ptr<HttpServer> server_;
   std::atomic<int> calls_{0};
   std::filesystem::path temp_dir_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "api/form_parser.h"
 #include "base/log.h"
 
 namespace batchcall {
@@ -55,14 +56,16 @@ std::optional<std::string> BearerToken(const HttpRequest& req) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, RouteHandler handler) {
+void Router::Add(std::string method, std::string pattern, RouteHandler handler, RouteOptions options) {
   auto segments = Split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), true, std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), true, std::move(handler),
+                     std::move(options)});
 }
 
-void Router::AddPublic(std::string method, std::string pattern, RouteHandler handler) {
+void Router::AddPublic(std::string method, std::string pattern, RouteHandler handler, RouteOptions options) {
   auto segments = Split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), false, std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), false, std::move(handler),
+                     std::move(options)});
 }
 
 std::vector<std::pair<std::string, std::string>> Router::Routes() const {
@@ -71,49 +74,89 @@ std::vector<std::pair<std::string, std::string>> Router::Routes() const {
   return out;
 }
 
-HttpResponse Router::Dispatch(const HttpRequest& request) const {
+const Router::Route* Router::Find(const HttpRequest& request, std::map<std::string, std::string>* params,
+                                  HttpResponse* miss) const {
   auto path = Split(request.path);
   std::vector<std::string> allowed;
   for (const Route& route : routes_) {
-    std::map<std::string, std::string> params;
-    if (!Match(route.segments, path, &params)) continue;
+    params->clear();
+    if (!Match(route.segments, path, params)) continue;
     if (route.method != request.method) {
       allowed.push_back(route.method);
       continue;
     }
-    RouteContext ctx{request, std::move(params), ""};
-    if (route.needs_auth) {
-      auto token = BearerToken(request);
-      if (!token) {
-        auto r = JsonError(401, "Missing API key: send the header 'Authorization: Bearer <api key>'.");
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        r.route = route.pattern;
-        return r;
-      }
-      auto account = authenticate_(*token);
-      if (!account.ok()) {
-        HttpResponse r = account.status().code() != StatusCode::kUnauthenticated
-                              ? ErrorResponse(account.status())
-                              : JsonError(401, "Unknown API key.");
-        if (r.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-        r.route = route.pattern;
-        return r;
-      }
-      ctx.account_id = *account;
-    }
-    auto result = route.handler(ctx);
-    HttpResponse r = result.ok() ? std::move(result).value() : ErrorResponse(result.status());
-    r.route = route.pattern;
-    return r;
+    return &route;
   }
+  params->clear();
   if (!allowed.empty()) {
     std::string allow;
     for (const auto& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
-    auto r = JsonError(405, "Method " + request.method + " is not allowed here; use " + allow + ".");
-    r.headers.emplace_back("Allow", allow);
-    return r;
+    *miss = JsonError(405, "Method " + request.method + " is not allowed here; use " + allow + ".");
+    miss->headers.emplace_back("Allow", allow);
+  } else {
+    *miss = JsonError(404, "No such route: " + request.method + " " + request.path + ".");
   }
-  return JsonError(404, "No such route: " + request.method + " " + request.path + ".");
+  return nullptr;
+}
+
+std::optional<std::string> Router::Authenticated(const HttpRequest& request, const Route& route,
+                                                 HttpResponse* refusal) const {
+  auto token = BearerToken(request);
+  if (!token) {
+    *refusal = JsonError(401, "Missing API key: send the header 'Authorization: Bearer <api key>'.");
+    refusal->headers.emplace_back("WWW-Authenticate", "Bearer");
+    refusal->route = route.pattern;
+    return std::nullopt;
+  }
+  auto account = authenticate_(*token);
+  if (!account.ok()) {
+    *refusal = account.status().code() != StatusCode::kUnauthenticated ? ErrorResponse(account.status())
+                                                                        : JsonError(401, "Unknown API key.");
+    if (refusal->status == 401) refusal->headers.emplace_back("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+    refusal->route = route.pattern;
+    return std::nullopt;
+  }
+  return std::move(account).value();
+}
+
+HttpResponse Router::Dispatch(const HttpRequest& request) const {
+  std::map<std::string, std::string> params;
+  HttpResponse miss;
+  const Route* route = Find(request, &params, &miss);
+  if (!route) return miss;
+  RouteContext ctx{request, std::move(params), ""};
+  if (route->needs_auth) {
+    HttpResponse refusal;
+    auto account = Authenticated(request, *route, &refusal);
+    if (!account) return refusal;
+    ctx.account_id = std::move(*account);
+  }
+  auto result = route->handler(ctx);
+  HttpResponse r = result.ok() ? std::move(result).value() : ErrorResponse(result.status());
+  r.route = route->pattern;
+  return r;
+}
+
+Admission Router::Admit(const HttpRequest& head) const {
+  Admission admission;
+  std::map<std::string, std::string> params;
+  HttpResponse refusal;
+  const Route* route = Find(head, &params, &refusal);
+  if (route && route->needs_auth && !Authenticated(head, *route, &refusal)) route = nullptr;
+  if (route && route->options.check_head) {
+    if (Status s = route->options.check_head(head); !s.ok()) {
+      refusal = ErrorResponse(s);
+      refusal.route = route->pattern;
+      route = nullptr;
+    }
+  }
+  if (!route) {
+    admission.refuse = std::move(refusal);
+    return admission;
+  }
+  admission.max_body_bytes = route->options.max_body_bytes;
+  admission.upload = route->options.upload && IsMediaType(head.Header("Content-Type").value_or(""), "multipart/form-data");
+  return admission;
 }
 
 int HttpStatusFor(StatusCode code) {

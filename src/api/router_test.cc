@@ -75,6 +75,46 @@ TEST_F(RouterTest, StatusBecomesJsonError) {
   EXPECT_EQ(j["message"], "calls in flight");
 }
 
+// Issue 13: the same decisions on the head, before any body byte is read.
+TEST_F(RouterTest, AdmitDecidesOnTheHead) {
+  RouteOptions upload;
+  upload.upload = true;
+  router_.Add("POST", "/batches", [](RouteContext&) -> Result<HttpResponse> { return JsonResponse(201, "{}"); },
+              upload);
+  RouteOptions callback;
+  callback.max_body_bytes = 64 * 1024;
+  callback.check_head = [](const HttpRequest& head) {
+    return head.Header("X-Signature") ? Status::Ok() : PermissionDenied("X-Signature is missing.");
+  };
+  router_.AddPublic("POST", "/cb/{id}", [](RouteContext&) -> Result<HttpResponse> { return JsonResponse(200, "{}"); },
+                    callback);
+
+  auto refused = [&](HttpRequest r) { return router_.Admit(r).refuse.value_or(HttpResponse{}).status; };
+  EXPECT_EQ(refused(Req("POST", "/batches")), 401);
+  EXPECT_EQ(refused(Req("POST", "/batches", "Bearer bad")), 401);
+  EXPECT_EQ(refused(Req("POST", "/batches", "Bearer broken")), 503);
+  EXPECT_EQ(refused(Req("POST", "/nothing", "Bearer good")), 404);
+  EXPECT_EQ(refused(Req("PUT", "/batches", "Bearer good")), 405);
+  EXPECT_EQ(refused(Req("POST", "/cb/1")), 403);
+  EXPECT_EQ(router_.Admit(Req("POST", "/batches")).refuse->route, "/batches");
+
+  HttpRequest multipart = Req("POST", "/batches", "Bearer good");
+  multipart.headers.emplace_back("Content-Type", "multipart/form-data; boundary=x");
+  Admission a = router_.Admit(multipart);
+  EXPECT_FALSE(a.refuse);
+  EXPECT_TRUE(a.upload);
+  EXPECT_EQ(a.max_body_bytes, 0u);
+  EXPECT_FALSE(router_.Admit(Req("POST", "/batches", "Bearer good")).upload);  // JSON: not an upload
+
+  HttpRequest signed_cb = Req("POST", "/cb/1");
+  signed_cb.headers.emplace_back("X-Signature", "abc");
+  signed_cb.headers.emplace_back("Content-Type", "multipart/form-data; boundary=x");
+  a = router_.Admit(signed_cb);
+  EXPECT_FALSE(a.refuse);
+  EXPECT_FALSE(a.upload);
+  EXPECT_EQ(a.max_body_bytes, 64u * 1024);
+}
+
 TEST(HttpStatusFor, MapsEveryCode) {
   EXPECT_EQ(HttpStatusFor(StatusCode::kInvalidArgument), 400);
   EXPECT_EQ(HttpStatusFor(StatusCode::kUnauthenticated), 401);

@@ -175,7 +175,9 @@ HttpResponse Replay(const IdempotentResponse& prior, const std::string& request_
 }  // namespace
 
 void Api::AddBatchRoutes() {
-  router_.Add("POST", "/batches", [this](RouteContext& c) { return CreateBatch(c); });
+  RouteOptions upload;
+  upload.upload = true;  // the CSV: spooled to disk, ingested on the upload pool
+  router_.Add("POST", "/batches", [this](RouteContext& c) { return CreateBatch(c); }, upload);
   router_.Add("POST", "/batches/{batch_id}/schedule", [this](RouteContext& c) { return ScheduleBatch(c); });
   router_.Add("GET", "/batches/{batch_id}", [this](RouteContext& c) { return GetBatch(c); });
   router_.Add("GET", "/batches/{agent_id}/all", [this](RouteContext& c) { return ListBatches(c); });

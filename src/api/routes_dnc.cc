@@ -42,7 +42,9 @@ std::string RegionOf(const std::optional<std::string>& v) {
 }  // namespace
 
 void Api::AddDncRoutes() {
-  router_.Add("POST", "/dnc", [this](RouteContext& c) { return AddDnc(c); });
+  RouteOptions upload;
+  upload.upload = true;  // a file of numbers: spooled to disk, read on the upload pool
+  router_.Add("POST", "/dnc", [this](RouteContext& c) { return AddDnc(c); }, upload);
   router_.Add("GET", "/dnc", [this](RouteContext& c) { return ListDnc(c); });
   router_.Add("DELETE", "/dnc/{number}", [this](RouteContext& c) { return RemoveDnc(c); });
 }

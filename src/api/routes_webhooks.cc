@@ -4,7 +4,10 @@
 //   POST /account/webhook-secret         creates or rotates the signing secret (shown once)
 //   GET  /account/webhook-secret         whether one is set, and since when
 // The two /webhooks routes carry no API key: the provider's signature is the
-// credential. A bad signature is 403 and changes nothing. Accepted events
+// credential. A request without its signature header is refused on the head
+// (before its body is read), and a body is read only up to the route's own
+// limit before the signature over it is checked. A bad signature is 403 and
+// changes nothing. Accepted events
 // (their texts redacted of the agent's secrets, provider_secrets.h) go to
 // the engine, which moves executions forward only (duplicates and
 // out-of-order events are ignored there).
@@ -22,14 +25,32 @@ namespace batchcall {
 namespace {
 
 constexpr auto kRotationOverlap = std::chrono::hours(24);
+// Twilio status callbacks are small url-encoded forms (a few hundred bytes).
+constexpr uint64_t kMaxTwilioCallbackBytes = 64 * 1024;
+// A voice-agent result: the outcome, a transcript and extracted data.
+constexpr uint64_t kMaxAgentResultBytes = 1024 * 1024;
 
 HttpResponse Accepted() { return JsonResponse(200, R"({"accepted":true})"); }
 
 }  // namespace
 
 void Api::AddWebhookRoutes() {
-  router_.AddPublic("POST", "/webhooks/twilio/{attempt_id}", [this](RouteContext& c) { return TwilioCallback(c); });
-  router_.AddPublic("POST", "/webhooks/agent/{execution_id}", [this](RouteContext& c) { return AgentCallback(c); });
+  RouteOptions twilio;
+  twilio.max_body_bytes = kMaxTwilioCallbackBytes;
+  twilio.check_head = [](const HttpRequest& head) {
+    if (head.Header("X-Twilio-Signature")) return Status::Ok();
+    return PermissionDenied("X-Twilio-Signature is missing or does not match this request.");
+  };
+  router_.AddPublic("POST", "/webhooks/twilio/{attempt_id}", [this](RouteContext& c) { return TwilioCallback(c); },
+                    std::move(twilio));
+  RouteOptions agent;
+  agent.max_body_bytes = kMaxAgentResultBytes;
+  agent.check_head = [](const HttpRequest& head) {
+    if (head.Header(kSignatureHeader) || head.Header("Authorization")) return Status::Ok();
+    return Unauthenticated("missing X-Batchcall-Signature or Authorization: Bearer");
+  };
+  router_.AddPublic("POST", "/webhooks/agent/{execution_id}", [this](RouteContext& c) { return AgentCallback(c); },
+                    std::move(agent));
   router_.Add("POST", "/account/webhook-secret", [this](RouteContext& c) { return RotateWebhookSecret(c); });
   router_.Add("GET", "/account/webhook-secret", [this](RouteContext& c) { return GetWebhookSecret(c); });
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/spool_dir.h"
 #include "app/first_start.h"
 #include "app/provider_registry.h"
 #include "base/timer_queue.h"
@@ -106,7 +107,7 @@ std::string DataDirOf(const std::string& db) {
 // database, so with PostgreSQL every node must use the same key: set the same
 // BATCHCALL_SECRET_KEY on all of them (a key generated into one node's
 // ./data/secret.key is unknown to the others).
-Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key) {
+Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key, int pool_size) {
   const bool postgres = IsPostgresUrl(db);
   Result<std::string> path = postgres ? Result<std::string>(db) : SqlitePath(db);
   if (!path.ok()) return path.status();
@@ -132,6 +133,7 @@ Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_k
     PostgresStoreOptions options;
     options.url = db;
     options.secret_box = opened.secret_box.get();
+    if (pool_size > 0) options.pool_size = static_cast<size_t>(pool_size);
     auto store = OpenPostgresStore(options);
     if (!store.ok()) return store.status();
     opened.store = std::move(store).value();
@@ -140,6 +142,7 @@ Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_k
   SqliteStoreOptions options;
   options.path = *path;
   options.secret_box = opened.secret_box.get();
+  if (pool_size > 0) options.pool_size = pool_size;
   auto store = SqliteStore::Open(options);
   if (!store.ok()) return store.status();
   opened.store = std::move(store).value();
@@ -163,6 +166,7 @@ class SinkForwarder final : public CallEventSink {
 // dispatcher, and the store closes last.
 struct ServerApp::Parts {
   SystemClock clock;
+  std::unique_ptr<SpoolDir> spool;  // upload temp files; removed after the server stops
   OpenedStore opened;
   Store* store = nullptr;
   std::unique_ptr<CurlTransport> transport;
@@ -220,6 +224,15 @@ std::string NodeId(const ServerOptions& options) {
   gethostname(host, sizeof host - 1);
   std::string port = options.listen.substr(options.listen.rfind(':') + 1);
   return std::string(host) + ":" + port;
+}
+
+// Store connections for every thread that may use the store at once, so a
+// read never waits for a connection another thread holds: the HTTP workers
+// and upload threads, the dial threads, the webhook delivery threads, plus
+// the engine, webhook render and timer threads.
+int StorePoolSize(const ServerOptions& options) {
+  return options.http.worker_threads + options.http.upload_threads + options.dial_threads +
+         options.webhook.delivery_threads + 3;
 }
 
 }  // namespace
@@ -378,7 +391,16 @@ void ServerApp::AnnounceNextSteps(uint16_t port) {
 }
 
 Status ServerApp::Start() {
-  auto store = OpenStore(options_.db, options_.secret_key);
+  // Upload temp files left by a server killed before it could clean up are
+  // removed now; servers sharing the directory keep theirs (spool_dir.h).
+  auto spool = SpoolDir::Claim((fs::path(DataDirOf(options_.db)) / "tmp").string());
+  if (!spool.ok()) return spool.status();
+  parts_->spool = std::move(spool).value();
+  if (const SpoolSweep& swept = parts_->spool->swept(); swept.files > 0 || swept.directories > 0) {
+    LogInfo("removed upload temp files left by a server that did not stop cleanly",
+            {{"files", swept.files}, {"bytes", static_cast<int64_t>(swept.bytes)}, {"directories", swept.directories}});
+  }
+  auto store = OpenStore(options_.db, options_.secret_key, StorePoolSize(options_));
   if (!store.ok()) return store.status();
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();
@@ -442,18 +464,16 @@ Status ServerApp::Start() {
 
   HttpServerOptions http = options_.http;
   http.listen = options_.listen;
-  fs::path tmp = fs::path(DataDirOf(options_.db)) / "tmp";
-  std::error_code ec;
-  fs::create_directories(tmp, ec);
-  if (ec) return InvalidArgument("Cannot create " + tmp.string() + ": " + ec.message());
-  http.temp_dir = tmp.string();
+  http.temp_dir = parts_->spool->path();
   const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
   http.on_request = [&app_metrics, next = std::move(http.on_request)](const HttpRequestRecord& r) {
     app_metrics.ObserveHttp(r.method, r.route, r.status, r.duration);
     if (next) next(r);
   };
   Api* api = parts_->api.get();
-  parts_->server = std::make_unique<HttpServer>(http, [api](const HttpRequest& r) { return api->Handle(r); });
+  parts_->server = std::make_unique<HttpServer>(
+      http, [api](const HttpRequest& r) { return api->Handle(r); },
+      [api](const HttpRequest& head) { return api->Admit(head); });
   BC_RETURN_IF_ERROR(parts_->server->Start());
   std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
   Announce("batchcall listening on http://" + host + ":" + std::to_string(parts_->server->port()) + "\n",
@@ -488,6 +508,7 @@ void ServerApp::Stop() {
   parts_->dispatcher.reset();
   parts_->store = nullptr;
   parts_->opened = OpenedStore{};
+  parts_->spool.reset();
 }
 
 }  // namespace batchcall

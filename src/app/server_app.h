@@ -57,7 +57,8 @@ struct OpenedStore {
 // Opens the store named by a --db value ("sqlite:PATH" or a postgresql://
 // URL). Creates the data directory and the secret key file when missing
 // (with PostgreSQL every node must share one key: set BATCHCALL_SECRET_KEY).
-Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key);
+// pool_size: connections for concurrent callers; 0 = the backend's default.
+Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key, int pool_size = 0);
 
 // Directory holding the database (for temp files and the secret key).
 std::string DataDirOf(const std::string& db);

@@ -85,6 +85,23 @@ std::vector<Setting> BuildSettings() {
              1024 * 1024));
   v.push_back(
       Ranged(Make("max_rows", T::kInteger, "1000000", "most data rows in one CSV"), 1, 1e9));
+  v.push_back(Ranged(Make("upload_threads", T::kInteger, "2",
+                          "threads ingesting uploads (POST /batches, DNC files), apart from other requests"),
+                     1, 256));
+  v.push_back(Ranged(Make("upload_queue", T::kInteger, "8",
+                          "uploads accepted beyond those being ingested; more get 503 with Retry-After"),
+                     0, 100'000));
+  v.push_back(Ranged(Make("max_connections", T::kInteger, "1024",
+                          "open HTTP connections in total; more get 503 (0 = no cap)"),
+                     0, 1'000'000));
+  v.push_back(Ranged(Make("max_connections_per_client", T::kInteger, "64",
+                          "open HTTP connections from one client address; more get 503 (0 = no cap, "
+                          "e.g. behind a proxy)"),
+                     0, 1'000'000));
+  v.push_back(Ranged(Make("max_body_memory_mb", T::kNumber, "64",
+                          "request bodies held in memory at once (JSON, forms; not upload files), MiB; "
+                          "more get 503 with Retry-After (0 = no bound)"),
+                     0, 1024 * 1024));
   v.push_back(
       Ranged(Make("header_timeout_ms", T::kInteger, "10000", "time allowed for a request head, ms"),
              1, 3'600'000));

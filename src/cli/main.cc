@@ -106,6 +106,11 @@ ServerOptions ServerOptionsFrom(const cfg::Config& c) {
   o.http.max_upload_bytes = static_cast<uint64_t>(c.Number("max_upload_mb") * 1024 * 1024);
   o.http.header_timeout = std::chrono::milliseconds(c.Integer("header_timeout_ms"));
   o.http.body_idle_timeout = std::chrono::milliseconds(c.Integer("body_idle_timeout_ms"));
+  o.http.upload_threads = static_cast<int>(c.Integer("upload_threads"));
+  o.http.upload_queue = static_cast<int>(c.Integer("upload_queue"));
+  o.http.max_connections = static_cast<int>(c.Integer("max_connections"));
+  o.http.max_connections_per_client = static_cast<int>(c.Integer("max_connections_per_client"));
+  o.http.max_body_memory_bytes = static_cast<uint64_t>(c.Number("max_body_memory_mb") * 1024 * 1024);
   return o;
 }
 

@@ -212,7 +212,11 @@ class TwilioProviderTest(unittest.TestCase):
         self.assertEqual(r.status, 403, r)
         after = self.s.get("/executions/%s" % e["id"]).json()
         self.assertEqual(after["status"], "completed")
+        # Without the signature header: refused on the head, before the body is read.
         r = self.s.post_form("/webhooks/twilio/not-an-attempt", forged, key=None)
+        self.assertEqual(r.status, 403, r)
+        r = self.s.post_form("/webhooks/twilio/not-an-attempt", forged, key=None,
+                             headers={"X-Twilio-Signature": "bm90LWEtc2lnbmF0dXJl"})
         self.assertEqual(r.status, 404, r)
 
 

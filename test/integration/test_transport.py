@@ -58,11 +58,13 @@ class Transport(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(len(self.batches()), before)
         self.assertEqual(self.s.get("/healthz").status, 200)
-        tmp = os.path.join(self.s.dir, "tmp")
+        def upload_files():  # under tmp/spool-<id>/ (api/spool_dir.h)
+            return [f for _root, _dirs, files in os.walk(os.path.join(self.s.dir, "tmp")) for f in files
+                    if f.startswith("batchcall-upload-")]
         deadline = time.time() + 5
-        while os.listdir(tmp) and time.time() < deadline:
+        while upload_files() and time.time() < deadline:
             time.sleep(0.1)
-        self.assertEqual(os.listdir(tmp), [])
+        self.assertEqual(upload_files(), [])
 
     def test_trickling_header_is_cut_off(self):
         s = socket.create_connection(("127.0.0.1", self.s.port), timeout=10)
