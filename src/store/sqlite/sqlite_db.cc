@@ -171,4 +171,19 @@ void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
   cv_.notify_one();
 }
 
+TurnQueue::Turn TurnQueue::Wait(const std::shared_ptr<TurnQueue>& queue) {
+  std::unique_lock lock(queue->mu_);
+  const uint64_t ticket = queue->next_ticket_++;
+  queue->cv_.wait(lock, [&] { return queue->serving_ == ticket; });
+  return Turn(queue);
+}
+
+void TurnQueue::Next() {
+  {
+    std::lock_guard lock(mu_);
+    ++serving_;
+  }
+  cv_.notify_all();
+}
+
 }  // namespace batchcall::sqlite

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -167,6 +168,45 @@ class ConnectionPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> idle_;
   size_t open_ = 0;  // idle + checked out
+};
+
+// A first-come, first-served turn: Wait() blocks until every turn taken
+// before it has been released. Used for the one writer that holds SQLite's
+// write lock for long (an import), whose waiters would otherwise poll the
+// lock through the busy handler, lose it again and again to the holder's next
+// turn, and give up after busy_timeout_ms.
+class TurnQueue {
+ public:
+  class Turn {
+   public:
+    Turn() = default;
+    explicit Turn(std::shared_ptr<TurnQueue> queue) : queue_(std::move(queue)) {}
+    Turn(Turn&&) = default;
+    Turn& operator=(Turn&& other) {
+      Release();
+      queue_ = std::move(other.queue_);
+      return *this;
+    }
+    ~Turn() { Release(); }
+    void Release() {
+      if (queue_) std::exchange(queue_, nullptr)->Next();
+    }
+
+   private:
+    std::shared_ptr<TurnQueue> queue_;
+  };
+
+  // Blocks until this caller's turn comes; the turn lasts until the returned
+  // Turn is released or destroyed.
+  static Turn Wait(const std::shared_ptr<TurnQueue>& queue);
+
+ private:
+  void Next();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t next_ticket_ = 0;
+  uint64_t serving_ = 0;
 };
 
 }  // namespace batchcall::sqlite

@@ -1,5 +1,6 @@
 // SqliteStore::BeginImport and its BatchImport: one dedicated connection and
-// one BEGIN IMMEDIATE transaction per upload.
+// one BEGIN IMMEDIATE transaction per upload, begun when the imports begun
+// before it have ended (SqliteStore::import_turns_).
 #include <algorithm>
 #include <array>
 #include <vector>
@@ -28,12 +29,16 @@ int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 class SqliteBatchImport final : public BatchImport {
  public:
-  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch)
-      : conn_(std::move(conn)), txn_(std::make_unique<Transaction>(*conn_)), batch_(std::move(batch)) {}
+  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch, sqlite::TurnQueue::Turn turn)
+      : conn_(std::move(conn)),
+        txn_(std::make_unique<Transaction>(*conn_)),
+        turn_(std::move(turn)),
+        batch_(std::move(batch)) {}
 
   ~SqliteBatchImport() override {
     txn_.reset();  // rolls back unless committed
     conn_.reset();
+    turn_.Release();  // only once the write lock is gone
   }
 
   // Takes the write lock and inserts the batch row (status created, counts 0).
@@ -125,6 +130,7 @@ class SqliteBatchImport final : public BatchImport {
     BC_RETURN_IF_ERROR(txn_->Commit());
     txn_.reset();
     conn_.reset();
+    turn_.Release();
     return stored;
   }
 
@@ -207,6 +213,7 @@ class SqliteBatchImport final : public BatchImport {
 
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<Transaction> txn_;
+  sqlite::TurnQueue::Turn turn_;
   std::optional<IdempotentResponse> remember_;
   TimePoint expired_before_;
   Batch batch_;
@@ -236,13 +243,14 @@ class SqliteBatchImport final : public BatchImport {
 }  // namespace
 
 Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft) {
+  sqlite::TurnQueue::Turn turn = sqlite::TurnQueue::Wait(import_turns_);
   sqlite::ConnectionOptions co;
   co.path = options_.path;
   co.busy_timeout_ms = options_.busy_timeout_ms;
   co.cache_kib = kImportCacheKib;
   auto conn = Connection::Open(co);
   if (!conn.ok()) return conn.status();
-  auto import = std::make_unique<SqliteBatchImport>(std::move(conn).value(), draft);
+  auto import = std::make_unique<SqliteBatchImport>(std::move(conn).value(), draft, std::move(turn));
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }

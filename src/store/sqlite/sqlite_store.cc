@@ -85,7 +85,8 @@ Status Migrate(Connection& conn, TimePoint now) {
 SqliteStore::SqliteStore(const SqliteStoreOptions& options)
     : options_(options),
       pool_(std::make_unique<sqlite::ConnectionPool>(PoolOptions(options),
-                                                     static_cast<size_t>(std::max(1, options.pool_size)))) {}
+                                                     static_cast<size_t>(std::max(1, options.pool_size)))),
+      import_turns_(std::make_shared<sqlite::TurnQueue>()) {}
 
 SqliteStore::~SqliteStore() = default;
 

@@ -4,7 +4,10 @@
 // (a pool of connections; writes run in BEGIN IMMEDIATE transactions, so
 // writers queue on SQLite's single write lock for up to busy_timeout_ms and
 // then fail with Unavailable). A BatchImport owns a connection of its own and
-// holds the write lock from BeginImport until Commit or destruction.
+// holds the write lock from BeginImport until Commit or destruction; imports
+// of one store take turns in arrival order (BeginImport waits, without a
+// time limit, for the imports begun before it), so concurrent uploads never
+// run into busy_timeout_ms because of each other.
 //
 // Engine writes (claims, attempt starts, call updates) each run in one
 // BEGIN IMMEDIATE transaction per call, however many rows they carry.
@@ -20,6 +23,7 @@ namespace batchcall {
 
 namespace sqlite {
 class ConnectionPool;
+class TurnQueue;
 }
 
 struct SqliteStoreOptions {
@@ -142,6 +146,8 @@ class SqliteStore final : public Store {
 
   SqliteStoreOptions options_;
   std::unique_ptr<sqlite::ConnectionPool> pool_;
+  // Imports' turns (shared: an import releases its turn when it ends).
+  std::shared_ptr<sqlite::TurnQueue> import_turns_;
 };
 
 }  // namespace batchcall

@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 #include "base/crypto.h"
 #include "store/conformance_test.h"
@@ -279,6 +282,74 @@ TEST_F(SqliteStoreTest, ImportRefusesRowsOutOfOrder) {
   auto batch = (*import)->Commit(3, 2, 0);
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();
   EXPECT_EQ(RawQuery(db(), "SELECT group_concat(row_index) FROM executions"), "0,5");
+}
+
+// Regression (CI, 2026-12-02): two uploads at a time on a slow machine; the
+// second import polled the write lock through SQLite's busy handler, lost it
+// to the first thread's next import each time, and failed with "database is
+// locked" after busy_timeout_ms. Imports now take turns in arrival order and
+// wait for their turn without a time limit.
+TEST_F(SqliteStoreTest, ConcurrentImportsWaitForTheirTurnPastTheBusyTimeout) {
+  SqliteStoreOptions options;
+  options.path = db();
+  options.busy_timeout_ms = 50;
+  auto opened = SqliteStore::Open(options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  SqliteStore& store = **opened;
+  auto acc = store.EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store.CreateAgent(a).ok());
+  auto draft = [&](char c) {
+    Batch b;
+    b.id = std::string(32, c);
+    b.account_id = acc->id;
+    b.agent_id = a.id;
+    return b;
+  };
+  auto first = store.BeginImport(draft('1'));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE((*first)->AddContact({0, 2, "+14155550000", {}}).ok());
+
+  constexpr int kWaiters = 3;
+  std::vector<Status> results(kWaiters);
+  std::atomic<int> done{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kWaiters; ++i) {
+    threads.emplace_back([&, i] {
+      auto import = store.BeginImport(draft(static_cast<char>('a' + i)));
+      Status s = import.status();
+      if (s.ok()) s = (*import)->AddContact({0, 2, "+14155550001", {}});
+      if (s.ok()) s = (*import)->Commit(1, 1, 0).status();
+      results[i] = s;
+      done.fetch_add(1);
+    });
+  }
+  // Hold the first import open for many busy timeouts while the others wait.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(done.load(), 0) << "an import ran while another held the write lock";
+  auto batch = (*first)->Commit(1, 1, 0);
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kWaiters; ++i) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].ToString();
+  EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM batches"), "4");
+  EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM executions"), "4");
+}
+
+// An abandoned import hands its turn on.
+TEST_F(SqliteStoreTest, AnAbandonedImportHandsItsTurnOn) {
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  Batch b;
+  b.account_id = acc->id;
+  b.agent_id = a.id;
+  b.id = std::string(32, 'x');
+  { ASSERT_TRUE(store->BeginImport(b).ok()); }
+  b.id = std::string(32, 'y');
+  auto next = store->BeginImport(b);
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_TRUE((*next)->Commit(0, 0, 0).ok());
 }
 
 TEST_F(SqliteStoreTest, FilteredListingUsesTheStatusIndex) {
