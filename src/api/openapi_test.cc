@@ -35,7 +35,7 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::optional<std::string> HeaderOf(const HttpResponse& r, std::string_view name) {
+std::optional<std::string> ResponseHeader(const HttpResponse& r, std::string_view name) {
   for (const auto& [k, v] : r.headers)
     if (k == name) return v;
   return std::nullopt;
@@ -236,7 +236,7 @@ TEST_F(OpenApiTest, PublicOperationsAreExactlyTheRoutesThatNeedNoKey) {
     if (op.is_null()) continue;  // reported by the registered-vs-documented test
     bool documented_public = op.contains("security") && op["security"].dump().find("bearerAuth") == std::string::npos;
     HttpResponse r = Send(method, std::regex_replace(pattern, kParam, "x"));
-    bool needs_key = r.status == 401 && HeaderOf(r, "WWW-Authenticate") == "Bearer";
+    bool needs_key = r.status == 401 && ResponseHeader(r, "WWW-Authenticate") == "Bearer";
     EXPECT_EQ(documented_public, !needs_key) << method << " " << pattern << " answered " << r.status;
     if (!documented_public) {
       EXPECT_TRUE(op.contains("responses") && op["responses"].contains("401")) << method << " " << pattern;
@@ -248,12 +248,12 @@ TEST_F(OpenApiTest, ServedWithoutAKeyAsJsonWithRevalidation) {
   HttpResponse r = Send("GET", "/openapi.json");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(r.route, "/openapi.json");
-  EXPECT_EQ(HeaderOf(r, "Content-Type"), "application/json");
-  EXPECT_EQ(HeaderOf(r, "Cache-Control"), "no-cache");
-  EXPECT_EQ(HeaderOf(r, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(ResponseHeader(r, "Content-Type"), "application/json");
+  EXPECT_EQ(ResponseHeader(r, "Cache-Control"), "no-cache");
+  EXPECT_EQ(ResponseHeader(r, "X-Content-Type-Options"), "nosniff");
   EXPECT_EQ(r.body, OpenApiDocument());
   EXPECT_EQ(json::parse(r.body)["openapi"], Document()["openapi"]);
-  auto etag = HeaderOf(r, "ETag");
+  auto etag = ResponseHeader(r, "ETag");
   ASSERT_TRUE(etag);
   EXPECT_EQ(*etag, OpenApiEtag());
   EXPECT_TRUE(std::regex_match(*etag, std::regex(R"("[0-9a-f]{32}")"))) << *etag;
@@ -261,7 +261,7 @@ TEST_F(OpenApiTest, ServedWithoutAKeyAsJsonWithRevalidation) {
   HttpResponse again = Send("GET", "/openapi.json", {{"if-none-match", "\"other\", W/" + *etag}});
   EXPECT_EQ(again.status, 304);
   EXPECT_TRUE(again.body.empty());
-  EXPECT_EQ(HeaderOf(again, "ETag"), *etag);
+  EXPECT_EQ(ResponseHeader(again, "ETag"), *etag);
   EXPECT_EQ(Send("GET", "/openapi.json", {{"if-none-match", "\"stale\""}}).status, 200);
   EXPECT_EQ(Send("POST", "/openapi.json").status, 405);
 }

@@ -8,7 +8,7 @@
 namespace batchcall::cli {
 namespace {
 
-int64_t Int(const nlohmann::json& obj, const char* key) {
+int64_t CountField(const nlohmann::json& obj, const char* key) {
   if (!obj.is_object()) return 0;
   auto it = obj.find(key);
   return it != obj.end() && it->is_number() ? it->get<int64_t>() : 0;
@@ -41,10 +41,10 @@ ProgressSnapshot SnapshotFromBatchJson(const nlohmann::json& batch, std::chrono:
   if (!batch.is_object()) return s;
   if (auto it = batch.find("status"); it != batch.end() && it->is_string()) s.batch_status = *it;
   if (auto it = batch.find("progress"); it != batch.end()) {
-    s.total = Int(*it, "total");
-    s.done = Int(*it, "done");
-    s.in_flight = Int(*it, "in_flight");
-    s.pending = Int(*it, "pending");
+    s.total = CountField(*it, "total");
+    s.done = CountField(*it, "done");
+    s.in_flight = CountField(*it, "in_flight");
+    s.pending = CountField(*it, "pending");
   }
   if (auto it = batch.find("execution_status"); it != batch.end() && it->is_object()) {
     for (const auto& [name, n] : it->items()) {

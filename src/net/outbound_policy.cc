@@ -77,7 +77,7 @@ std::optional<ip::address_v4> EmbeddedV4(const ip::address_v6& a) {
   return ip::address_v4(ip::address_v4::bytes_type{bytes[12], bytes[13], bytes[14], bytes[15]});
 }
 
-std::string_view Trim(std::string_view s) {
+std::string_view TrimSpaces(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
@@ -137,7 +137,7 @@ OutboundPolicy::OutboundPolicy() : allowed_(std::make_shared<const Ranges>()) {}
 Result<OutboundPolicy> OutboundPolicy::Allowing(const std::vector<std::string>& ranges) {
   auto out = std::make_shared<Ranges>();
   for (const std::string& entry : ranges) {
-    const std::string text(Trim(entry));
+    const std::string text(TrimSpaces(entry));
     const std::string quoted = "'" + text + "'";
     boost::system::error_code ec;
     if (text.find('/') == std::string::npos) {
@@ -230,7 +230,7 @@ std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;
   while (!text.empty()) {
     size_t comma = text.find(',');
-    std::string_view item = Trim(text.substr(0, comma));
+    std::string_view item = TrimSpaces(text.substr(0, comma));
     if (!item.empty()) out.emplace_back(item);
     if (comma == std::string_view::npos) break;
     text.remove_prefix(comma + 1);

@@ -11,6 +11,7 @@
 namespace batchcall {
 
 using sqlite::Connection;
+using sqlite::Millis;
 using sqlite::Statement;
 using sqlite::Transaction;
 namespace sql = sqlite_sql;
@@ -53,8 +54,6 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
 }  // namespace sqlite
 
 namespace {
-
-int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 // "created, scheduled or paused"
 std::string JoinStatuses(const std::vector<BatchStatus>& statuses) {

@@ -13,6 +13,7 @@
 namespace batchcall {
 
 using sqlite::Connection;
+using sqlite::Millis;
 using sqlite::ForEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
@@ -22,7 +23,6 @@ namespace {
 
 using E = ExecutionStatus;
 
-int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 using call_rules::FlightRank;
 using call_rules::ReachableForward;

@@ -15,6 +15,7 @@ namespace batchcall {
 namespace {
 
 using sqlite::Connection;
+using sqlite::Millis;
 using sqlite::Transaction;
 namespace sql = sqlite_sql;
 
@@ -25,7 +26,6 @@ constexpr int64_t kImportCacheKib = 16 * 1024;
 // seq << 32 must stay a positive int64.
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
 
-int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 class SqliteBatchImport final : public BatchImport {
  public:

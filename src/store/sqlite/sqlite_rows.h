@@ -16,6 +16,9 @@
 
 namespace batchcall::sqlite {
 
+// Instants are stored as Unix milliseconds.
+inline int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
+
 // Row key of an execution: (batch seq, row index) packed in one integer.
 inline constexpr int64_t kMaxRowIndex = 0xFFFFFFFFLL;
 inline int64_t RowKey(int64_t batch_seq, int64_t row_index) { return (batch_seq << 32) | row_index; }

@@ -13,6 +13,7 @@
 namespace batchcall {
 
 using sqlite::Connection;
+using sqlite::Millis;
 using sqlite::ForEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
@@ -20,7 +21,6 @@ namespace sql = sqlite_sql;
 
 namespace {
 
-int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 std::string TextOrEmpty(const Statement& st, int col) { return st.IsNull(col) ? std::string() : st.Text(col); }
 

@@ -22,7 +22,7 @@ const std::string* Find(const FormParams& params, std::string_view name) {
   return nullptr;
 }
 
-std::optional<long long> ParseInt(std::string_view s) {
+std::optional<long long> ParseWholeNumber(std::string_view s) {
   long long v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
@@ -31,7 +31,7 @@ std::optional<long long> ParseInt(std::string_view s) {
 
 // JSON int when `s` is a whole number, the string otherwise.
 nlohmann::json IntOrString(const std::string& s) {
-  if (auto v = ParseInt(s)) return *v;
+  if (auto v = ParseWholeNumber(s)) return *v;
   return s;
 }
 
@@ -96,7 +96,7 @@ Result<CallEvent> ParseTwilioStatusCallback(const FormParams& raw_params, const 
   nlohmann::json extra = nlohmann::json::object();
   extra["call_status"] = *call_status;
   if (const std::string* d = Find(params, "CallDuration")) {
-    if (auto secs = ParseInt(*d); secs && *secs >= 0) event.duration_seconds = static_cast<double>(*secs);
+    if (auto secs = ParseWholeNumber(*d); secs && *secs >= 0) event.duration_seconds = static_cast<double>(*secs);
   }
   if (const std::string* by = Find(params, "AnsweredBy"); by != nullptr && !by->empty()) {
     extra["answered_by"] = *by;
