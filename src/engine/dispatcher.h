@@ -191,7 +191,7 @@ class Dispatcher final : public CallEventSink {
 
   // --- reconciliation (dispatcher_reconcile.cc) ---
   // Turns a Lookup result for a live attempt into inbox items (or nothing:
-  // keep waiting). Any thread.
+  // keep waiting), as Reconcile (reconcile.h) decides. Any thread.
   void FinishCheck(const std::string& attempt_id, const LiveCall& live, CheckReason reason,
                    const Result<CallEvent>& found, TimePoint now);
   // Pushes a closing `error` whose call may have happened: never retried.

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "engine/reconcile.h"
 #include "telephony/provider.h"
 
 namespace batchcall {
@@ -31,11 +32,6 @@ struct LiveCall {
   bool foreign = false;          // adopted from another node
   bool uncertain_dial = false;   // StartCall's answer was lost: the call may exist
 };
-
-// Why a live attempt is looked up.
-// kUncertainDial: a recheck of a dial whose answer was lost; a provider that
-// cannot answer yet is asked again later (until the outcome deadline).
-enum class CheckReason { kRecovery, kTimeout, kUncertainDial };
 
 class LiveCalls {
  public:
