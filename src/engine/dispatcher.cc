@@ -35,7 +35,7 @@ void Dispatcher::StopPool() {
 
 void Dispatcher::SetWakeCallback(std::function<void()> wake) { inbox_.SetWake(std::move(wake)); }
 
-void Dispatcher::OnCallEvent(CallEvent event) { inbox_.Push(InboxItem{std::move(event), false}); }
+void Dispatcher::OnCallEvent(CallEvent event) { inbox_.Push(InboxItem{std::move(event)}); }
 
 int64_t Dispatcher::InFlight() const { return static_cast<int64_t>(live_.size()); }
 

@@ -176,6 +176,9 @@ class Dispatcher final : public CallEventSink {
   // shutdown that placed nothing is requeued; otherwise `failed` (refused)
   // or `error`. `event` carries the attempt's ids.
   InboxItem DialFailure(const Status& status, CallEvent event) const;
+  // A dial a local provider could not place (Unavailable): requeued after
+  // not_placed_backoff. Counts stats_.not_placed.
+  InboxItem NotPlaced(const Status& status, CallEvent event, TimePoint now);
   // An attempt kept open because its dial's answer was lost: recheck it later.
   static InboxItem UncertainDial(CallEvent event);
 
@@ -204,7 +207,7 @@ class Dispatcher final : public CallEventSink {
   // attempts closed by other nodes. Every heartbeat_interval.
   Status Housekeeping(TimePoint now);
   // Records an event for an attempt this node does not track (shared store).
-  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, bool requeue_now, bool no_retry, TimePoint now);
+  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, InboxDisposition disposition, TimePoint now);
 
   // Constant after construction.
   Store& store_;

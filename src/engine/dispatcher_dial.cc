@@ -11,10 +11,7 @@ namespace batchcall {
 
 InboxItem Dispatcher::UncertainDial(CallEvent event) {
   event.status = ExecutionStatus::kInitiated;
-  InboxItem item{std::move(event), false};
-  item.recheck = true;
-  item.uncertain_dial = true;
-  return item;
+  return InboxItem{std::move(event), InboxDisposition::kRecheckUncertain};
 }
 
 InboxItem Dispatcher::DialFailure(const Status& status, CallEvent event) const {
@@ -28,11 +25,18 @@ InboxItem Dispatcher::DialFailure(const Status& status, CallEvent event) const {
   if (draining_ && status.code() == StatusCode::kUnavailable) {
     // Stopped before or while trying, and nothing was placed: dial it again.
     event.error_message = "not dialled: the server stopped first (" + status.message() + "); requeued";
-    return InboxItem{std::move(event), true};
+    return InboxItem{std::move(event), InboxDisposition::kRequeue};
   }
   if (status.code() == StatusCode::kInvalidArgument) event.status = ExecutionStatus::kFailed;
   event.error_message = "the provider refused the call: " + status.message();
-  return InboxItem{std::move(event), false};
+  return InboxItem{std::move(event)};
+}
+
+InboxItem Dispatcher::NotPlaced(const Status& status, CallEvent event, TimePoint now) {
+  event.status = ExecutionStatus::kError;
+  event.error_message = "not placed: " + status.message() + "; requeued";
+  stats_.not_placed++;
+  return InboxItem{std::move(event), InboxDisposition::kRequeue, now + options_.not_placed_backoff};
 }
 
 Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now,
@@ -132,18 +136,13 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     failure.event.idempotency_key = s.idempotency_key;
     failure.event.at = now;
     if (not_placed) {
-      failure.event.status = ExecutionStatus::kError;
-      failure.event.error_message = "not placed: " + not_placed->message() + "; requeued";
-      InboxItem item{std::move(failure.event), true};
-      item.requeue_at = now + options_.not_placed_backoff;
-      failures.push_back(std::move(item));
-      stats_.not_placed++;
+      failures.push_back(NotPlaced(*not_placed, std::move(failure.event), now));
       continue;
     }
     if (!provider.ok()) {
       failure.event.status = ExecutionStatus::kFailed;
       failure.event.error_message = "provider misconfigured: " + provider.status().message();
-      failures.push_back(InboxItem{std::move(failure.event), false});
+      failures.push_back(InboxItem{std::move(failure.event)});
       continue;
     }
     CallRequest req;
@@ -178,12 +177,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
       placed_any = true;
     } else if (call_id.status().code() == StatusCode::kUnavailable) {
       not_placed = call_id.status();
-      failure.event.status = ExecutionStatus::kError;
-      failure.event.error_message = "not placed: " + not_placed->message() + "; requeued";
-      InboxItem item{std::move(failure.event), true};
-      item.requeue_at = now + options_.not_placed_backoff;
-      failures.push_back(std::move(item));
-      stats_.not_placed++;
+      failures.push_back(NotPlaced(*not_placed, std::move(failure.event), now));
     } else {
       failures.push_back(DialFailure(call_id.status(), std::move(failure.event)));
     }

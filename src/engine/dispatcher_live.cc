@@ -94,16 +94,17 @@ Status Dispatcher::RecordEvents(TimePoint now) {
       // One process: closed already (a duplicate or late event). Many nodes:
       // the attempt may be another node's (the callback reached this one).
       if (!options_.shared_store) continue;
-      auto foreign = ForeignUpdate(std::move(e), item.requeue_now, item.no_retry, now);
+      auto foreign = ForeignUpdate(std::move(e), item.disposition, now);
       if (!foreign.ok()) return foreign.status();
       if (*foreign) updates.push_back(std::move(**foreign));
       continue;
     }
     CallUpdate u;
-    if (item.requeue_now) {
+    const InboxDisposition d = item.disposition;
+    if (d == InboxDisposition::kRequeue) {
       u.retry = true;
       u.next_attempt_at = std::max(now, item.requeue_at.value_or(now));
-    } else if (IsOutcome(e) && !item.no_retry) {
+    } else if (IsOutcome(e) && d != InboxDisposition::kCloseNoRetry) {
       auto d = DecideRetry(RetryConfigFor(*live), e.status, e.answered_by_voice_mail,
                            live->retry_count, now);
       u.retry = d.retry;
@@ -111,8 +112,9 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     }
     if (!e.provider_call_id.empty() && live->lookup.provider_call_id.empty())
       live->lookup.provider_call_id = e.provider_call_id;
-    if (item.uncertain_dial) live->uncertain_dial = true;
-    if (item.recheck && live->provider &&
+    if (d == InboxDisposition::kRecheckUncertain) live->uncertain_dial = true;
+    const bool recheck = d == InboxDisposition::kRecheck || d == InboxDisposition::kRecheckUncertain;
+    if (recheck && live->provider &&
         (live->provider->remote() || live->foreign))
       live_.ScheduleRecheck(now + options_.recheck_interval, e.attempt_id);
     u.event = std::move(e);
@@ -125,9 +127,11 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     std::vector<InboxItem> again;
     again.reserve(updates.size());
     for (auto& u : updates) {
-      InboxItem item{std::move(u.event), u.retry && u.next_attempt_at == now};
-      item.no_retry = !u.retry;  // decided already: re-deciding could only add a retry
-      again.push_back(std::move(item));
+      // Decided already: re-deciding could only add a retry.
+      InboxDisposition d = !u.retry                     ? InboxDisposition::kCloseNoRetry
+                           : u.next_attempt_at == now ? InboxDisposition::kRequeue
+                                                      : InboxDisposition::kRecord;
+      again.push_back(InboxItem{std::move(u.event), d});
     }
     inbox_.PutBack({}, std::move(again));
     return applied.status();

@@ -63,7 +63,7 @@ Status Dispatcher::Housekeeping(TimePoint now) {
   return Status::Ok();
 }
 
-Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, bool requeue_now, bool no_retry,
+Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, InboxDisposition disposition,
                                                             TimePoint now) {
   auto found = store_.FindAttempt(event.attempt_id);
   if (!found.ok()) {
@@ -72,10 +72,10 @@ Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, boo
   }
   if (found->closed) return std::optional<CallUpdate>();
   CallUpdate u;
-  if (requeue_now) {
+  if (disposition == InboxDisposition::kRequeue) {
     u.retry = true;
     u.next_attempt_at = now;
-  } else if (IsOutcome(event) && !no_retry) {
+  } else if (IsOutcome(event) && disposition != InboxDisposition::kCloseNoRetry) {
     LiveCall live;
     live.account_id = found->account_id;
     live.batch_id = found->batch_id;

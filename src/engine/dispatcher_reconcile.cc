@@ -18,9 +18,7 @@ LookupAnswer AnswerOf(const Result<CallEvent>& found) {
 }  // namespace
 
 void Dispatcher::PushUnknownOutcome(CallEvent closing) {
-  InboxItem item{std::move(closing), false};
-  item.no_retry = true;
-  inbox_.Push(std::move(item));
+  inbox_.Push(InboxItem{std::move(closing), InboxDisposition::kCloseNoRetry});
 }
 
 void Dispatcher::FinishCheck(const std::string& attempt_id, const LiveCall& live, CheckReason reason,
@@ -54,19 +52,16 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const LiveCall& live
   }
   switch (disposition) {
     case CheckDisposition::kRecordOutcome:
-      inbox_.Push(InboxItem{reported(), false});
+      inbox_.Push(InboxItem{reported()});
       return;
     case CheckDisposition::kCloseNoResult:
       closing.error_message = "no result within " + waited + " of dialling (the provider last reported " +
                               std::string(ToString(found->status)) + ")";
       PushUnknownOutcome(std::move(closing));
       return;
-    case CheckDisposition::kRecordProgress: {
-      InboxItem item{reported(), false};
-      item.recheck = true;  // still going: record how far it got, look again later
-      inbox_.Push(std::move(item));
+    case CheckDisposition::kRecordProgress:
+      inbox_.Push(InboxItem{reported(), InboxDisposition::kRecheck});
       return;
-    }
     case CheckDisposition::kCloseUnknownBlind:
       closing.error_message =
           "outcome unknown: the node that placed this call stopped and its provider "
@@ -75,7 +70,7 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const LiveCall& live
       return;
     case CheckDisposition::kRequeueNeverPlaced:
       closing.error_message = "call was never placed (interrupted before dialling); requeued";
-      inbox_.Push(InboxItem{std::move(closing), true});
+      inbox_.Push(InboxItem{std::move(closing), InboxDisposition::kRequeue});
       return;
     case CheckDisposition::kCloseNoRecord:
       closing.error_message = "the provider has no record of call " + live.lookup.provider_call_id;

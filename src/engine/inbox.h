@@ -18,14 +18,20 @@
 
 namespace batchcall {
 
+// What RecordEvents does with an item's event.
+enum class InboxDisposition {
+  kRecord,            // record it; an outcome goes through the retry policy
+  kRequeue,           // an `error` whose call was never placed: the execution is dialled again
+  kRecheck,           // record how far the call got and look it up again later (still going)
+  kRecheckUncertain,  // as kRecheck, for a dial whose answer was lost (StartCall: UnknownOutcome)
+  kCloseNoRetry,      // closed with its outcome unknown (or its retry decided already): never retried
+};
+
 // Something for the next RecordEvents: an event, or the end of a check.
 struct InboxItem {
   CallEvent event;
-  bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
-  std::optional<TimePoint> requeue_at = std::nullopt;  // with requeue_now: not before this (the agent backs off)
-  bool recheck = false;      // recovered call still going: look it up again later
-  bool no_retry = false;     // closed with its outcome unknown: never dialled again
-  bool uncertain_dial = false;  // StartCall answered UnknownOutcome: keep it open, recheck
+  InboxDisposition disposition = InboxDisposition::kRecord;
+  std::optional<TimePoint> requeue_at = std::nullopt;  // kRequeue: not before this (the agent backs off)
 };
 
 // (attempt id, provider call id) of a remote dial that was placed.
