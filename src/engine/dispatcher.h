@@ -44,6 +44,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "engine/engine_metrics.h"
 #include "engine/inbox.h"
 #include "engine/live_calls.h"
 #include "engine/pacer.h"
@@ -103,7 +104,9 @@ struct DispatcherStats {
 
 class Dispatcher final : public CallEventSink {
  public:
-  Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options);
+  // `metrics` (not owned) must outlive the dispatcher; by default nothing is reported.
+  Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options,
+             EngineMetrics& metrics = NoEngineMetrics::Instance());
   ~Dispatcher() override;  // stops the dial pool
 
   // Graceful stop, after the engine thread has stopped (SIGTERM): dials still
@@ -213,6 +216,7 @@ class Dispatcher final : public CallEventSink {
   Store& store_;
   ProviderRegistry& providers_;
   DispatcherOptions options_;
+  EngineMetrics& metrics_;
 
   // Any thread.
   std::atomic<bool> dialing_{true};

@@ -5,7 +5,6 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "engine/calling_window.h"
-#include "metrics/app_metrics.h"
 
 namespace batchcall {
 
@@ -86,7 +85,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   if (!reschedules.empty()) {
     BC_RETURN_IF_ERROR(store_.RescheduleExecutions(reschedules, options_.worker_id, now));
     stats_.rescheduled_outside_hours += static_cast<int64_t>(reschedules.size());
-    metrics::App().rescheduled.Inc(static_cast<double>(reschedules.size()));
+    metrics_.Rescheduled(static_cast<int64_t>(reschedules.size()));
   }
   if (starts.empty()) return Status::Ok();
 
@@ -106,12 +105,12 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   }
   std::unordered_set<std::string> ok(begun->begin(), begun->end());
   auto provider = providers_.ForAgent(agent);
-  metrics::Counter& dials_metric = metrics::App().DialsFor(agent.name);
   // A local provider that cannot place calls: this and every later start of
   // the step end "not placed" and are requeued.
   std::optional<Status> not_placed;
   if (!provider.ok() && provider.status().code() == StatusCode::kUnavailable) not_placed = provider.status();
   bool placed_any = false;
+  int64_t started = 0;
 
   std::vector<DialedCallId> call_ids;
   std::vector<InboxItem> failures;
@@ -129,8 +128,8 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
         CallLookup{s.attempt_id, s.idempotency_key, "", e.contact_number, s.from_number, now};
     Track(s.attempt_id, std::move(live));
     ++*dialed;
+    ++started;
     stats_.dials++;
-    dials_metric.Inc();
     CallUpdate failure;
     failure.event.attempt_id = s.attempt_id;
     failure.event.idempotency_key = s.idempotency_key;
@@ -182,6 +181,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
       failures.push_back(DialFailure(call_id.status(), std::move(failure.event)));
     }
   }
+  metrics_.Dialed(agent.name, started);
   if (not_placed) {
     st.backoff_until = now + options_.not_placed_backoff;
     if (!st.outage) {

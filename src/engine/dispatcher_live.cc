@@ -4,18 +4,17 @@
 #include <unordered_map>
 
 #include "engine/retry_policy.h"
-#include "metrics/app_metrics.h"
 
 namespace batchcall {
 
 void Dispatcher::Track(const std::string& attempt_id, LiveCall live) {
   live_.Track(attempt_id, std::move(live));
-  metrics::App().calls_in_flight.Set(static_cast<double>(live_.size()));
+  metrics_.SetCallsInFlight(static_cast<int64_t>(live_.size()));
 }
 
 void Dispatcher::Untrack(const std::string& attempt_id) {
   if (!live_.Untrack(attempt_id)) return;
-  metrics::App().calls_in_flight.Set(static_cast<double>(live_.size()));
+  metrics_.SetCallsInFlight(static_cast<int64_t>(live_.size()));
 }
 
 void Dispatcher::Check(const std::string& attempt_id, CheckReason reason, TimePoint now) {
@@ -54,17 +53,16 @@ std::optional<RetryConfig> Dispatcher::RetryConfigFor(const LiveCall& live) {
 
 namespace {
 
-// batchcall_calls_total{status} per closed attempt, and batchcall_retries_total{reason}
-// when its execution was scheduled again.
-void CountOutcomes(const std::vector<CallUpdate>& updates, const std::vector<AppliedOutcome>& applied) {
+// Reports every closed attempt with its final status.
+void CountOutcomes(const std::vector<CallUpdate>& updates, const std::vector<AppliedOutcome>& applied,
+                   EngineMetrics& metrics) {
   std::unordered_map<std::string_view, ExecutionStatus> outcome_of;
   for (const CallUpdate& u : updates)
     if (IsOutcome(u.event)) outcome_of[u.event.attempt_id] = u.event.status;
   for (const AppliedOutcome& a : applied) {
     auto it = outcome_of.find(a.attempt_id);
     std::string_view status = it == outcome_of.end() ? std::string_view("unknown") : ToString(it->second);
-    metrics::App().calls.With({status}).Inc();
-    if (a.execution_status == ExecutionStatus::kScheduled) metrics::App().retries.With({status}).Inc();
+    metrics.CallEnded(status, a.execution_status == ExecutionStatus::kScheduled);
   }
 }
 
@@ -141,7 +139,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     stats_.outcomes++;
     if (a.execution_status == ExecutionStatus::kScheduled) stats_.retries_scheduled++;
   }
-  CountOutcomes(updates, *applied);
+  CountOutcomes(updates, *applied, metrics_);
   return Status::Ok();
 }
 
