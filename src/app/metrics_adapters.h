@@ -1,6 +1,5 @@
-// The metric sinks the composition root gives to the engine (EngineMetrics)
-// and the webhook service (WebhookMetrics): each forwards to the families of
-// metrics::AppMetrics (docs/operations.md "Metrics"), so the metric names,
+// The metric sink the composition root gives to the engine (EngineMetrics):
+// it forwards to the families of metrics::AppMetrics (docs/operations.md "Metrics"), so the metric names,
 // labels and values live in metrics/ alone.
 //
 // Thread-safe (AppMetrics is).

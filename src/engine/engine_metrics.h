@@ -1,6 +1,6 @@
 // EngineMetrics: what the dispatcher reports for monitoring. The composition
 // root gives it an implementation over the process's metrics registry
-// (app/engine_metrics_adapter.h: batchcall_calls_total, _dials_total,
+// (app/metrics_adapters.h: batchcall_calls_total, _dials_total,
 // _calls_in_flight, _rescheduled_total, _retries_total); NoEngineMetrics,
 // the default, reports nothing (tests, tools). The engine names no metric.
 //

@@ -7,13 +7,13 @@
 #pragma once
 
 #include <functional>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "telephony/provider.h"
 
 namespace batchcall {
@@ -40,28 +40,28 @@ using DialedCallId = std::pair<std::string, std::string>;
 class Inbox {
  public:
   // Queues an item and calls the wake callback.
-  void Push(InboxItem item);
+  void Push(InboxItem item) EXCLUDES(mu_);
   // Queues items without waking anyone (the engine thread queues its own).
-  void PushQuietly(std::vector<InboxItem> items);
+  void PushQuietly(std::vector<InboxItem> items) EXCLUDES(mu_);
   // Queues a remote dial's call id and calls the wake callback.
-  void PushCallId(std::string attempt_id, std::string call_id);
+  void PushCallId(std::string attempt_id, std::string call_id) EXCLUDES(mu_);
   // Called on every Push (under the lock, so SetWake(nullptr) from another
   // thread is safe once it returns). May be empty.
-  void SetWake(std::function<void()> wake);
+  void SetWake(std::function<void()> wake) EXCLUDES(mu_);
 
   // Moves everything queued out, leaving the inbox empty.
-  void TakeAll(std::vector<InboxItem>* items, std::vector<DialedCallId>* call_ids);
+  void TakeAll(std::vector<InboxItem>* items, std::vector<DialedCallId>* call_ids) EXCLUDES(mu_);
   // Queues again what could not be stored, after what arrived meanwhile;
   // wakes nobody.
-  void PutBack(std::vector<DialedCallId> call_ids, std::vector<InboxItem> items);
+  void PutBack(std::vector<DialedCallId> call_ids, std::vector<InboxItem> items) EXCLUDES(mu_);
   // True when no item (call ids aside) is queued.
-  bool Empty() const;
+  bool Empty() const EXCLUDES(mu_);
 
  private:
-  mutable std::mutex mu_;
-  std::vector<InboxItem> items_;        // guarded by mu_
-  std::vector<DialedCallId> call_ids_;  // guarded by mu_
-  std::function<void()> wake_;          // guarded by mu_
+  mutable Mutex mu_;
+  std::vector<InboxItem> items_ GUARDED_BY(mu_);
+  std::vector<DialedCallId> call_ids_ GUARDED_BY(mu_);
+  std::function<void()> wake_ GUARDED_BY(mu_);
 };
 
 }  // namespace batchcall
