@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/spool_dir.h"
 #include "app/first_start.h"
+#include "app/metrics_adapters.h"
 #include "app/provider_registry.h"
 #include "base/timer_queue.h"
 #include "engine/dispatcher.h"
@@ -166,6 +167,7 @@ class SinkForwarder final : public CallEventSink {
 // dispatcher, and the store closes last.
 struct ServerApp::Parts {
   SystemClock clock;
+  std::unique_ptr<AppEngineMetrics> engine_metrics;  // outlives the dispatcher
   std::unique_ptr<SpoolDir> spool;  // upload temp files; removed after the server stops
   OpenedStore opened;
   Store* store = nullptr;
@@ -439,7 +441,10 @@ Status ServerApp::Start() {
   dispatch.shared_store = shared_store;
   dispatch.callback_base_url = options_.public_url;
   dispatch.dial_threads = options_.dial_threads;
-  parts_->dispatcher = std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch);
+  const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
+  parts_->engine_metrics = std::make_unique<AppEngineMetrics>(app_metrics);
+  parts_->dispatcher =
+      std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch, *parts_->engine_metrics);
   parts_->sink.set_target(parts_->dispatcher.get());
   parts_->engine = std::make_unique<Engine>(*parts_->dispatcher, parts_->clock);
   BC_RETURN_IF_ERROR(parts_->engine->Start());
@@ -465,7 +470,6 @@ Status ServerApp::Start() {
   HttpServerOptions http = options_.http;
   http.listen = options_.listen;
   http.temp_dir = parts_->spool->path();
-  const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
   http.on_request = [&app_metrics, next = std::move(http.on_request)](const HttpRequestRecord& r) {
     app_metrics.ObserveHttp(r.method, r.route, r.status, r.duration);
     if (next) next(r);

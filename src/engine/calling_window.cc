@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
-#include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 
+#include "base/thread_annotations.h"
 #include "base/time.h"
 #include "phone/number_timezones.h"
 
@@ -23,9 +22,9 @@ using std::chrono::seconds;
 class ZoneCache {
  public:
   // The zone, or nullptr when the tz database does not know `name`.
-  const date::time_zone* Find(std::string_view name) {
+  const date::time_zone* Find(std::string_view name) EXCLUDES(mu_) {
     {
-      std::shared_lock lock(mu_);
+      ReaderMutexLock lock(mu_);
       auto it = zones_.find(name);
       if (it != zones_.end()) return it->second;
     }
@@ -35,7 +34,7 @@ class ZoneCache {
     } catch (const std::exception&) {
       zone = nullptr;  // unknown name, or no tz database at all
     }
-    std::unique_lock lock(mu_);
+    WriterMutexLock lock(mu_);
     if (zones_.size() < kMaxEntries) zones_.emplace(std::string(name), zone);
     return zone;
   }
@@ -46,8 +45,8 @@ class ZoneCache {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::shared_mutex mu_;
-  std::unordered_map<std::string, const date::time_zone*, Hash, std::equal_to<>> zones_;
+  SharedMutex mu_;
+  std::unordered_map<std::string, const date::time_zone*, Hash, std::equal_to<>> zones_ GUARDED_BY(mu_);
 };
 
 ZoneCache& Zones() {

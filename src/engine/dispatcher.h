@@ -23,6 +23,12 @@
 // one ERROR line is logged per outage (and one INFO line when dials succeed
 // again).
 //
+// The class is split by concern (src/engine/README.md): the step and fair
+// claiming (dispatcher.cc), dialling (dispatcher_dial.cc), live calls, events
+// and deadlines (dispatcher_live.cc, over LiveCalls and the Inbox), the
+// never-dial-twice reconciliation (dispatcher_reconcile.cc), and multi-node
+// housekeeping (dispatcher_nodes.cc).
+//
 // Thread-safety: Step, Recover and SetDialing run on one thread (the engine
 // thread, or a test). OnCallEvent may be called from any thread.
 #pragma once
@@ -30,9 +36,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -40,6 +44,9 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "engine/engine_metrics.h"
+#include "engine/inbox.h"
+#include "engine/live_calls.h"
 #include "engine/pacer.h"
 #include "engine/work_pool.h"
 #include "store/store.h"
@@ -97,7 +104,9 @@ struct DispatcherStats {
 
 class Dispatcher final : public CallEventSink {
  public:
-  Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options);
+  // `metrics` (not owned) must outlive the dispatcher; by default nothing is reported.
+  Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options,
+             EngineMetrics& metrics = NoEngineMetrics::Instance());
   ~Dispatcher() override;  // stops the dial pool
 
   // Graceful stop, after the engine thread has stopped (SIGTERM): dials still
@@ -146,90 +155,76 @@ class Dispatcher final : public CallEventSink {
   const DispatcherStats& stats() const { return stats_; }
 
  private:
-  struct Live {  // an attempt in flight
-    std::string execution_id;
-    std::string agent_id;
-    std::string account_id;
-    std::string batch_id;
-    int retry_count = 0;
-    Provider* provider = nullptr;  // null when it could not be built (recovery)
-    CallLookup lookup;             // what a Lookup needs
-    bool checking = false;         // a Lookup is queued or running
-    bool foreign = false;          // adopted from another node
-    bool uncertain_dial = false;   // StartCall's answer was lost: the call may exist
-  };
-  // Why a live attempt is looked up.
-  // kUncertainDial: a recheck of a dial whose answer was lost; a provider that
-  // cannot answer yet is asked again later (until the outcome deadline).
-  enum class CheckReason { kRecovery, kTimeout, kUncertainDial };
-  // Something for the next RecordEvents: an event, or the end of a check.
-  struct InboxItem {
-    CallEvent event;
-    bool requeue_now = false;  // outcome `error` that must be dialled again now (never placed)
-    std::optional<TimePoint> requeue_at = std::nullopt;  // with requeue_now: not before this (the agent backs off)
-    bool recheck = false;      // recovered call still going: look it up again later
-    bool no_retry = false;     // closed with its outcome unknown: never dialled again
-    bool uncertain_dial = false;  // StartCall answered UnknownOutcome: keep it open, recheck
-  };
   struct AgentState {
     Pacer pacer{1};
     size_t cursor = 0;     // round-robin position among its batches
     uint64_t from_rr = 0;  // caller id rotation
-    int64_t in_flight = 0;
     std::optional<TimePoint> backoff_until;  // no dials before (its provider placed nothing)
     bool outage = false;                     // the outage's ERROR line was logged
   };
 
-  Status RecordEvents(TimePoint now);
-  // Turns a Lookup result for a live attempt into inbox items (or nothing:
-  // keep waiting). Any thread.
-  void FinishCheck(const std::string& attempt_id, const Live& live, CheckReason reason,
-                   const Result<CallEvent>& found, TimePoint now);
-  // Looks up a live attempt: inline for local providers, in the pool for remote ones.
-  void Check(const std::string& attempt_id, CheckReason reason, TimePoint now);
-  // Checks attempts whose outcome is overdue; returns the next deadline.
-  std::optional<TimePoint> CheckDeadlines(TimePoint now);
-  void Push(InboxItem item);
+  // --- the step and fair claiming (dispatcher.cc) ---
+  // Claims and dials for one agent; sets *blocked_by_pace when eligible work
+  // was left waiting for the pace, *work_left when claimed executions were not
+  // dialled (rescheduled, canceled) or batches were left with work.
+  Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,
+                       bool* blocked_by_pace, bool* work_left);
+
+  // --- dialling (dispatcher_dial.cc) ---
+  // Do-not-call, calling hours, attempt rows before the dial, then StartCall
+  // (in the pool for remote providers). *dialed: attempts begun.
+  Status Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now, int64_t* dialed);
   // What a failed StartCall (or one never sent) becomes: a dial that may
   // exist stays open and is looked up (UnknownOutcome); one stopped by the
   // shutdown that placed nothing is requeued; otherwise `failed` (refused)
   // or `error`. `event` carries the attempt's ids.
   InboxItem DialFailure(const Status& status, CallEvent event) const;
+  // A dial a local provider could not place (Unavailable): requeued after
+  // not_placed_backoff. Counts stats_.not_placed.
+  InboxItem NotPlaced(const Status& status, CallEvent event, TimePoint now);
   // An attempt kept open because its dial's answer was lost: recheck it later.
   static InboxItem UncertainDial(CallEvent event);
+
+  // --- live calls, events and deadlines (dispatcher_live.cc) ---
+  Status RecordEvents(TimePoint now);
+  void Track(const std::string& attempt_id, LiveCall live);
+  void Untrack(const std::string& attempt_id);
+  // Looks up a live attempt: inline for local providers, in the pool for remote ones.
+  void Check(const std::string& attempt_id, CheckReason reason, TimePoint now);
+  // Checks attempts whose outcome is overdue; returns the next deadline.
+  std::optional<TimePoint> CheckDeadlines(TimePoint now);
+  std::optional<RetryConfig> RetryConfigFor(const LiveCall& live);
+
+  // --- reconciliation (dispatcher_reconcile.cc) ---
+  // Turns a Lookup result for a live attempt into inbox items (or nothing:
+  // keep waiting), as Reconcile (reconcile.h) decides. Any thread.
+  void FinishCheck(const std::string& attempt_id, const LiveCall& live, CheckReason reason,
+                   const Result<CallEvent>& found, TimePoint now);
   // Pushes a closing `error` whose call may have happened: never retried.
   void PushUnknownOutcome(CallEvent closing);
+
+  // --- nodes (dispatcher_nodes.cc) ---
   // Tracks adopted attempts and looks each up (kRecovery).
   void TrackAdopted(const std::vector<OpenAttempt>& open, TimePoint now, bool foreign);
   // Heartbeat, adoption of orphaned attempts, and (shared store) dropping
   // attempts closed by other nodes. Every heartbeat_interval.
   Status Housekeeping(TimePoint now);
   // Records an event for an attempt this node does not track (shared store).
-  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, bool requeue_now, bool no_retry, TimePoint now);
-  // Claims and dials for one agent; sets *more when eligible work was left
-  // waiting for the pace.
-  Status DispatchAgent(const Agent& agent, const std::vector<const RunningBatch*>& batches, TimePoint now,
-                       bool* blocked_by_pace, bool* work_left);
-  Status Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now, int64_t* dialed);
-  std::optional<RetryConfig> RetryConfigFor(const Live& live);
-  void Track(const std::string& attempt_id, Live live);
-  void Untrack(const std::string& attempt_id);
+  Result<std::optional<CallUpdate>> ForeignUpdate(CallEvent event, InboxDisposition disposition, TimePoint now);
 
+  // Constant after construction.
   Store& store_;
   ProviderRegistry& providers_;
   DispatcherOptions options_;
+  EngineMetrics& metrics_;
+
+  // Any thread.
   std::atomic<bool> dialing_{true};
   std::atomic<bool> draining_{false};  // queued remote dials are requeued, not sent
+  Inbox inbox_;
 
-  mutable std::mutex inbox_mu_;
-  std::vector<InboxItem> inbox_;   // guarded by inbox_mu_
-  // Remote dial results: (attempt id, provider call id) — guarded by inbox_mu_.
-  std::vector<std::pair<std::string, std::string>> dialed_ids_;
-  std::function<void()> wake_;     // guarded by inbox_mu_
-
-  std::unordered_map<std::string, Live> live_;        // attempt id -> live call
-  std::multimap<TimePoint, std::string> deadlines_;   // outcome deadline -> attempt id
-  std::multimap<TimePoint, std::string> rechecks_;    // next recovery lookup -> attempt id
+  // Engine thread only.
+  LiveCalls live_;
   std::unordered_map<std::string, AgentState> agents_;
   std::unordered_map<std::string, RunningBatch> batches_;  // running batches seen last step
   DispatcherStats stats_;

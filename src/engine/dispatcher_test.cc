@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -305,6 +306,44 @@ TEST_F(DispatcherTest, BypassGuardrailsDialsAtOnce) {
   ASSERT_TRUE(store_->TransitionBatch(account_.id, b.id, t, clock_.Now()).ok());
   RunUntil(clock_.Now() + seconds(10));
   EXPECT_EQ(Sim(a).PlacedCount(), 1);
+}
+
+// What the dispatcher reports through the EngineMetrics it was given.
+struct RecordingMetrics final : EngineMetrics {
+  void SetCallsInFlight(int64_t calls) override {
+    in_flight = calls;
+    max_in_flight = std::max(max_in_flight, calls);
+  }
+  void Dialed(std::string_view agent_name, int64_t dials) override { dialed[std::string(agent_name)] += dials; }
+  void Rescheduled(int64_t executions) override { rescheduled += executions; }
+  void CallEnded(std::string_view status, bool retried) override {
+    ended[std::string(status)]++;
+    if (retried) retries++;
+  }
+  int64_t in_flight = -1, max_in_flight = 0, rescheduled = 0, retries = 0;
+  std::map<std::string, int64_t> dialed, ended;
+};
+
+TEST_F(DispatcherTest, ReportsToTheMetricsItIsGiven) {
+  RecordingMetrics metrics;
+  DispatcherOptions d;
+  d.worker_id = "test-worker";
+  dispatcher_ = std::make_unique<Dispatcher>(*store_, providers_, d, metrics);
+  sink_.target = dispatcher_.get();
+  Agent a = MakeAgent(10, 0);
+  Agent closed = MakeAgent(10, 0);
+  closed.calling_guardrails = CallingGuardrails{12, 17, "UTC"};  // opens at 12:00Z, two hours on
+  ASSERT_TRUE(store_->UpdateAgent(closed).ok());
+  MakeBatch(a, Numbers(3), clock_.Now());
+  MakeBatch(closed, Numbers(2, "+1415666"), clock_.Now());
+  RunUntil(clock_.Now() + minutes(5));
+  EXPECT_EQ(metrics.dialed[a.name], 3);
+  EXPECT_EQ(metrics.dialed.count(closed.name), 0u);
+  EXPECT_EQ(metrics.rescheduled, 2);
+  EXPECT_EQ(metrics.ended["completed"], 3);
+  EXPECT_EQ(metrics.retries, 0);
+  EXPECT_EQ(metrics.max_in_flight, 3);
+  EXPECT_EQ(metrics.in_flight, 0);
 }
 
 TEST_F(DispatcherTest, DoNotCallNumbersAreCanceledNotDialed) {

@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include <optional>
+
 #include "base/log.h"
 
 namespace batchcall {
@@ -18,7 +20,7 @@ Status Engine::Start() {
 
 void Engine::Notify() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     notified_ = true;
   }
   cv_.notify_one();
@@ -26,7 +28,7 @@ void Engine::Notify() {
 
 void Engine::Stop() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_ && !thread_.joinable()) return;
     stop_ = true;
   }
@@ -38,27 +40,29 @@ void Engine::Stop() {
 void Engine::Run() {
   while (true) {
     {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       if (stop_) break;
       notified_ = false;
     }
     TimePoint now = clock_.Now();
     auto next = dispatcher_.Step(now);
-    std::unique_lock lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) break;
     if (notified_) continue;
-    auto until = [&](TimePoint t) {
-      // Sleep on the steady clock for the distance to t on the engine's clock.
-      auto gap = t - clock_.Now();
-      cv_.wait_for(lock, gap, [this] { return notified_ || stop_; });
-    };
+    std::optional<TimePoint> until;
     if (!next.ok()) {
       LogError("engine step failed", {{"error", next.status().ToString()}});
-      until(now + options_.error_backoff);
+      until = now + options_.error_backoff;
     } else if (!next->has_value()) {
-      until(now + options_.idle_wake);
+      until = now + options_.idle_wake;
     } else if (**next > now) {
-      until(std::min(**next, now + options_.idle_wake));
+      until = std::min(**next, now + options_.idle_wake);
+    }
+    if (until) {
+      // Sleep on the steady clock for the distance to *until on the engine's clock.
+      const auto deadline = std::chrono::steady_clock::now() + (*until - clock_.Now());
+      while (!notified_ && !stop_ && lock.WaitUntil(cv_, deadline)) {
+      }
     }
   }
   dispatcher_.SetDialing(false);

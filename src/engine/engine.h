@@ -8,10 +8,10 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <mutex>
 #include <thread>
 
 #include "base/clock.h"
+#include "base/thread_annotations.h"
 #include "engine/dispatcher.h"
 
 namespace batchcall {
@@ -29,20 +29,22 @@ class Engine {
   ~Engine();
   // Recovers open attempts, then starts the thread.
   Status Start();
-  void Notify();
-  void Stop();
+  void Notify() EXCLUDES(mu_);
+  void Stop() EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
+  // Constant after construction.
   Dispatcher& dispatcher_;
   const Clock& clock_;
   EngineOptions options_;
-  std::mutex mu_;
+
+  Mutex mu_;
   std::condition_variable cv_;
-  bool notified_ = false;
-  bool stop_ = false;
-  std::thread thread_;
+  bool notified_ GUARDED_BY(mu_) = false;
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::thread thread_;  // Start/Stop's thread only
 };
 
 }  // namespace batchcall

@@ -10,7 +10,7 @@ WorkPool::~WorkPool() { Stop(); }
 
 bool WorkPool::Submit(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_) return false;
     queue_.push_back(std::move(task));
   }
@@ -19,19 +19,23 @@ bool WorkPool::Submit(std::function<void()> task) {
 }
 
 size_t WorkPool::Pending() const {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   return queue_.size() + running_;
 }
 
 bool WorkPool::WaitIdle(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mu_);
-  return idle_cv_.wait_for(lock, timeout, [this] { return queue_.empty() && running_ == 0; });
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  MutexLock lock(mu_);
+  while (!(queue_.empty() && running_ == 0)) {
+    if (!lock.WaitUntil(idle_cv_, deadline)) return queue_.empty() && running_ == 0;
+  }
+  return true;
 }
 
 size_t WorkPool::Stop() {
   size_t dropped = 0;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (stop_ && threads_.empty()) return 0;
     stop_ = true;
     dropped = queue_.size();
@@ -48,15 +52,15 @@ void WorkPool::Run() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      while (!stop_ && queue_.empty()) lock.Wait(cv_);
       if (stop_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
       ++running_;
     }
     task();
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     --running_;
     idle_cv_.notify_all();
   }

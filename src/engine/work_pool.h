@@ -10,9 +10,10 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
+
+#include "base/thread_annotations.h"
 
 namespace batchcall {
 
@@ -24,24 +25,24 @@ class WorkPool {
   WorkPool& operator=(const WorkPool&) = delete;
 
   // False once stopped (the task is not run).
-  bool Submit(std::function<void()> task);
+  bool Submit(std::function<void()> task) EXCLUDES(mu_);
   // Tasks queued or running.
-  size_t Pending() const;
+  size_t Pending() const EXCLUDES(mu_);
   // Waits until no task is queued or running, at most `timeout`; true when idle.
-  bool WaitIdle(std::chrono::milliseconds timeout);
+  bool WaitIdle(std::chrono::milliseconds timeout) EXCLUDES(mu_);
   // Returns the number of queued tasks dropped.
-  size_t Stop();
+  size_t Stop() EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;  // signalled when a task ends
-  std::deque<std::function<void()>> queue_;  // guarded by mu_
-  size_t running_ = 0;                       // guarded by mu_
-  bool stop_ = false;                        // guarded by mu_
-  std::vector<std::thread> threads_;
+  std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+  size_t running_ GUARDED_BY(mu_) = 0;
+  bool stop_ GUARDED_BY(mu_) = false;
+  std::vector<std::thread> threads_;  // owner's thread only (constructor, Stop)
 };
 
 }  // namespace batchcall
