@@ -88,3 +88,17 @@ class [[nodiscard]] Result {
     ::batchcall::Status bc_status_ = (expr);  \
     if (!bc_status_.ok()) return bc_status_;  \
   } while (0)
+
+// Evaluates expr (a Result<T>); returns its Status from the enclosing function
+// when not OK, else moves the value into lhs (a declaration such as
+// `auto conn` or `Batch b`, or an existing variable). Expands to several
+// statements, so it cannot be the body of an unbraced if; expr must not
+// contain unparenthesised commas.
+#define BC_ASSIGN_OR_RETURN(lhs, expr) \
+  BC_ASSIGN_OR_RETURN_IMPL_(BC_STATUS_CONCAT_(bc_result_, __COUNTER__), lhs, expr)
+#define BC_ASSIGN_OR_RETURN_IMPL_(result, lhs, expr) \
+  auto result = (expr);                              \
+  if (!result.ok()) return result.status();          \
+  lhs = std::move(result).value()
+#define BC_STATUS_CONCAT_(a, b) BC_STATUS_CONCAT_INNER_(a, b)
+#define BC_STATUS_CONCAT_INNER_(a, b) a##b

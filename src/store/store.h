@@ -1,5 +1,8 @@
-// Store: the one persistence interface. SQLite (store/sqlite) implements it
-// now, PostgreSQL later; both must pass store/conformance_test.cc.
+// Store: the one persistence interface. Two backends implement it, SQLite
+// (store/sqlite, one embedded file) and PostgreSQL (store/postgres, many
+// nodes on one database); both pass the conformance suite
+// (store/conformance_test.h). Their shared codecs and rules live in
+// store/rules; each backend holds only its SQL, binding and locking.
 //
 // Thread-safety: every method may be called from any thread concurrently.
 // A BatchImport is used by one thread at a time.
@@ -271,32 +274,21 @@ class Store {
   // and the attempts it started in the last window are counted, and only as
   // many starts as both limits allow are begun (in order); the leases of the
   // rest are released (they stay queued). The attempt's owner is `worker`.
-  // Backends without multi-node support return Internal.
-  virtual Result<std::vector<std::string>> BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
-                                                                const std::string& worker, TimePoint now,
-                                                                const DialLimits& limits) {
-    (void)starts, (void)worker, (void)now, (void)limits;
-    return Internal("BeginAttemptsLimited is not supported by this store");
-  }
+  virtual Result<std::vector<std::string>> BeginAttemptsLimited(
+      const std::vector<AttemptStart>& starts, const std::string& worker, TimePoint now,
+      const DialLimits& limits) = 0;
   // Node liveness: records that `worker` is alive at `now`.
-  virtual Status Heartbeat(const std::string& worker, TimePoint now) {
-    (void)worker, (void)now;
-    return Internal("Heartbeat is not supported by this store");
-  }
+  virtual Status Heartbeat(const std::string& worker, TimePoint now) = 0;
   // Open attempts owned by other workers whose last heartbeat is before
   // `stale_before` (or that never sent one) — and, with include_own, those
   // owned by `worker` itself (a previous run of this node) — become
   // `worker`'s, atomically; returns them (each adopted by exactly one caller).
-  virtual Result<std::vector<OpenAttempt>> AdoptOrphanAttempts(const std::string& worker, TimePoint stale_before,
-                                                               bool include_own) {
-    (void)worker, (void)stale_before, (void)include_own;
-    return Internal("AdoptOrphanAttempts is not supported by this store");
-  }
+  virtual Result<std::vector<OpenAttempt>> AdoptOrphanAttempts(const std::string& worker,
+                                                               TimePoint stale_before,
+                                                               bool include_own) = 0;
   // The ids among `attempt_ids` whose attempts are closed (or unknown).
-  virtual Result<std::vector<std::string>> FilterClosedAttempts(const std::vector<std::string>& attempt_ids) {
-    (void)attempt_ids;
-    return Internal("FilterClosedAttempts is not supported by this store");
-  }
+  virtual Result<std::vector<std::string>> FilterClosedAttempts(
+      const std::vector<std::string>& attempt_ids) = 0;
   // Records provider call ids (attempt id, provider call id).
   virtual Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) = 0;
   // Applies events in order, in one transaction. Progress events move the

@@ -7,6 +7,7 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
+#include "store/rules/rules.h"
 
 namespace batchcall {
 
@@ -20,24 +21,22 @@ namespace pg {
 
 Result<Batch> LoadBatch(Connection& conn, const std::string& account_id, const std::string& batch_id,
                         int64_t* seq, bool for_update) {
-  auto rows = conn.Query(for_update ? sql::kSelectBatchForUpdate : sql::kSelectBatch,
-                         Params().Add(batch_id).Add(account_id));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound("batch " + batch_id + " not found");
-  return ReadBatch(Row(*rows, 0), seq);
+  BC_ASSIGN_OR_RETURN(auto rows,
+                      conn.Query(for_update ? sql::kSelectBatchForUpdate : sql::kSelectBatch,
+                                 Params().Add(batch_id).Add(account_id)));
+  if (rows.size() == 0) return NotFound("batch " + batch_id + " not found");
+  return ReadBatch(Row(rows, 0), seq);
 }
 
 Result<Batch> LoadBatchBySeq(Connection& conn, int64_t seq) {
-  auto rows = conn.Query(sql::kSelectBatchBySeq, Params().Add(seq));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound("batch not found");
-  return ReadBatch(Row(*rows, 0), nullptr);
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectBatchBySeq, Params().Add(seq)));
+  if (rows.size() == 0) return NotFound("batch not found");
+  return ReadBatch(Row(rows, 0), nullptr);
 }
 
 Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
-  auto rows = conn.Query(sql::kSelectAnyInFlight, Params().Add(seq));
-  if (!rows.ok()) return rows.status();
-  return rows->size() > 0;
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectAnyInFlight, Params().Add(seq)));
+  return rows.size() > 0;
 }
 
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
@@ -46,20 +45,19 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
   for (const auto& cleanup : sql::kEngineBatchCleanup) {
     Params p;
     if (cleanup.by_key_range) {
-      p.Add(FirstKey(seq)).Add(LastKey(seq));
+      p.Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq));
     } else {
       p.Add(seq);
     }
-    auto n = conn.Run(cleanup.sql, p);
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(conn.Run(cleanup.sql, p).status());
   }
   for (const char* range_sql : {sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
-    auto n = conn.Run(range_sql, Params().Add(FirstKey(seq)).Add(LastKey(seq)));
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(
+        conn.Run(range_sql, Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
+            .status());
   }
   for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
-    auto m = conn.Run(seq_sql, Params().Add(seq));
-    if (!m.ok()) return m.status();
+    BC_RETURN_IF_ERROR(conn.Run(seq_sql, Params().Add(seq)).status());
   }
   return Status::Ok();
 }
@@ -68,48 +66,11 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
 
 namespace {
 
-// "created, scheduled or paused"
-std::string JoinStatuses(const std::vector<BatchStatus>& statuses) {
-  std::string out;
-  for (size_t i = 0; i < statuses.size(); ++i) {
-    if (i > 0) out.append(i + 1 == statuses.size() ? " or " : ", ");
-    out.append(ToString(statuses[i]));
-  }
-  return out;
-}
-
-std::string_view Verb(BatchStatus to) {
-  switch (to) {
-    case BatchStatus::kCreated: return "become created";
-    case BatchStatus::kScheduled: return "be scheduled";
-    case BatchStatus::kRunning: return "run";
-    case BatchStatus::kPaused: return "be paused";
-    case BatchStatus::kCompleted: return "complete";
-    case BatchStatus::kStopped: return "be stopped";
-    case BatchStatus::kFailed: return "fail";
-  }
-  return "change";
-}
-
-// "batch is running; it can only be scheduled from created, scheduled or paused"
-Status TransitionConflict(BatchStatus current, BatchStatus to) {
-  std::string m = "batch is ";
-  m.append(ToString(current)).append("; it can ");
-  std::vector<BatchStatus> sources = BatchSourcesOf(to);
-  if (sources.empty()) {
-    m.append("never ").append(Verb(to));
-  } else {
-    m.append("only ").append(Verb(to)).append(" from ").append(JoinStatuses(sources));
-  }
-  return Conflict(m);
-}
-
 // seq of a batch by id alone (the count and report reads are not scoped).
 Result<int64_t> BatchSeq(Connection& conn, const std::string& batch_id) {
-  auto rows = conn.Query(sql::kSelectBatchSeq, Params().Add(batch_id));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound("batch " + batch_id + " not found");
-  return rows->Int(0, 0);
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectBatchSeq, Params().Add(batch_id)));
+  if (rows.size() == 0) return NotFound("batch " + batch_id + " not found");
+  return rows.Int(0, 0);
 }
 
 // Sets status (and the optional fields) of batch `seq`.
@@ -117,21 +78,20 @@ Status UpdateBatch(Connection& conn, int64_t seq, const BatchTransition& t, Time
   Params p;
   p.Add(ToString(t.to)).Add(t.scheduled_at.has_value());
   if (t.scheduled_at) {
-    p.Add(pg::Millis(*t.scheduled_at));
+    p.Add(store_rules::Millis(*t.scheduled_at));
   } else {
     p.AddNull();
   }
   p.Add(t.bypass_call_guardrails.has_value()).Add(t.bypass_call_guardrails.value_or(false));
-  p.Add(pg::Millis(now)).Add(seq);
+  p.Add(store_rules::Millis(now)).Add(seq);
   return conn.Run(sql::kUpdateBatchTransition, p).status();
 }
 
 // Appends the rows of a result selecting BC_PG_EXECUTION_COLUMNS.
 Status AppendExecutions(const pg::Rows& rows, const Batch& batch, std::vector<Execution>* out) {
   for (int i = 0; i < rows.size(); ++i) {
-    auto e = pg::ReadExecution(Row(rows, i), batch);
-    if (!e.ok()) return e.status();
-    out->push_back(std::move(e).value());
+    BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(Row(rows, i), batch));
+    out->push_back(std::move(e));
   }
   return Status::Ok();
 }
@@ -139,19 +99,19 @@ Status AppendExecutions(const pg::Rows& rows, const Batch& batch, std::vector<Ex
 }  // namespace
 
 Result<Batch> PostgresStore::GetBatch(const std::string& account_id, const std::string& batch_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  return pg::LoadBatch(**conn, account_id, batch_id, nullptr);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return pg::LoadBatch(*conn, account_id, batch_id, nullptr);
 }
 
 Result<IdempotentResponse> PostgresStore::FindIdempotentResponse(const std::string& account_id,
                                                                 const std::string& key, TimePoint not_before) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectIdempotencyKey, Params().Add(account_id).Add(key).Add(pg::Millis(not_before)));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound("no answer remembered for this Idempotency-Key");
-  Row row(*rows, 0);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kSelectIdempotencyKey,
+                  Params().Add(account_id).Add(key).Add(store_rules::Millis(not_before))));
+  if (rows.size() == 0) return NotFound("no answer remembered for this Idempotency-Key");
+  Row row(rows, 0);
   IdempotentResponse r;
   r.account_id = row.Text(0);
   r.key = row.Text(1);
@@ -163,112 +123,101 @@ Result<IdempotentResponse> PostgresStore::FindIdempotentResponse(const std::stri
 }
 
 Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectBatchesOfAgent, Params().Add(account_id).Add(agent_id));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(
+      auto rows, conn->Query(sql::kSelectBatchesOfAgent, Params().Add(account_id).Add(agent_id)));
   std::vector<Batch> out;
-  for (int i = 0; i < rows->size(); ++i) {
-    auto b = pg::ReadBatch(Row(*rows, i), nullptr);
-    if (!b.ok()) return b.status();
-    out.push_back(std::move(b).value());
+  for (int i = 0; i < rows.size(); ++i) {
+    BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, i), nullptr));
+    out.push_back(std::move(b));
   }
   return out;
 }
 
 Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto seq = BatchSeq(**conn, batch_id);
-  if (!seq.ok()) return seq.status();
-  auto rows = (*conn)->Query(sql::kCountExecutionsByStatus, Params().Add(pg::FirstKey(*seq)).Add(pg::LastKey(*seq)));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kCountExecutionsByStatus,
+                  Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq))));
   StatusCounts counts;
-  for (int i = 0; i < rows->size(); ++i) {
-    auto status = ParseExecutionStatus(rows->TextView(i, 0));
-    if (!status) return Internal("stored execution status is unknown: " + rows->Text(i, 0));
-    counts[*status] = rows->Int(i, 1);
+  for (int i = 0; i < rows.size(); ++i) {
+    auto status = ParseExecutionStatus(rows.TextView(i, 0));
+    if (!status) return Internal("stored execution status is unknown: " + rows.Text(i, 0));
+    counts[*status] = rows.Int(i, 1);
   }
   return counts;
 }
 
 Result<Batch> PostgresStore::TransitionBatch(const std::string& account_id, const std::string& batch_id,
                                              const BatchTransition& t, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
   // The row lock makes check-and-set atomic against other nodes.
-  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
-  if (!batch.ok()) return batch.status();
-  if (!CanTransition(batch->status, t.to)) return TransitionConflict(batch->status, t.to);
-  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
-  auto updated = pg::LoadBatchBySeq(**conn, seq);
-  if (!updated.ok()) return updated.status();
+  BC_ASSIGN_OR_RETURN(auto batch,
+                      pg::LoadBatch(*conn, account_id, batch_id, &seq, /*for_update=*/true));
+  if (!CanTransition(batch.status, t.to))
+    return store_rules::TransitionConflict(batch.status, t.to);
+  BC_RETURN_IF_ERROR(UpdateBatch(*conn, seq, t, now));
+  BC_ASSIGN_OR_RETURN(auto updated, pg::LoadBatchBySeq(*conn, seq));
   BC_RETURN_IF_ERROR(txn.Commit());
   return updated;
 }
 
 Result<Batch> PostgresStore::StopBatch(const std::string& account_id, const std::string& batch_id, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
-  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
-  if (!batch.ok()) return batch.status();
-  const BatchStatus s = batch->status;
-  if (s != BatchStatus::kScheduled && s != BatchStatus::kRunning && s != BatchStatus::kPaused) {
-    return Conflict("batch is " + std::string(ToString(s)) +
-                    "; only a scheduled, running or paused batch can be stopped");
-  }
+  BC_ASSIGN_OR_RETURN(auto batch,
+                      pg::LoadBatch(*conn, account_id, batch_id, &seq, /*for_update=*/true));
+  BC_RETURN_IF_ERROR(store_rules::CheckStoppable(batch.status));
   // Executions first: their webhook changes are journaled before the batch's.
-  auto n = (*conn)->Run(sql::kStopPreDialExecutions,
-                        Params().Add(pg::Millis(now)).Add(pg::FirstKey(seq)).Add(pg::LastKey(seq)));
-  if (!n.ok()) return n.status();
+  BC_RETURN_IF_ERROR(conn->Run(sql::kStopPreDialExecutions, Params()
+                                                                .Add(store_rules::Millis(now))
+                                                                .Add(store_rules::FirstKey(seq))
+                                                                .Add(store_rules::LastKey(seq)))
+                         .status());
   BatchTransition t;
   t.to = BatchStatus::kStopped;
-  BC_RETURN_IF_ERROR(UpdateBatch(**conn, seq, t, now));
-  auto updated = pg::LoadBatchBySeq(**conn, seq);
-  if (!updated.ok()) return updated.status();
+  BC_RETURN_IF_ERROR(UpdateBatch(*conn, seq, t, now));
+  BC_ASSIGN_OR_RETURN(auto updated, pg::LoadBatchBySeq(*conn, seq));
   BC_RETURN_IF_ERROR(txn.Commit());
   return updated;
 }
 
 Status PostgresStore::DeleteBatch(const std::string& account_id, const std::string& batch_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
-  auto batch = pg::LoadBatch(**conn, account_id, batch_id, &seq, /*for_update=*/true);
-  if (!batch.ok()) return batch.status();
-  auto in_flight = pg::AnyInFlight(**conn, seq);
-  if (!in_flight.ok()) return in_flight.status();
-  if (*in_flight) return Conflict("batch " + batch_id + " has calls in flight; wait until they end");
-  BC_RETURN_IF_ERROR(pg::DeleteBatchRows(**conn, seq));
+  BC_ASSIGN_OR_RETURN(auto batch,
+                      pg::LoadBatch(*conn, account_id, batch_id, &seq, /*for_update=*/true));
+  BC_ASSIGN_OR_RETURN(auto in_flight, pg::AnyInFlight(*conn, seq));
+  if (in_flight) return store_rules::InFlightConflict(batch_id);
+  BC_RETURN_IF_ERROR(pg::DeleteBatchRows(*conn, seq));
   return txn.Commit();
 }
 
 Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuery& q) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // One snapshot for the batch row and its page.
-  Transaction snapshot(**conn);
+  Transaction snapshot(*conn);
   BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
   int64_t seq = 0;
-  auto batch = pg::LoadBatch(**conn, q.account_id, q.batch_id, &seq);
-  if (!batch.ok()) return batch.status();
+  BC_ASSIGN_OR_RETURN(auto batch, pg::LoadBatch(*conn, q.account_id, q.batch_id, &seq));
   std::vector<Execution> out;
   const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
-  if (q.limit <= 0 || first_row > pg::kMaxRowIndex) return out;
-  const int64_t lo = pg::RowKey(seq, first_row);
-  const int64_t hi = pg::LastKey(seq);
+  if (q.limit <= 0 || first_row > store_rules::kMaxRowIndex) return out;
+  const int64_t lo = store_rules::RowKey(seq, first_row);
+  const int64_t hi = store_rules::LastKey(seq);
   if (q.statuses.empty()) {
-    auto rows = (*conn)->Query(sql::kSelectExecutionRange, Params().Add(lo).Add(hi).Add(q.limit));
-    if (!rows.ok()) return rows.status();
-    BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+    BC_ASSIGN_OR_RETURN(
+        auto rows, conn->Query(sql::kSelectExecutionRange, Params().Add(lo).Add(hi).Add(q.limit)));
+    BC_RETURN_IF_ERROR(AppendExecutions(rows, batch, &out));
   } else {
     // Per status, the first `limit` keys from the index (each in key order);
     // the merged first `limit` keys are the page.
@@ -277,12 +226,13 @@ Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuer
     statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
     std::vector<int64_t> keys;
     for (ExecutionStatus status : statuses) {
-      auto rows = status == ExecutionStatus::kPrepared
-                      ? (*conn)->Query(sql::kSelectPreparedKeys, Params().Add(lo).Add(hi).Add(q.limit))
-                      : (*conn)->Query(sql::kSelectExecutionKeysByStatus,
-                                       Params().Add(seq).Add(ToString(status)).Add(lo).Add(q.limit));
-      if (!rows.ok()) return rows.status();
-      for (int i = 0; i < rows->size(); ++i) keys.push_back(rows->Int(i, 0));
+      BC_ASSIGN_OR_RETURN(
+          auto rows,
+          status == ExecutionStatus::kPrepared
+              ? conn->Query(sql::kSelectPreparedKeys, Params().Add(lo).Add(hi).Add(q.limit))
+              : conn->Query(sql::kSelectExecutionKeysByStatus,
+                            Params().Add(seq).Add(ToString(status)).Add(lo).Add(q.limit)));
+      for (int i = 0; i < rows.size(); ++i) keys.push_back(rows.Int(i, 0));
     }
     std::sort(keys.begin(), keys.end());
     if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
@@ -290,9 +240,8 @@ Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuer
       std::string list = "{";
       for (size_t i = 0; i < keys.size(); ++i) list.append(i ? "," : "").append(std::to_string(keys[i]));
       list += '}';
-      auto rows = (*conn)->Query(sql::kSelectExecutionsByKeys, Params().Add(list));
-      if (!rows.ok()) return rows.status();
-      BC_RETURN_IF_ERROR(AppendExecutions(*rows, *batch, &out));
+      BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectExecutionsByKeys, Params().Add(list)));
+      BC_RETURN_IF_ERROR(AppendExecutions(rows, batch, &out));
     }
   }
   BC_RETURN_IF_ERROR(snapshot.Commit());
@@ -300,26 +249,22 @@ Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuer
 }
 
 Result<Execution> PostgresStore::GetExecution(const std::string& account_id, const std::string& execution_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   const std::string not_found = "execution " + execution_id + " not found";
-  auto rows = (*conn)->Query(sql::kSelectExecutionById, Params().Add(execution_id));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound(not_found);
-  auto batch = pg::LoadBatchBySeq(**conn, rows->Int(0, 2));
-  if (!batch.ok()) return batch.status();
-  if (batch->account_id != account_id) return NotFound(not_found);
-  return pg::ReadExecution(Row(*rows, 0), *batch);
+  BC_ASSIGN_OR_RETURN(auto rows,
+                      conn->Query(sql::kSelectExecutionById, Params().Add(execution_id)));
+  if (rows.size() == 0) return NotFound(not_found);
+  BC_ASSIGN_OR_RETURN(auto batch, pg::LoadBatchBySeq(*conn, rows.Int(0, 2)));
+  if (batch.account_id != account_id) return NotFound(not_found);
+  return pg::ReadExecution(Row(rows, 0), batch);
 }
 
 Result<std::vector<RejectedRow>> PostgresStore::ListRejects(const std::string& batch_id, int64_t after_line,
                                                             int64_t limit) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto seq = BatchSeq(**conn, batch_id);
-  if (!seq.ok()) return seq.status();
-  auto rows =
-      (*conn)->Query(sql::kSelectRejects, Params().Add(*seq).Add(after_line).Add(std::max<int64_t>(0, limit)));
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
+  auto rows = conn->Query(sql::kSelectRejects,
+                          Params().Add(seq).Add(after_line).Add(std::max<int64_t>(0, limit)));
   if (!rows.ok()) return rows.status();
   std::vector<RejectedRow> out;
   for (int i = 0; i < rows->size(); ++i) {

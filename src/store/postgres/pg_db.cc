@@ -175,9 +175,8 @@ Result<Rows> Connection::Query(const char* sql, const Params& params) {
 }
 
 Result<int64_t> Connection::Run(const char* sql, const Params& params) {
-  auto rows = Query(sql, params);
-  if (!rows.ok()) return rows.status();
-  return rows->AffectedRows();
+  BC_ASSIGN_OR_RETURN(auto rows, Query(sql, params));
+  return rows.AffectedRows();
 }
 
 Status Connection::CopyBegin(const char* copy_sql) {
@@ -253,39 +252,9 @@ void AppendCopyField(std::string& out, std::string_view value) {
 
 // --- ConnectionPool
 
-Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
-  if (!idle_.empty()) {
-    std::unique_ptr<Connection> conn = std::move(idle_.back());
-    idle_.pop_back();
-    return Lease(this, std::move(conn));
-  }
-  ++open_;
-  lock.unlock();
-  auto conn = Connection::Open(options_);
-  if (!conn.ok()) {
-    lock.lock();
-    --open_;
-    cv_.notify_one();
-    return conn.status();
-  }
-  return Lease(this, std::move(conn).value());
-}
-
-void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
-  // A connection left inside a transaction (a caller bailed out early) is
-  // rolled back before reuse; one that cannot be is dropped.
-  if (!conn->Broken() && PQtransactionStatus(conn->raw()) != PQTRANS_IDLE) (void)conn->Exec("ROLLBACK");
-  bool keep = !conn->Broken() && PQtransactionStatus(conn->raw()) == PQTRANS_IDLE;
-  if (!keep) conn.reset();
-  std::lock_guard lock(mu_);
-  if (keep) {
-    idle_.push_back(std::move(conn));
-  } else {
-    --open_;
-  }
-  cv_.notify_one();
+bool Connection::ReadyForReuse() {
+  if (!Broken() && PQtransactionStatus(conn_) != PQTRANS_IDLE) (void)Exec("ROLLBACK");
+  return !Broken() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
 }
 
 }  // namespace batchcall::pg

@@ -10,10 +10,8 @@
 #include <libpq-fe.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +19,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/connection_pool.h"
 
 namespace batchcall::pg {
 
@@ -106,6 +105,9 @@ class Connection {
   // True when the connection is unusable (the pool then discards it).
   bool Broken() const;
   PGconn* raw() { return conn_; }
+  // For ConnectionPool: rolls back a transaction a caller left open (it
+  // bailed out early); false when the connection is broken or still not idle.
+  bool ReadyForReuse();
 
  private:
   explicit Connection(PGconn* c) : conn_(c) {}
@@ -134,35 +136,9 @@ void AppendCopyField(std::string& out, std::string_view value);
 
 // Up to `max_size` connections, opened on demand and reused; broken ones are
 // dropped. Acquire() blocks while all are checked out.
-class ConnectionPool {
+class ConnectionPool : public store::ConnectionPool<Connection, ConnectionOptions> {
  public:
-  ConnectionPool(ConnectionOptions options, size_t max_size)
-      : options_(std::move(options)), max_size_(max_size) {}
-  class Lease {
-   public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&&) = default;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (conn_) pool_->Release(std::move(conn_));
-    }
-    Connection& operator*() { return *conn_; }
-    Connection* operator->() { return conn_.get(); }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-  Result<Lease> Acquire();
-
- private:
-  void Release(std::unique_ptr<Connection> conn);
-  const ConnectionOptions options_;
-  const size_t max_size_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;
+  using store::ConnectionPool<Connection, ConnectionOptions>::ConnectionPool;
 };
 
 }  // namespace batchcall::pg

@@ -9,22 +9,22 @@
 
 namespace batchcall {
 
-using pg::Millis;
 using pg::Params;
 using pg::Transaction;
+using store_rules::Millis;
 namespace sql = pg_sql;
 
 Result<int64_t> PostgresStore::AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
                                             const std::string& reason, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t added = 0;
   for (const std::string& number : numbers) {
-    auto n = (*conn)->Run(sql::kInsertDnc, Params().Add(account_id).Add(number).Add(reason).Add(Millis(now)));
-    if (!n.ok()) return n.status();
-    added += *n;
+    BC_ASSIGN_OR_RETURN(
+        auto n, conn->Run(sql::kInsertDnc,
+                          Params().Add(account_id).Add(number).Add(reason).Add(Millis(now))));
+    added += n;
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return added;
@@ -32,25 +32,23 @@ Result<int64_t> PostgresStore::AddDoNotCall(const std::string& account_id, const
 
 Result<std::vector<DncEntry>> PostgresStore::ListDoNotCall(const std::string& account_id,
                                                            const std::string& after_number, int64_t limit) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectDncPage,
-                             Params().Add(account_id).Add(after_number).Add(std::max<int64_t>(0, limit)));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kSelectDncPage,
+                  Params().Add(account_id).Add(after_number).Add(std::max<int64_t>(0, limit))));
   std::vector<DncEntry> out;
-  out.reserve(rows->size());
-  for (int i = 0; i < rows->size(); ++i) {
-    out.push_back(DncEntry{rows->Text(i, 0), rows->Text(i, 1), FromUnixMillis(rows->Int(i, 2))});
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    out.push_back(DncEntry{rows.Text(i, 0), rows.Text(i, 1), FromUnixMillis(rows.Int(i, 2))});
   }
   return out;
 }
 
 Status PostgresStore::RemoveDoNotCall(const std::string& account_id, const std::string& number) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto n = (*conn)->Run(sql::kDeleteDnc, Params().Add(account_id).Add(number));
-  if (!n.ok()) return n.status();
-  if (*n == 0) return NotFound(number + " is not on the do-not-call list");
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto n, conn->Run(sql::kDeleteDnc, Params().Add(account_id).Add(number)));
+  if (n == 0) return NotFound(number + " is not on the do-not-call list");
   return Status::Ok();
 }
 
@@ -58,13 +56,13 @@ Result<std::vector<std::string>> PostgresStore::FilterDoNotCall(const std::strin
                                                                 const std::vector<std::string>& numbers) {
   std::vector<std::string> listed;
   if (numbers.empty()) return listed;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // One primary-key probe per number, in one statement.
-  auto rows = (*conn)->Query(sql::kFilterDnc, Params().Add(account_id).Add(pg::TextArrayLiteral(numbers)));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kFilterDnc, Params().Add(account_id).Add(pg::TextArrayLiteral(numbers))));
   std::unordered_set<std::string> found;
-  for (int i = 0; i < rows->size(); ++i) found.insert(rows->Text(i, 0));
+  for (int i = 0; i < rows.size(); ++i) found.insert(rows.Text(i, 0));
   for (const std::string& number : numbers) {  // in the caller's order
     if (found.count(number)) listed.push_back(number);
   }

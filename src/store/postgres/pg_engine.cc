@@ -11,14 +11,15 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
+#include "store/rules/rules.h"
 
 namespace batchcall {
 
 using pg::Connection;
-using pg::Millis;
 using pg::Params;
 using pg::Row;
 using pg::Transaction;
+using store_rules::Millis;
 namespace sql = pg_sql;
 
 namespace {
@@ -51,42 +52,38 @@ struct RunningSeq {
 };
 
 Result<std::vector<RunningSeq>> SelectRunning(Connection& conn) {
-  auto rows = conn.Query(sql::kSelectRunningBatchSeqs, Params());
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectRunningBatchSeqs, Params()));
   std::vector<RunningSeq> out;
-  for (int i = 0; i < rows->size(); ++i) out.push_back({rows->Int(i, 0), rows->Text(i, 1), rows->Bool(i, 2)});
+  for (int i = 0; i < rows.size(); ++i)
+    out.push_back({rows.Int(i, 0), rows.Text(i, 1), rows.Bool(i, 2)});
   return out;
 }
 
 Result<bool> Exists(Connection& conn, const char* text, const Params& p) {
-  auto rows = conn.Query(text, p);
-  if (!rows.ok()) return rows.status();
-  return rows->size() > 0;
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(text, p));
+  return rows.size() > 0;
 }
 
 Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now) {
-  return conn.Run(sql::kQueuePrepared, Params().Add(Millis(now)).Add(pg::FirstKey(seq)).Add(pg::LastKey(seq)))
+  return conn
+      .Run(sql::kQueuePrepared,
+           Params().Add(Millis(now)).Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
       .status();
 }
 
 // How many more attempts the agent may begin at `now`; the caller holds the
 // agent's dial lock.
 Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePoint now, int64_t wanted) {
-  int64_t allowed = wanted;
-  if (limits.max_in_flight > 0) {
-    auto rows = conn.Query(sql::kCountAgentOpenAttempts, Params().Add(limits.agent_id));
-    if (!rows.ok()) return rows.status();
-    allowed = std::min(allowed, std::max<int64_t>(0, limits.max_in_flight - rows->Int(0, 0)));
-  }
-  if (limits.calls_per_second > 0 && allowed > 0) {
-    const bool slow = limits.calls_per_second < 1;
-    const int64_t window_ms = slow ? static_cast<int64_t>(1000.0 / limits.calls_per_second) : 1000;
-    const int64_t cap = slow ? 1 : static_cast<int64_t>(limits.calls_per_second);
-    auto rows = conn.Query(sql::kCountAgentStartedSince, Params().Add(limits.agent_id).Add(Millis(now) - window_ms));
-    if (!rows.ok()) return rows.status();
-    allowed = std::min(allowed, std::max<int64_t>(0, cap - rows->Int(0, 0)));
-  }
-  return allowed;
+  auto count = [&](const char* sql, const Params& p) -> Result<int64_t> {
+    BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql, p));
+    return rows.Int(0, 0);
+  };
+  return store_rules::DialAllowance(
+      limits, now, wanted,
+      [&] { return count(sql::kCountAgentOpenAttempts, Params().Add(limits.agent_id)); },
+      [&](int64_t since_ms) {
+        return count(sql::kCountAgentStartedSince, Params().Add(limits.agent_id).Add(since_ms));
+      });
 }
 
 // BeginAttempts, under `limits` when set. Lock order: the agent's dial lock,
@@ -99,9 +96,8 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
   int64_t allowance = static_cast<int64_t>(starts.size());
   if (limits) {
     BC_RETURN_IF_ERROR(conn.Query(sql::kLockAgentDials, Params().Add(limits->agent_id)).status());
-    auto a = DialAllowance(conn, *limits, now, allowance);
-    if (!a.ok()) return a.status();
-    allowance = *a;
+    BC_ASSIGN_OR_RETURN(auto a, DialAllowance(conn, *limits, now, allowance));
+    allowance = a;
   }
   {
     std::vector<std::string> ids;
@@ -111,37 +107,39 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
   }
   std::vector<int64_t> release;
   for (const AttemptStart& s : starts) {
-    auto rows = conn.Query(sql::kSelectExecutionForStart, Params().Add(s.execution_id));
-    if (!rows.ok()) return rows.status();
-    if (rows->size() == 0) continue;  // unknown execution
-    const int64_t key = rows->Int(0, 0);
-    const bool ours = !rows->IsNull(0, 2) && rows->TextView(0, 2) == worker;
-    bool startable = ours && rows->TextView(0, 1) == "queued" && rows->TextView(0, 3) == "running";
+    BC_ASSIGN_OR_RETURN(auto rows,
+                        conn.Query(sql::kSelectExecutionForStart, Params().Add(s.execution_id)));
+    if (rows.size() == 0) continue;  // unknown execution
+    const int64_t key = rows.Int(0, 0);
+    const bool ours = !rows.IsNull(0, 2) && rows.TextView(0, 2) == worker;
+    bool startable = ours && rows.TextView(0, 1) == "queued" && rows.TextView(0, 3) == "running";
     if (startable && static_cast<int64_t>(begun.size()) >= allowance) startable = false;  // over the limits
     if (!startable) {
       if (ours) release.push_back(key);
       continue;
     }
-    auto ins = conn.Run(sql::kInsertAttempt, Params()
-                                                 .Add(s.attempt_id)
-                                                 .Add(key)
-                                                 .Add(s.execution_id)
-                                                 .Add(rows->Text(0, 6))
-                                                 .Add(rows->Text(0, 4))
-                                                 .Add(rows->Text(0, 5))
-                                                 .Add(s.attempt_number)
-                                                 .Add(s.idempotency_key)
-                                                 .Add(s.from_number)
-                                                 .Add(Millis(now))
-                                                 .Add(worker));
-    if (!ins.ok()) return ins.status();
-    auto upd = conn.Run(sql::kBeginExecution, Params().Add(s.from_number).Add(Millis(now)).Add(key));
-    if (!upd.ok()) return upd.status();
+    BC_RETURN_IF_ERROR(conn.Run(sql::kInsertAttempt, Params()
+                                                         .Add(s.attempt_id)
+                                                         .Add(key)
+                                                         .Add(s.execution_id)
+                                                         .Add(rows.Text(0, 6))
+                                                         .Add(rows.Text(0, 4))
+                                                         .Add(rows.Text(0, 5))
+                                                         .Add(s.attempt_number)
+                                                         .Add(s.idempotency_key)
+                                                         .Add(s.from_number)
+                                                         .Add(Millis(now))
+                                                         .Add(worker))
+                           .status());
+    BC_RETURN_IF_ERROR(
+        conn.Run(sql::kBeginExecution, Params().Add(s.from_number).Add(Millis(now)).Add(key))
+            .status());
     begun.push_back(s.attempt_id);
   }
   if (!release.empty()) {
-    auto n = conn.Run(sql::kReleaseExecutionKeys, Params().Add(IntArrayLiteral(release)).Add(worker));
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(
+        conn.Run(sql::kReleaseExecutionKeys, Params().Add(IntArrayLiteral(release)).Add(worker))
+            .status());
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return begun;
@@ -150,40 +148,35 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
 }  // namespace
 
 Result<std::vector<std::string>> PostgresStore::StartDueBatches(TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   std::vector<std::string> started;
   // Look first without locks: usually nothing is due.
-  auto due = c.Query(sql::kSelectDueBatchSeqs, Params().Add(Millis(now)));
-  if (!due.ok()) return due.status();
-  auto unqueued = c.Query(sql::kSelectUnqueuedRunningSeqs, Params());
-  if (!unqueued.ok()) return unqueued.status();
-  if (due->size() == 0 && unqueued->size() == 0) return started;
+  BC_ASSIGN_OR_RETURN(auto due, c.Query(sql::kSelectDueBatchSeqs, Params().Add(Millis(now))));
+  BC_ASSIGN_OR_RETURN(auto unqueued, c.Query(sql::kSelectUnqueuedRunningSeqs, Params()));
+  if (due.size() == 0 && unqueued.size() == 0) return started;
 
   // One transaction per batch: a big batch's queueing does not hold the others.
-  for (int i = 0; i < due->size(); ++i) {
-    const int64_t seq = due->Int(i, 0);
+  for (int i = 0; i < due.size(); ++i) {
+    const int64_t seq = due.Int(i, 0);
     Transaction txn(c);
     BC_RETURN_IF_ERROR(txn.Begin());
     // Row-locks the batch; another node starting it at once waits, then
     // finds it running and changes nothing.
-    auto changed = c.Run(sql::kStartBatch, Params().Add(Millis(now)).Add(seq));
-    if (!changed.ok()) return changed.status();
-    if (*changed == 0) continue;
+    BC_ASSIGN_OR_RETURN(auto changed, c.Run(sql::kStartBatch, Params().Add(Millis(now)).Add(seq)));
+    if (changed == 0) continue;
     BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now));
     BC_RETURN_IF_ERROR(txn.Commit());
-    started.push_back(due->Text(i, 1));
+    started.push_back(due.Text(i, 1));
   }
   // A batch paused before its start and then resumed is running with
   // prepared executions: queue them too.
-  for (int i = 0; i < unqueued->size(); ++i) {
-    const int64_t seq = unqueued->Int(i, 0);
+  for (int i = 0; i < unqueued.size(); ++i) {
+    const int64_t seq = unqueued.Int(i, 0);
     Transaction txn(c);
     BC_RETURN_IF_ERROR(txn.Begin());
-    auto changed = c.Run(sql::kMarkPreparedQueued, Params().Add(seq));
-    if (!changed.ok()) return changed.status();
-    if (*changed == 0) continue;
+    BC_ASSIGN_OR_RETURN(auto changed, c.Run(sql::kMarkPreparedQueued, Params().Add(seq)));
+    if (changed == 0) continue;
     BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now));
     BC_RETURN_IF_ERROR(txn.Commit());
   }
@@ -191,29 +184,26 @@ Result<std::vector<std::string>> PostgresStore::StartDueBatches(TimePoint now) {
 }
 
 Result<std::vector<RunningBatch>> PostgresStore::ListRunningBatches() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction snapshot(c);
   BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
-  auto rows = c.Query(kSelectRunningBatchesFull, Params());
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectRunningBatchesFull, Params()));
   std::map<std::string, Agent> agents;
   std::vector<RunningBatch> out;
-  out.reserve(rows->size());
-  for (int i = 0; i < rows->size(); ++i) {
-    auto b = pg::ReadBatch(Row(*rows, i), nullptr);
-    if (!b.ok()) return b.status();
-    auto it = agents.find(b->agent_id);
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, i), nullptr));
+    auto it = agents.find(b.agent_id);
     if (it == agents.end()) {
-      auto a = c.Query(sql::kSelectAgent, Params().Add(b->agent_id).Add(b->account_id));
-      if (!a.ok()) return a.status();
-      if (a->size() == 0) return Internal("agent " + b->agent_id + " of running batch " + b->id + " not found");
-      auto agent = pg::ReadAgent(Row(*a, 0), options_.secret_box);
-      if (!agent.ok()) return agent.status();
-      it = agents.emplace(b->agent_id, std::move(agent).value()).first;
+      BC_ASSIGN_OR_RETURN(auto a,
+                          c.Query(sql::kSelectAgent, Params().Add(b.agent_id).Add(b.account_id)));
+      if (a.size() == 0)
+        return Internal("agent " + b.agent_id + " of running batch " + b.id + " not found");
+      BC_ASSIGN_OR_RETURN(auto agent, pg::ReadAgent(Row(a, 0), options_.secret_box));
+      it = agents.emplace(b.agent_id, std::move(agent)).first;
     }
-    out.push_back(RunningBatch{std::move(b).value(), it->second});
+    out.push_back(RunningBatch{std::move(b), it->second});
   }
   BC_RETURN_IF_ERROR(snapshot.Commit());
   return out;
@@ -224,20 +214,17 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
                                                               TimePoint lease_until) {
   std::vector<Execution> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction txn(c);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
   Batch batch;
   {
-    auto rows = c.Query(kSelectBatchByIdOnly, Params().Add(batch_id));
-    if (!rows.ok()) return rows.status();
-    if (rows->size() == 0) return NotFound("batch " + batch_id + " not found");
-    auto b = pg::ReadBatch(Row(*rows, 0), &seq);
-    if (!b.ok()) return b.status();
-    batch = std::move(b).value();
+    BC_ASSIGN_OR_RETURN(auto rows, c.Query(kSelectBatchByIdOnly, Params().Add(batch_id)));
+    if (rows.size() == 0) return NotFound("batch " + batch_id + " not found");
+    BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, 0), &seq));
+    batch = std::move(b);
   }
   if (batch.status != BatchStatus::kRunning) return out;
 
@@ -247,18 +234,20 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
   for (const char* text : {sql::kLockDueRetryKeys, sql::kLockQueuedKeys}) {
     const int64_t want = limit - static_cast<int64_t>(keys.size());
     if (want <= 0) break;
-    auto rows = c.Query(text, Params().Add(seq).Add(Millis(now)).Add(worker).Add(want));
-    if (!rows.ok()) return rows.status();
-    for (int i = 0; i < rows->size(); ++i) keys.push_back(rows->Int(i, 0));
+    BC_ASSIGN_OR_RETURN(auto rows,
+                        c.Query(text, Params().Add(seq).Add(Millis(now)).Add(worker).Add(want)));
+    for (int i = 0; i < rows.size(); ++i) keys.push_back(rows.Int(i, 0));
   }
   if (keys.empty()) return out;
-  auto rows = c.Query(kClaimKeys, Params().Add(worker).Add(Millis(lease_until)).Add(Millis(now)).Add(IntArrayLiteral(keys)));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto rows, c.Query(kClaimKeys, Params()
+                                                         .Add(worker)
+                                                         .Add(Millis(lease_until))
+                                                         .Add(Millis(now))
+                                                         .Add(IntArrayLiteral(keys))));
   std::unordered_map<int64_t, Execution> by_key;
-  for (int i = 0; i < rows->size(); ++i) {
-    auto e = pg::ReadExecution(Row(*rows, i), batch);
-    if (!e.ok()) return e.status();
-    by_key.emplace(rows->Int(i, 0), std::move(e).value());
+  for (int i = 0; i < rows.size(); ++i) {
+    BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(Row(rows, i), batch));
+    by_key.emplace(rows.Int(i, 0), std::move(e));
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   out.reserve(keys.size());
@@ -272,13 +261,13 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
 Status PostgresStore::RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
                                            const std::string& worker, TimePoint now) {
   if (ids_and_times.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [id, at] : ids_and_times) {
-    auto n = (*conn)->Run(sql::kRescheduleExecution, Params().Add(Millis(at)).Add(Millis(now)).Add(id).Add(worker));
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(conn->Run(sql::kRescheduleExecution,
+                                 Params().Add(Millis(at)).Add(Millis(now)).Add(id).Add(worker))
+                           .status());
   }
   return txn.Commit();
 }
@@ -286,85 +275,81 @@ Status PostgresStore::RescheduleExecutions(const std::vector<std::pair<std::stri
 Status PostgresStore::CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
                                        const std::string& worker, TimePoint now) {
   if (ids_and_messages.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [id, message] : ids_and_messages) {
-    auto n = (*conn)->Run(sql::kCancelExecution, Params().Add(message).Add(Millis(now)).Add(id).Add(worker));
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(
+        conn->Run(sql::kCancelExecution, Params().Add(message).Add(Millis(now)).Add(id).Add(worker))
+            .status());
   }
   return txn.Commit();
 }
 
 Status PostgresStore::ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {
   if (execution_ids.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // One statement: atomic by itself.
-  return (*conn)->Run(sql::kReleaseExecutions, Params().Add(pg::TextArrayLiteral(execution_ids)).Add(worker)).status();
+  return conn
+      ->Run(sql::kReleaseExecutions, Params().Add(pg::TextArrayLiteral(execution_ids)).Add(worker))
+      .status();
 }
 
 Result<std::vector<std::string>> PostgresStore::BeginAttempts(const std::vector<AttemptStart>& starts,
                                                               const std::string& worker, TimePoint now) {
   if (starts.empty()) return std::vector<std::string>{};
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  return BeginAttemptsOn(**conn, starts, worker, now, nullptr);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return BeginAttemptsOn(*conn, starts, worker, now, nullptr);
 }
 
 Result<std::vector<std::string>> PostgresStore::BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
                                                                      const std::string& worker, TimePoint now,
                                                                      const DialLimits& limits) {
   if (starts.empty()) return std::vector<std::string>{};
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  return BeginAttemptsOn(**conn, starts, worker, now, &limits);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return BeginAttemptsOn(*conn, starts, worker, now, &limits);
 }
 
 Status PostgresStore::SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) {
   if (ids.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [attempt_id, call_id] : ids) {
-    auto n = (*conn)->Run(sql::kSetProviderCallId, Params().Add(call_id).Add(attempt_id));
-    if (!n.ok()) return n.status();
+    BC_RETURN_IF_ERROR(
+        conn->Run(sql::kSetProviderCallId, Params().Add(call_id).Add(attempt_id)).status());
   }
   return txn.Commit();
 }
 
 Result<std::vector<std::string>> PostgresStore::CompleteFinishedBatches(TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   std::vector<std::string> completed;
   auto finished = [&](const RunningSeq& r) -> Result<bool> {
     auto open = Exists(c, sql::kAnyOpenExecution, Params().Add(r.seq));
     if (!open.ok() || *open) return open.ok() ? Result<bool>(false) : Result<bool>(open.status());
     if (r.prepared_queued) return true;
-    auto prepared = Exists(c, sql::kAnyPrepared, Params().Add(pg::FirstKey(r.seq)).Add(pg::LastKey(r.seq)));
-    if (!prepared.ok()) return prepared.status();
-    return !*prepared;
+    BC_ASSIGN_OR_RETURN(
+        auto prepared,
+        Exists(c, sql::kAnyPrepared,
+               Params().Add(store_rules::FirstKey(r.seq)).Add(store_rules::LastKey(r.seq))));
+    return !prepared;
   };
-  auto running = SelectRunning(c);
-  if (!running.ok()) return running.status();
-  for (const RunningSeq& r : *running) {
-    auto done = finished(r);
-    if (!done.ok()) return done.status();
-    if (!*done) continue;
+  BC_ASSIGN_OR_RETURN(auto running, SelectRunning(c));
+  for (const RunningSeq& r : running) {
+    BC_ASSIGN_OR_RETURN(auto done, finished(r));
+    if (!done) continue;
     // Re-checked with the batch row locked (the UPDATE waits for a
     // concurrent change of it): a row that became open meanwhile belongs to
     // a transaction that committed before ours re-reads.
     Transaction txn(c);
     BC_RETURN_IF_ERROR(txn.Begin());
-    auto changed = c.Run(sql::kCompleteBatch, Params().Add(Millis(now)).Add(r.seq));
-    if (!changed.ok()) return changed.status();
-    if (*changed == 0) continue;
-    auto still = finished(r);
-    if (!still.ok()) return still.status();
-    if (!*still) continue;  // rolled back
+    BC_ASSIGN_OR_RETURN(auto changed,
+                        c.Run(sql::kCompleteBatch, Params().Add(Millis(now)).Add(r.seq)));
+    if (changed == 0) continue;
+    BC_ASSIGN_OR_RETURN(auto still, finished(r));
+    if (!still) continue;  // rolled back
     BC_RETURN_IF_ERROR(txn.Commit());
     completed.push_back(r.id);
   }
@@ -372,9 +357,8 @@ Result<std::vector<std::string>> PostgresStore::CompleteFinishedBatches(TimePoin
 }
 
 Result<std::optional<TimePoint>> PostgresStore::NextDueTime() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction snapshot(c);
   BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
   std::optional<int64_t> next;
@@ -382,16 +366,13 @@ Result<std::optional<TimePoint>> PostgresStore::NextDueTime() {
     if (!next || t < *next) next = t;
   };
   {
-    auto rows = c.Query(sql::kMinScheduledAt, Params());
-    if (!rows.ok()) return rows.status();
-    if (rows->size() > 0 && !rows->IsNull(0, 0)) consider(rows->Int(0, 0));
+    BC_ASSIGN_OR_RETURN(auto rows, c.Query(sql::kMinScheduledAt, Params()));
+    if (rows.size() > 0 && !rows.IsNull(0, 0)) consider(rows.Int(0, 0));
   }
-  auto running = SelectRunning(c);
-  if (!running.ok()) return running.status();
-  for (const RunningSeq& r : *running) {
-    auto rows = c.Query(sql::kMinNextAttemptAt, Params().Add(r.seq));
-    if (!rows.ok()) return rows.status();
-    if (rows->size() > 0) consider(rows->Int(0, 0));
+  BC_ASSIGN_OR_RETURN(auto running, SelectRunning(c));
+  for (const RunningSeq& r : running) {
+    BC_ASSIGN_OR_RETURN(auto rows, c.Query(sql::kMinNextAttemptAt, Params().Add(r.seq)));
+    if (rows.size() > 0) consider(rows.Int(0, 0));
   }
   BC_RETURN_IF_ERROR(snapshot.Commit());
   if (!next) return std::optional<TimePoint>();

@@ -13,7 +13,8 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
-#include "store/sqlite/sqlite_rows.h"
+#include "store/rules/codecs.h"
+#include "store/rules/import_state.h"
 
 namespace batchcall {
 namespace {
@@ -44,22 +45,26 @@ class PgBatchImport final : public BatchImport {
   Status Start() {
     BC_RETURN_IF_ERROR(conn_->Exec("BEGIN"));
     {
-      auto rows = conn_->Query(sql::kSelectAgentOfAccount, Params().Add(batch_.agent_id).Add(batch_.account_id));
-      if (!rows.ok()) return rows.status();
-      if (rows->size() == 0) return NotFound("agent " + batch_.agent_id + " not found");
+      BC_ASSIGN_OR_RETURN(auto rows,
+                          conn_->Query(sql::kSelectAgentOfAccount,
+                                       Params().Add(batch_.agent_id).Add(batch_.account_id)));
+      if (rows.size() == 0) return NotFound("agent " + batch_.agent_id + " not found");
     }
     const Batch& b = batch_;
     Params p;
     p.Add(b.id).Add(b.account_id).Add(b.agent_id).Add(ToString(BatchStatus::kCreated));
     if (b.scheduled_at) {
-      p.Add(pg::Millis(*b.scheduled_at));
+      p.Add(store_rules::Millis(*b.scheduled_at));
     } else {
       p.AddNull();
     }
-    p.Add(pg::Millis(b.created_at)).Add(pg::Millis(b.updated_at)).Add(b.file_name);
-    p.Add(sqlite::JsonStringArray(b.columns)).Add(sqlite::JsonStringArray(b.from_phone_numbers));
+    p.Add(store_rules::Millis(b.created_at))
+        .Add(store_rules::Millis(b.updated_at))
+        .Add(b.file_name);
+    p.Add(store_rules::JsonStringArray(b.columns))
+        .Add(store_rules::JsonStringArray(b.from_phone_numbers));
     if (b.retry_config) {
-      p.Add(sqlite::EncodeRetryConfig(*b.retry_config));
+      p.Add(store_rules::EncodeRetryConfig(*b.retry_config));
     } else {
       p.AddNull();
     }
@@ -70,28 +75,23 @@ class PgBatchImport final : public BatchImport {
     if (!rows.ok()) return rows.status();
     seq_ = rows->Int(0, 0);
     if (seq_ > kMaxBatchSeq) return Internal("batch sequence exhausted");
-    created_at_ = std::to_string(pg::Millis(b.created_at));
+    created_at_ = std::to_string(store_rules::Millis(b.created_at));
     seq_text_ = std::to_string(seq_);
     BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyExecutions));
     return Status::Ok();
   }
 
   Status AddContact(const ContactRow& contact) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
-    if (contact.row_index <= last_row_index_ || contact.row_index > pg::kMaxRowIndex) {
-      return InvalidArgument("row_index " + std::to_string(contact.row_index) +
-                             " out of order (rows must come with increasing row_index)");
-    }
-    last_row_index_ = contact.row_index;
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
+    BC_RETURN_IF_ERROR(state_.AcceptRow(contact.row_index));
     // key, id, batch_seq, row_index, line, contact_number, variables, status, created_at, updated_at
     std::string& o = copy_buffer_;
-    AppendInt(o, pg::RowKey(seq_, contact.row_index));
+    AppendInt(o, store_rules::RowKey(seq_, contact.row_index));
     o += '\t';
     const std::string id = NewUuid();
     o += id;
     o += '\t';
-    ids_.push_back(IdKey{{}, pg::RowKey(seq_, contact.row_index)});
-    id.copy(ids_.back().id.data(), ids_.back().id.size());
+    state_.AddId(id, store_rules::RowKey(seq_, contact.row_index));
     o += seq_text_;
     o += '\t';
     AppendInt(o, contact.row_index);
@@ -101,19 +101,19 @@ class PgBatchImport final : public BatchImport {
     pg::AppendCopyField(o, contact.contact_number);
     o += '\t';
     json_.clear();
-    sqlite::AppendJsonStringArray(contact.variables, &json_);
+    store_rules::AppendJsonStringArray(contact.variables, &json_);
     pg::AppendCopyField(o, json_);
     o += "\tprepared\t";
     o += created_at_;
     o += '\t';
     o += created_at_;
     o += '\n';
-    if (o.size() >= kCopyChunk) return Fail(SendCopyBuffer());
+    if (o.size() >= kCopyChunk) return state_.Fail(SendCopyBuffer());
     return Status::Ok();
   }
 
   Status AddReject(const RejectedRow& reject) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
     // batch_seq, line, pos, contact_number, code, message
     std::string& o = rejects_;
     o += seq_text_;
@@ -132,8 +132,8 @@ class PgBatchImport final : public BatchImport {
   }
 
   Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
-    finished_ = true;
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
+    state_.Finish();
     BC_RETURN_IF_ERROR(SendCopyBuffer());
     BC_RETURN_IF_ERROR(conn_->CopyEnd());
     BC_RETURN_IF_ERROR(CopyIds());
@@ -145,51 +145,47 @@ class PgBatchImport final : public BatchImport {
       BC_RETURN_IF_ERROR(conn_->CopyEnd());
       std::string().swap(rejects_);
     }
-    auto n = conn_->Run(sql::kUpdateBatchCounts,
-                        Params().Add(total_contacts).Add(valid_contacts).Add(invalid_contacts).Add(seq_));
-    if (!n.ok()) return n.status();
-    if (remember_) BC_RETURN_IF_ERROR(InsertRemembered());
-    auto rows = conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_));
-    if (!rows.ok()) return rows.status();
-    if (rows->size() == 0) return Internal("batch vanished during its import");
-    auto stored = pg::ReadBatch(pg::Row(*rows, 0), nullptr);
-    if (!stored.ok()) return stored.status();
+    BC_RETURN_IF_ERROR(
+        conn_
+            ->Run(sql::kUpdateBatchCounts,
+                  Params().Add(total_contacts).Add(valid_contacts).Add(invalid_contacts).Add(seq_))
+            .status());
+    if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
+    BC_ASSIGN_OR_RETURN(auto rows, conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_)));
+    if (rows.size() == 0) return Internal("batch vanished during its import");
+    BC_ASSIGN_OR_RETURN(auto stored, pg::ReadBatch(pg::Row(rows, 0), nullptr));
     BC_RETURN_IF_ERROR(CommitOpenTransaction());
     // A big upload changes the table's statistics (autovacuum would notice
     // within a minute or so; plans made meanwhile would think the batch is
     // small). Best effort: the upload is committed either way.
-    if (last_row_index_ + 1 >= kAnalyzeAfterRows) (void)conn_->Exec(sql::kAnalyzeExecutions);
+    if (state_.last_row_index() + 1 >= kAnalyzeAfterRows)
+      (void)conn_->Exec(sql::kAnalyzeExecutions);
     conn_.reset();
     return stored;
   }
 
   void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
-    remember_ = std::move(response);
-    expired_before_ = expired_before;
+    state_.Remember(std::move(response), expired_before);
   }
 
  private:
   // A concurrent duplicate's uncommitted row makes this insert wait for that
   // transaction: it then fails (23505, Conflict) if the other committed.
   Status InsertRemembered() {
-    auto d = conn_->Run(sql::kDeleteExpiredIdempotencyKeys, Params().Add(pg::Millis(expired_before_)));
-    if (!d.ok()) return d.status();
-    const IdempotentResponse& r = *remember_;
+    BC_RETURN_IF_ERROR(conn_
+                           ->Run(sql::kDeleteExpiredIdempotencyKeys,
+                                 Params().Add(store_rules::Millis(state_.expired_before())))
+                           .status());
+    const IdempotentResponse& r = *state_.remembered();
     auto n = conn_->Run(sql::kInsertIdempotencyKey, Params()
                                                         .Add(r.account_id)
                                                         .Add(r.key)
                                                         .Add(r.request_hash)
                                                         .Add(r.status)
                                                         .Add(r.body)
-                                                        .Add(pg::Millis(r.created_at)));
+                                                        .Add(store_rules::Millis(r.created_at)));
     if (n.status().code() == StatusCode::kConflict) return Conflict("the Idempotency-Key was used by another request");
     return n.status();
-  }
-
-  Status CheckOpen() const {
-    if (finished_) return Internal("the import is already finished");
-    if (!failed_.ok()) return failed_;
-    return Status::Ok();
   }
 
   Status SendCopyBuffer() {
@@ -200,10 +196,9 @@ class PgBatchImport final : public BatchImport {
 
   // Registers every id of the batch in execution_ids, in id order.
   Status CopyIds() {
-    std::sort(ids_.begin(), ids_.end(), [](const IdKey& a, const IdKey& b) { return a.id < b.id; });
     BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyExecutionIds));
     std::string& o = copy_buffer_;
-    for (const IdKey& k : ids_) {
+    for (const store_rules::ImportState::IdKey& k : state_.SortedIds()) {
       o.append(k.id.data(), k.id.size());
       o += '\t';
       AppendInt(o, k.key);
@@ -211,7 +206,7 @@ class PgBatchImport final : public BatchImport {
       if (o.size() >= kCopyChunk) BC_RETURN_IF_ERROR(SendCopyBuffer());
     }
     BC_RETURN_IF_ERROR(SendCopyBuffer());
-    std::vector<IdKey>().swap(ids_);
+    state_.ReleaseIds();
     return conn_->CopyEnd();
   }
 
@@ -221,33 +216,17 @@ class PgBatchImport final : public BatchImport {
     return conn_->Exec("COMMIT");
   }
 
-  // Remembers the first failure: the transaction is then unusable, so the
-  // import can only be abandoned.
-  Status Fail(Status s) {
-    if (!s.ok() && failed_.ok()) failed_ = s;
-    return s;
-  }
-
   std::unique_ptr<Connection> conn_;
-  std::optional<IdempotentResponse> remember_;
-  TimePoint expired_before_;
   Batch batch_;
   int64_t seq_ = 0;
   std::string seq_text_;
   std::string created_at_;
-  bool finished_ = false;
-  Status failed_;
-  int64_t last_row_index_ = -1;
   std::string copy_buffer_;  // executions not sent yet (COPY text)
   std::string json_;         // scratch: one row's variables
   std::string rejects_;      // every rejected row (COPY text)
   int64_t reject_count_ = 0;
-  // Every id of the batch with its row key, for CopyIds().
-  struct IdKey {
-    std::array<char, 36> id;
-    int64_t key;
-  };
-  std::vector<IdKey> ids_;
+  // Row order, sticky failure, remembered response and the ids (see ImportState).
+  store_rules::ImportState state_;
 };
 
 }  // namespace
@@ -256,9 +235,8 @@ Result<std::unique_ptr<BatchImport>> PostgresStore::BeginImport(const Batch& dra
   pg::ConnectionOptions co = ConnOptions();
   // An upload streams for as long as the client sends it: no statement limit.
   co.statement_timeout = std::chrono::milliseconds(0);
-  auto conn = Connection::Open(co);
-  if (!conn.ok()) return conn.status();
-  auto import = std::make_unique<PgBatchImport>(std::move(conn).value(), draft);
+  BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
+  auto import = std::make_unique<PgBatchImport>(std::move(conn), draft);
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/json.h"
-#include "store/sqlite/sqlite_rows.h"
+#include "store/rules/codecs.h"
 
 namespace batchcall::pg {
 namespace {
@@ -29,20 +29,21 @@ std::optional<TimePoint> Row::OptionalTime(int col) const {
 
 void AddAgent(Params& p, const Agent& a, const SecretBox* box) {
   p.Add(a.id).Add(a.account_id).Add(a.name).Add(a.provider_type);
-  p.Add(sqlite::SealProvider(a.provider, box)).Add(sqlite::JsonStringArray(a.from_phone_numbers));
+  p.Add(store_rules::SealProvider(a.provider, box))
+      .Add(store_rules::JsonStringArray(a.from_phone_numbers));
   p.Add(a.webhook_url).Add(a.welcome_message);
   if (a.calling_guardrails) {
-    p.Add(sqlite::EncodeGuardrails(*a.calling_guardrails));
+    p.Add(store_rules::EncodeGuardrails(*a.calling_guardrails));
   } else {
     p.AddNull();
   }
   p.Add(static_cast<int64_t>(a.max_concurrency)).Add(a.calls_per_second);
   if (a.retry_config) {
-    p.Add(sqlite::EncodeRetryConfig(*a.retry_config));
+    p.Add(store_rules::EncodeRetryConfig(*a.retry_config));
   } else {
     p.AddNull();
   }
-  p.Add(Millis(a.created_at)).Add(Millis(a.updated_at));
+  p.Add(store_rules::Millis(a.created_at)).Add(store_rules::Millis(a.updated_at));
 }
 
 Result<Agent> ReadAgent(const Row& r, const SecretBox* box) {
@@ -51,25 +52,21 @@ Result<Agent> ReadAgent(const Row& r, const SecretBox* box) {
   a.account_id = r.Text(1);
   a.name = r.Text(2);
   a.provider_type = r.Text(3);
-  auto provider = sqlite::OpenProvider(r.TextView(4), box);
-  if (!provider.ok()) return provider.status();
-  a.provider = std::move(provider).value();
-  auto from = sqlite::ParseJsonStringArray(r.TextView(5));
-  if (!from.ok()) return from.status();
-  a.from_phone_numbers = std::move(from).value();
+  BC_ASSIGN_OR_RETURN(auto provider, store_rules::OpenProvider(r.TextView(4), box));
+  a.provider = std::move(provider);
+  BC_ASSIGN_OR_RETURN(auto from, store_rules::ParseJsonStringArray(r.TextView(5)));
+  a.from_phone_numbers = std::move(from);
   a.webhook_url = r.OptionalText(6);
   a.welcome_message = r.Text(7);
   if (!r.IsNull(8)) {
-    auto g = sqlite::DecodeGuardrails(r.TextView(8));
-    if (!g.ok()) return g.status();
-    a.calling_guardrails = *g;
+    BC_ASSIGN_OR_RETURN(auto g, store_rules::DecodeGuardrails(r.TextView(8)));
+    a.calling_guardrails = g;
   }
   a.max_concurrency = static_cast<int>(r.Int(9));
   a.calls_per_second = r.Double(10);
   if (!r.IsNull(11)) {
-    auto rc = sqlite::DecodeRetryConfig(r.TextView(11));
-    if (!rc.ok()) return rc.status();
-    a.retry_config = *rc;
+    BC_ASSIGN_OR_RETURN(auto rc, store_rules::DecodeRetryConfig(r.TextView(11)));
+    a.retry_config = rc;
   }
   a.created_at = FromUnixMillis(r.Int(12));
   a.updated_at = FromUnixMillis(r.Int(13));
@@ -92,16 +89,13 @@ Result<Batch> ReadBatch(const Row& r, int64_t* seq) {
   b.total_contacts = r.Int(9);
   b.valid_contacts = r.Int(10);
   b.invalid_contacts = r.Int(11);
-  auto columns = sqlite::ParseJsonStringArray(r.TextView(12));
-  if (!columns.ok()) return columns.status();
-  b.columns = std::move(columns).value();
-  auto from = sqlite::ParseJsonStringArray(r.TextView(13));
-  if (!from.ok()) return from.status();
-  b.from_phone_numbers = std::move(from).value();
+  BC_ASSIGN_OR_RETURN(auto columns, store_rules::ParseJsonStringArray(r.TextView(12)));
+  b.columns = std::move(columns);
+  BC_ASSIGN_OR_RETURN(auto from, store_rules::ParseJsonStringArray(r.TextView(13)));
+  b.from_phone_numbers = std::move(from);
   if (!r.IsNull(14)) {
-    auto rc = sqlite::DecodeRetryConfig(r.TextView(14));
-    if (!rc.ok()) return rc.status();
-    b.retry_config = *rc;
+    BC_ASSIGN_OR_RETURN(auto rc, store_rules::DecodeRetryConfig(r.TextView(14)));
+    b.retry_config = rc;
   }
   b.webhook_url = r.OptionalText(15);
   auto mode = ParsePhoneValidationMode(r.TextView(16));
@@ -122,9 +116,8 @@ Result<Execution> ReadExecution(const Row& r, const Batch& batch) {
   e.row_index = r.Int(3);
   e.line = r.Int(4);
   e.contact_number = r.Text(5);
-  auto vars = sqlite::ParseJsonStringArray(r.TextView(6));
-  if (!vars.ok()) return vars.status();
-  e.variables = std::move(vars).value();
+  BC_ASSIGN_OR_RETURN(auto vars, store_rules::ParseJsonStringArray(r.TextView(6)));
+  e.variables = std::move(vars);
   auto status = ParseExecutionStatus(r.TextView(7));
   if (!status) return Internal("stored execution status is unknown: " + r.Text(7));
   e.status = *status;
@@ -134,19 +127,16 @@ Result<Execution> ReadExecution(const Row& r, const Batch& batch) {
   e.answered_by_voice_mail = r.Bool(11);
   e.transcript = r.Text(12);
   e.summary = r.Text(13);
-  auto extracted = JsonColumn(r, 14, "extracted_data");
-  if (!extracted.ok()) return extracted.status();
-  e.extracted_data = std::move(extracted).value();
-  auto telephony = JsonColumn(r, 15, "telephony_data");
-  if (!telephony.ok()) return telephony.status();
-  e.telephony_data = std::move(telephony).value();
+  BC_ASSIGN_OR_RETURN(auto extracted, JsonColumn(r, 14, "extracted_data"));
+  e.extracted_data = std::move(extracted);
+  BC_ASSIGN_OR_RETURN(auto telephony, JsonColumn(r, 15, "telephony_data"));
+  e.telephony_data = std::move(telephony);
   e.error_message = r.Text(16);
   e.retry_count = static_cast<int>(r.Int(17));
   e.attempt_count = static_cast<int>(r.Int(18));
   if (!r.IsNull(19)) {
-    auto history = sqlite::DecodeRetryHistory(r.TextView(19));
-    if (!history.ok()) return history.status();
-    e.retry_history = std::move(history).value();
+    BC_ASSIGN_OR_RETURN(auto history, store_rules::DecodeRetryHistory(r.TextView(19)));
+    e.retry_history = std::move(history);
   }
   e.next_attempt_at = r.OptionalTime(20);
   e.created_at = FromUnixMillis(r.Int(21));

@@ -1,8 +1,8 @@
 // Conversions between the domain records and PostgreSQL rows of the
-// PostgreSQL store: a row cursor, the packed row key, and readers/binders for
-// the column lists of pg_sql.h. The JSON encodings of nested fields and the
-// provider/secret sealing are the SQLite backend's (store/sqlite/sqlite_rows.h)
-// so both backends store the same text. Pure functions; thread-safe.
+// PostgreSQL store: a row cursor and readers/binders for
+// the column lists of pg_sql.h. The column encodings themselves (JSON,
+// sealing, row keys) are the shared codecs of store/rules/codecs.h, so both
+// backends store the same text. Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -14,16 +14,10 @@
 #include "base/status.h"
 #include "domain/model.h"
 #include "store/postgres/pg_db.h"
+#include "store/rules/codecs.h"
 #include "store/store.h"
 
 namespace batchcall::pg {
-
-// Row key of an execution: (batch seq, row index) packed in one integer.
-inline constexpr int64_t kMaxRowIndex = 0xFFFFFFFFLL;
-inline int64_t RowKey(int64_t batch_seq, int64_t row_index) { return (batch_seq << 32) | row_index; }
-inline int64_t FirstKey(int64_t batch_seq) { return RowKey(batch_seq, 0); }
-inline int64_t LastKey(int64_t batch_seq) { return RowKey(batch_seq, kMaxRowIndex); }
-inline int64_t Millis(TimePoint t) { return static_cast<int64_t>(ToUnixMillis(t)); }
 
 // One row of a result, read by column.
 class Row {

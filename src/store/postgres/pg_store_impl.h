@@ -35,95 +35,12 @@ class PostgresStore final : public Store {
   // directly, bypassing every rule. NotFound for an unknown id.
   Status SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status, TimePoint now);
 
-  Result<Account> EnsureDefaultAccount(TimePoint now) override;
-  Result<Account> CreateAccount(const std::string& name, TimePoint now) override;
-  Status AddApiKey(const ApiKey& key) override;
-  Result<ApiKey> FindApiKeyByHash(const std::string& key_hash) override;
-  Result<std::vector<ApiKey>> ListApiKeys(const std::string& account_id) override;
-  Status RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) override;
-  Status RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) override;
-  Result<int64_t> CountApiKeys() override;
-
-  Status CreateAgent(const Agent& agent) override;
-  Result<Agent> GetAgent(const std::string& account_id, const std::string& agent_id) override;
-  Result<std::vector<Agent>> ListAgents(const std::string& account_id) override;
-  Status UpdateAgent(const Agent& agent) override;
-  Status DeleteAgent(const std::string& account_id, const std::string& agent_id) override;
-  Result<Agent> FindAgentByName(const std::string& account_id, const std::string& name) override;
-
-  Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) override;
-  Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) override;
-  Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
-                                                    TimePoint not_before) override;
-  Result<std::vector<Batch>> ListBatches(const std::string& account_id, const std::string& agent_id) override;
-  Result<StatusCounts> CountExecutions(const std::string& batch_id) override;
-  Result<Batch> TransitionBatch(const std::string& account_id, const std::string& batch_id,
-                                const BatchTransition& t, TimePoint now) override;
-  Result<Batch> StopBatch(const std::string& account_id, const std::string& batch_id, TimePoint now) override;
-  Status DeleteBatch(const std::string& account_id, const std::string& batch_id) override;
-
-  Result<std::vector<Execution>> ListExecutions(const ExecutionQuery& q) override;
-  Result<Execution> GetExecution(const std::string& account_id, const std::string& execution_id) override;
-  Result<std::vector<RejectedRow>> ListRejects(const std::string& batch_id, int64_t after_line,
-                                               int64_t limit) override;
-
-  // Engine (pg_engine.cc, pg_calls.cc; P2).
-  Result<std::vector<std::string>> StartDueBatches(TimePoint now) override;
-  Result<std::vector<RunningBatch>> ListRunningBatches() override;
-  Result<std::vector<Execution>> ClaimExecutions(const std::string& batch_id, int64_t limit,
-                                                 const std::string& worker, TimePoint now,
-                                                 TimePoint lease_until) override;
-  Status RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
-                              const std::string& worker, TimePoint now) override;
-  Status CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
-                          const std::string& worker, TimePoint now) override;
-  Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) override;
-  Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
-                                                 const std::string& worker, TimePoint now) override;
-  Result<std::vector<std::string>> BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
-                                                        const std::string& worker, TimePoint now,
-                                                        const DialLimits& limits) override;
-  Status Heartbeat(const std::string& worker, TimePoint now) override;
-  Result<std::vector<OpenAttempt>> AdoptOrphanAttempts(const std::string& worker, TimePoint stale_before,
-                                                       bool include_own) override;
-  Result<std::vector<std::string>> FilterClosedAttempts(const std::vector<std::string>& attempt_ids) override;
-  Status SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) override;
-  Result<std::vector<AppliedOutcome>> ApplyCallUpdates(const std::vector<CallUpdate>& updates,
-                                                       TimePoint now) override;
-  Result<std::vector<std::string>> CompleteFinishedBatches(TimePoint now) override;
-  Result<std::optional<TimePoint>> NextDueTime() override;
-  Result<std::vector<OpenAttempt>> ListOpenAttempts() override;
-  Result<std::vector<Attempt>> ListAttempts(const std::string& execution_id) override;
-  Result<OpenAttempt> FindAttempt(const std::string& attempt_id) override;
-  Result<OpenAttempt> FindLatestAttempt(const std::string& execution_id) override;
-
-  // Webhooks (pg_webhooks.cc; P2).
-  Status RotateWebhookSecret(const std::string& account_id, const std::string& secret, TimePoint previous_until,
-                             TimePoint now) override;
-  Result<WebhookSecrets> GetWebhookSecrets(const std::string& account_id) override;
-  Result<std::vector<WebhookChange>> ReadWebhookChanges(int64_t limit) override;
-  Result<int64_t> EnqueueWebhooks(const std::vector<RenderedChange>& changes) override;
-  Result<std::vector<WebhookDelivery>> ClaimWebhookDeliveries(TimePoint now, int64_t limit, const std::string& worker,
-                                                              TimePoint lease_until) override;
-  Status MarkWebhookDelivered(int64_t id, TimePoint now) override;
-  Status MarkWebhookFailed(int64_t id, std::optional<TimePoint> next_attempt_at, const std::string& error,
-                           TimePoint now) override;
-  Result<WebhookBacklog> GetWebhookBacklog() override;
-
-  // Do-not-call list (pg_dnc.cc; P2).
-  Result<int64_t> AddDoNotCall(const std::string& account_id, const std::vector<std::string>& numbers,
-                               const std::string& reason, TimePoint now) override;
-  Result<std::vector<DncEntry>> ListDoNotCall(const std::string& account_id, const std::string& after_number,
-                                              int64_t limit) override;
-  Status RemoveDoNotCall(const std::string& account_id, const std::string& number) override;
-  Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
-                                                   const std::vector<std::string>& numbers) override;
+  // Every Store method (defined across pg_*.cc, see the opening comment).
+#include "store/store_overrides.inc"
 
  private:
   explicit PostgresStore(const PostgresStoreOptions& options);
   pg::ConnectionOptions ConnOptions() const;
-
-  // --- private helpers of the engine files (P2) go here.
 
   PostgresStoreOptions options_;
   std::unique_ptr<pg::ConnectionPool> pool_;

@@ -15,15 +15,15 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
-#include "store/sqlite/sqlite_rows.h"
+#include "store/rules/codecs.h"
 
 namespace batchcall {
 
 using pg::Connection;
-using pg::Millis;
 using pg::Params;
 using pg::Row;
 using pg::Transaction;
+using store_rules::Millis;
 namespace sql = pg_sql;
 
 namespace {
@@ -53,10 +53,9 @@ Status LockOrderKey(Connection& conn, const std::string& order_key) {
 // Locks the order_key of delivery `id` and returns it; NotFound when there is
 // no such delivery.
 Result<std::string> LockDeliveryOrderKey(Connection& conn, int64_t id) {
-  auto rows = conn.Query(sql::kSelectDeliveryOrderKey, Params().Add(id));
-  if (!rows.ok()) return rows.status();
-  if (rows->size() == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
-  std::string key = rows->Text(0, 0);
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectDeliveryOrderKey, Params().Add(id)));
+  if (rows.size() == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
+  std::string key = rows.Text(0, 0);
   BC_RETURN_IF_ERROR(LockOrderKey(conn, key));
   return key;
 }
@@ -72,34 +71,30 @@ Status PromoteHead(Connection& conn, const std::string& order_key) {
 Status PostgresStore::RotateWebhookSecret(const std::string& account_id, const std::string& secret,
                                           TimePoint previous_until, TimePoint now) {
   if (secret.empty()) return InvalidArgument("a webhook secret must not be empty");
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // An unknown account is a foreign-key violation: NotFound.
-  return (*conn)
-      ->Run(sql::kRotateWebhookSecret, Params()
-                                           .Add(account_id)
-                                           .Add(sqlite::SealSecret(secret, options_.secret_box))
-                                           .Add(Millis(now))
-                                           .Add(Millis(previous_until)))
+  return (conn)
+      ->Run(sql::kRotateWebhookSecret,
+            Params()
+                .Add(account_id)
+                .Add(store_rules::SealSecret(secret, options_.secret_box))
+                .Add(Millis(now))
+                .Add(Millis(previous_until)))
       .status();
 }
 
 Result<WebhookSecrets> PostgresStore::GetWebhookSecrets(const std::string& account_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectWebhookSecrets, Params().Add(account_id));
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectWebhookSecrets, Params().Add(account_id)));
   WebhookSecrets out;
-  if (rows->size() == 0) return out;  // never created: current is empty
-  Row r(*rows, 0);
-  auto current = sqlite::OpenSecret(r.TextView(0), options_.secret_box);
-  if (!current.ok()) return current.status();
-  out.current = std::move(current).value();
+  if (rows.size() == 0) return out;  // never created: current is empty
+  Row r(rows, 0);
+  BC_ASSIGN_OR_RETURN(auto current, store_rules::OpenSecret(r.TextView(0), options_.secret_box));
+  out.current = std::move(current);
   out.created_at = FromUnixMillis(r.Int(1));
   if (!r.IsNull(2)) {
-    auto previous = sqlite::OpenSecret(r.TextView(2), options_.secret_box);
-    if (!previous.ok()) return previous.status();
-    out.previous = std::move(previous).value();
+    BC_ASSIGN_OR_RETURN(auto previous, store_rules::OpenSecret(r.TextView(2), options_.secret_box));
+    out.previous = std::move(previous);
   }
   out.previous_until = r.OptionalTime(3);
   return out;
@@ -110,13 +105,11 @@ Result<WebhookSecrets> PostgresStore::GetWebhookSecrets(const std::string& accou
 Result<std::vector<WebhookChange>> PostgresStore::ReadWebhookChanges(int64_t limit) {
   std::vector<WebhookChange> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectWebhookChanges, Params().Add(limit));
-  if (!rows.ok()) return rows.status();
-  out.reserve(rows->size());
-  for (int i = 0; i < rows->size(); ++i) {
-    Row r(*rows, i);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectWebhookChanges, Params().Add(limit)));
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) {
+    Row r(rows, i);
     WebhookChange c;
     c.seq = r.Int(0);
     c.kind = r.Text(1);
@@ -133,31 +126,29 @@ Result<std::vector<WebhookChange>> PostgresStore::ReadWebhookChanges(int64_t lim
 Result<int64_t> PostgresStore::EnqueueWebhooks(const std::vector<RenderedChange>& changes) {
   int64_t added = 0;
   if (changes.empty()) return added;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction txn(c);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const RenderedChange& ch : changes) {
     // A second node deleting the same row waits for us, then deletes nothing.
-    auto deleted = c.Run(sql::kDeleteWebhookChange, Params().Add(ch.seq));
-    if (!deleted.ok()) return deleted.status();
-    if (*deleted == 0 || !ch.delivery) continue;  // consumed elsewhere, or dropped
+    BC_ASSIGN_OR_RETURN(auto deleted, c.Run(sql::kDeleteWebhookChange, Params().Add(ch.seq)));
+    if (deleted == 0 || !ch.delivery) continue;  // consumed elsewhere, or dropped
     const WebhookDelivery& d = *ch.delivery;
     BC_RETURN_IF_ERROR(LockOrderKey(c, d.order_key));
-    auto n = c.Run(sql::kInsertWebhookDelivery, Params()
-                                                    .Add(d.event_id)
-                                                    .Add(d.account_id)
-                                                    .Add(d.url)
-                                                    .Add(d.event_type)
-                                                    .Add(d.order_key)
-                                                    .Add(d.body)
-                                                    .Add(d.attempts)
-                                                    .Add(Millis(d.created_at))
-                                                    .Add(Millis(d.next_attempt_at))
-                                                    .Add(d.last_error));
-    if (!n.ok()) return n.status();
-    added += *n;  // 0 when the event id was already enqueued
+    BC_ASSIGN_OR_RETURN(auto n,
+                        c.Run(sql::kInsertWebhookDelivery, Params()
+                                                               .Add(d.event_id)
+                                                               .Add(d.account_id)
+                                                               .Add(d.url)
+                                                               .Add(d.event_type)
+                                                               .Add(d.order_key)
+                                                               .Add(d.body)
+                                                               .Add(d.attempts)
+                                                               .Add(Millis(d.created_at))
+                                                               .Add(Millis(d.next_attempt_at))
+                                                               .Add(d.last_error)));
+    added += n;  // 0 when the event id was already enqueued
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return added;
@@ -170,15 +161,15 @@ Result<std::vector<WebhookDelivery>> PostgresStore::ClaimWebhookDeliveries(TimeP
                                                                            TimePoint lease_until) {
   std::vector<WebhookDelivery> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // One statement (atomic by itself): lock due heads, skipping rows another
   // claimer holds, and lease them.
-  auto rows = (*conn)->Query(sql::kClaimDeliveries,
-                             Params().Add(Millis(now)).Add(limit).Add(worker).Add(Millis(lease_until)));
-  if (!rows.ok()) return rows.status();
-  out.reserve(rows->size());
-  for (int i = 0; i < rows->size(); ++i) out.push_back(ReadDelivery(Row(*rows, i)));
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kClaimDeliveries,
+                  Params().Add(Millis(now)).Add(limit).Add(worker).Add(Millis(lease_until))));
+  out.reserve(rows.size());
+  for (int i = 0; i < rows.size(); ++i) out.push_back(ReadDelivery(Row(rows, i)));
   std::sort(out.begin(), out.end(), [](const WebhookDelivery& a, const WebhookDelivery& b) {
     return a.next_attempt_at != b.next_attempt_at ? a.next_attempt_at < b.next_attempt_at : a.id < b.id;
   });
@@ -186,29 +177,24 @@ Result<std::vector<WebhookDelivery>> PostgresStore::ClaimWebhookDeliveries(TimeP
 }
 
 Status PostgresStore::MarkWebhookDelivered(int64_t id, TimePoint) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction txn(c);
   BC_RETURN_IF_ERROR(txn.Begin());
-  auto order_key = LockDeliveryOrderKey(c, id);
-  if (!order_key.ok()) return order_key.status();
-  auto n = c.Run(sql::kDeleteDelivery, Params().Add(id));
-  if (!n.ok()) return n.status();
-  if (*n == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
-  BC_RETURN_IF_ERROR(PromoteHead(c, *order_key));
+  BC_ASSIGN_OR_RETURN(auto order_key, LockDeliveryOrderKey(c, id));
+  BC_ASSIGN_OR_RETURN(auto n, c.Run(sql::kDeleteDelivery, Params().Add(id)));
+  if (n == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
+  BC_RETURN_IF_ERROR(PromoteHead(c, order_key));
   return txn.Commit();
 }
 
 Status PostgresStore::MarkWebhookFailed(int64_t id, std::optional<TimePoint> next_attempt_at, const std::string& error,
                                         TimePoint) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Connection& c = **conn;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Connection& c = *conn;
   Transaction txn(c);
   BC_RETURN_IF_ERROR(txn.Begin());
-  auto order_key = LockDeliveryOrderKey(c, id);
-  if (!order_key.ok()) return order_key.status();
+  BC_ASSIGN_OR_RETURN(auto order_key, LockDeliveryOrderKey(c, id));
   Params p;
   p.Add(error);
   if (next_attempt_at) {
@@ -217,24 +203,21 @@ Status PostgresStore::MarkWebhookFailed(int64_t id, std::optional<TimePoint> nex
     p.AddNull();
   }
   p.Add(id);
-  auto n = c.Run(sql::kFailDelivery, p);
-  if (!n.ok()) return n.status();
-  if (*n == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
+  BC_ASSIGN_OR_RETURN(auto n, c.Run(sql::kFailDelivery, p));
+  if (n == 0) return NotFound("webhook delivery " + std::to_string(id) + " not found");
   // Given up: the next delivery of the same order_key takes its place.
-  if (!next_attempt_at) BC_RETURN_IF_ERROR(PromoteHead(c, *order_key));
+  if (!next_attempt_at) BC_RETURN_IF_ERROR(PromoteHead(c, order_key));
   return txn.Commit();
 }
 
 Result<Store::WebhookBacklog> PostgresStore::GetWebhookBacklog() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto rows = (*conn)->Query(sql::kSelectWebhookBacklog, Params());
-  if (!rows.ok()) return rows.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectWebhookBacklog, Params()));
   WebhookBacklog b;
-  if (rows->size() == 0) return b;
-  b.pending = rows->Int(0, 0);
-  b.dead = rows->Int(0, 1);
-  if (!rows->IsNull(0, 2)) b.next_due = FromUnixMillis(rows->Int(0, 2));
+  if (rows.size() == 0) return b;
+  b.pending = rows.Int(0, 0);
+  b.dead = rows.Int(0, 1);
+  if (!rows.IsNull(0, 2)) b.next_due = FromUnixMillis(rows.Int(0, 2));
   return b;
 }
 

@@ -114,9 +114,8 @@ Status Statement::Run() {
 }
 
 Status Statement::StepRow(const std::string& not_found) {
-  auto r = Step();
-  if (!r.ok()) return r.status();
-  return *r ? Status::Ok() : NotFound(not_found);
+  BC_ASSIGN_OR_RETURN(auto r, Step());
+  return r ? Status::Ok() : NotFound(not_found);
 }
 
 std::string_view Statement::TextView(int col) const {
@@ -141,34 +140,6 @@ Status Transaction::Commit() {
   Status s = conn_.Exec("COMMIT");
   if (s.ok()) open_ = false;
   return s;
-}
-
-Result<ConnectionPool::Lease> ConnectionPool::Acquire() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return !idle_.empty() || open_ < max_size_; });
-  if (!idle_.empty()) {
-    std::unique_ptr<Connection> conn = std::move(idle_.back());
-    idle_.pop_back();
-    return Lease(this, std::move(conn));
-  }
-  ++open_;
-  lock.unlock();
-  auto conn = Connection::Open(options_);
-  if (!conn.ok()) {
-    std::lock_guard relock(mu_);
-    --open_;
-    cv_.notify_one();
-    return conn.status();
-  }
-  return Lease(this, std::move(conn).value());
-}
-
-void ConnectionPool::Release(std::unique_ptr<Connection> conn) {
-  {
-    std::lock_guard lock(mu_);
-    idle_.push_back(std::move(conn));
-  }
-  cv_.notify_one();
 }
 
 TurnQueue::Turn TurnQueue::Wait(const std::shared_ptr<TurnQueue>& queue) {

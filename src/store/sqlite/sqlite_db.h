@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "store/connection_pool.h"
 
 namespace batchcall::sqlite {
 
@@ -54,6 +55,8 @@ class Connection {
   int64_t LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
   sqlite3* raw() { return db_; }
+  // For ConnectionPool: an SQLite connection is always reusable.
+  bool ReadyForReuse() { return true; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
@@ -136,38 +139,9 @@ class Transaction {
 
 // Up to `max_size` connections, opened on demand and reused. Acquire()
 // blocks while all are checked out.
-class ConnectionPool {
+class ConnectionPool : public store::ConnectionPool<Connection, ConnectionOptions> {
  public:
-  ConnectionPool(ConnectionOptions options, size_t max_size)
-      : options_(std::move(options)), max_size_(max_size) {}
-
-  class Lease {
-   public:
-    Lease(ConnectionPool* pool, std::unique_ptr<Connection> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&&) = default;
-    Lease& operator=(Lease&&) = delete;
-    ~Lease() {
-      if (conn_) pool_->Release(std::move(conn_));
-    }
-    Connection& operator*() { return *conn_; }
-    Connection* operator->() { return conn_.get(); }
-
-   private:
-    ConnectionPool* pool_;
-    std::unique_ptr<Connection> conn_;
-  };
-
-  Result<Lease> Acquire();
-
- private:
-  void Release(std::unique_ptr<Connection> conn);
-
-  const ConnectionOptions options_;
-  const size_t max_size_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<std::unique_ptr<Connection>> idle_;
-  size_t open_ = 0;  // idle + checked out
+  using store::ConnectionPool<Connection, ConnectionOptions>::ConnectionPool;
 };
 
 // A first-come, first-served turn: Wait() blocks until every turn taken

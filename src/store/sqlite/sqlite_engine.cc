@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "store/rules/rules.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -13,10 +14,10 @@
 namespace batchcall {
 
 using sqlite::Connection;
-using sqlite::Millis;
 using sqlite::ForEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
+using store_rules::Millis;
 namespace sql = sqlite_sql;
 
 namespace {
@@ -29,11 +30,10 @@ struct SeqId {
 
 // Rows (seq, id) of a statement with no parameters, or with `now` bound at 1.
 Result<std::vector<SeqId>> SelectSeqIds(Connection& conn, const char* text, std::optional<int64_t> now) {
-  auto st = conn.Prepare(text);
-  if (!st.ok()) return st.status();
-  if (now) st->Bind(1, *now);
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(text));
+  if (now) st.Bind(1, *now);
   std::vector<SeqId> out;
-  BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
+  BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
     out.push_back({s.Int(0), s.Text(1)});
     return Status::Ok();
   }));
@@ -42,68 +42,61 @@ Result<std::vector<SeqId>> SelectSeqIds(Connection& conn, const char* text, std:
 
 // True when the one-row probe `text` (bound to seq) finds a row.
 Result<bool> Probe(Connection& conn, const char* text, int64_t seq) {
-  auto st = conn.Prepare(text);
-  if (!st.ok()) return st.status();
-  st->Bind(1, seq);
-  return st->Step();
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(text));
+  st.Bind(1, seq);
+  return st.Step();
 }
 
 // Runs a single-row UPDATE keyed by (execution id, worker) after `bind`
 // filled the leading parameters; returns the number of rows changed.
 template <typename Bind>
 Result<int> RunLeasedUpdate(Connection& conn, const char* text, Bind&& bind) {
-  auto st = conn.Prepare(text);
-  if (!st.ok()) return st.status();
-  bind(*st);
-  BC_RETURN_IF_ERROR(st->Run());
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(text));
+  bind(st);
+  BC_RETURN_IF_ERROR(st.Run());
   return conn.Changes();
 }
 
 // Queues the prepared executions of batch `seq` (which must be running).
 Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now) {
-  auto st = conn.Prepare(sql::kQueuePrepared);
-  if (!st.ok()) return st.status();
-  return st->Bind(1, Millis(now)).Bind(2, seq).Run();
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kQueuePrepared));
+  return st.Bind(1, Millis(now)).Bind(2, seq).Run();
 }
 
 }  // namespace
 
 Result<std::vector<std::string>> SqliteStore::StartDueBatches(TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   // Look first without the write lock: usually nothing is due.
-  auto due = SelectSeqIds(**conn, sql::kSelectDueBatchSeqs, Millis(now));
-  if (!due.ok()) return due.status();
-  auto running = SelectSeqIds(**conn, sql::kSelectRunningBatchSeqs, std::nullopt);
-  if (!running.ok()) return running.status();
+  BC_ASSIGN_OR_RETURN(auto due, SelectSeqIds(*conn, sql::kSelectDueBatchSeqs, Millis(now)));
+  BC_ASSIGN_OR_RETURN(auto running,
+                      SelectSeqIds(*conn, sql::kSelectRunningBatchSeqs, std::nullopt));
   // A batch paused before its start and then resumed is running with
   // prepared executions: queue them too.
   std::vector<int64_t> unqueued;
-  for (const SeqId& r : *running) {
-    auto any = Probe(**conn, sql::kAnyPrepared, r.seq);
-    if (!any.ok()) return any.status();
-    if (*any) unqueued.push_back(r.seq);
+  for (const SeqId& r : running) {
+    BC_ASSIGN_OR_RETURN(auto any, Probe(*conn, sql::kAnyPrepared, r.seq));
+    if (any) unqueued.push_back(r.seq);
   }
   std::vector<std::string> started;
-  if (due->empty() && unqueued.empty()) return started;
+  if (due.empty() && unqueued.empty()) return started;
 
-  Transaction txn(**conn);
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
-  for (const SeqId& b : *due) {
-    auto changed = RunLeasedUpdate(**conn, sql::kStartBatch, [&](Statement& st) {
-      st.Bind(1, Millis(now)).Bind(2, b.seq);
-    });
+  for (const SeqId& b : due) {
+    auto changed = RunLeasedUpdate(*conn, sql::kStartBatch,
+                                   [&](Statement& st) { st.Bind(1, Millis(now)).Bind(2, b.seq); });
     if (!changed.ok()) return changed.status();
     if (*changed == 0) continue;  // no longer scheduled
-    BC_RETURN_IF_ERROR(QueuePrepared(**conn, b.seq, now));
+    BC_RETURN_IF_ERROR(QueuePrepared(*conn, b.seq, now));
     started.push_back(b.id);
   }
   if (!unqueued.empty()) {
-    auto still_running = SelectSeqIds(**conn, sql::kSelectRunningBatchSeqs, std::nullopt);
-    if (!still_running.ok()) return still_running.status();
-    for (const SeqId& r : *still_running) {
+    BC_ASSIGN_OR_RETURN(auto still_running,
+                        SelectSeqIds(*conn, sql::kSelectRunningBatchSeqs, std::nullopt));
+    for (const SeqId& r : still_running) {
       if (std::find(unqueued.begin(), unqueued.end(), r.seq) == unqueued.end()) continue;
-      BC_RETURN_IF_ERROR(QueuePrepared(**conn, r.seq, now));
+      BC_RETURN_IF_ERROR(QueuePrepared(*conn, r.seq, now));
     }
   }
   BC_RETURN_IF_ERROR(txn.Commit());
@@ -111,18 +104,15 @@ Result<std::vector<std::string>> SqliteStore::StartDueBatches(TimePoint now) {
 }
 
 Result<std::vector<RunningBatch>> SqliteStore::ListRunningBatches() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction snapshot(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction snapshot(*conn);
   BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
   std::vector<Batch> batches;
   {
-    auto st = (*conn)->Prepare(sql::kSelectRunningBatches);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
-      auto b = sqlite::ReadBatch(s, nullptr);
-      if (!b.ok()) return b.status();
-      batches.push_back(std::move(b).value());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectRunningBatches));
+    BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
+      BC_ASSIGN_OR_RETURN(auto b, sqlite::ReadBatch(s, nullptr));
+      batches.push_back(std::move(b));
       return Status::Ok();
     }));
   }
@@ -132,13 +122,12 @@ Result<std::vector<RunningBatch>> SqliteStore::ListRunningBatches() {
   for (Batch& b : batches) {
     auto it = agents.find(b.agent_id);
     if (it == agents.end()) {
-      auto st = (*conn)->Prepare(sql::kSelectAgent);
-      if (!st.ok()) return st.status();
-      st->Bind(1, b.agent_id).Bind(2, b.account_id);
-      BC_RETURN_IF_ERROR(st->StepRow("agent " + b.agent_id + " of running batch " + b.id + " not found"));
-      auto agent = sqlite::ReadAgent(*st, options_.secret_box);
-      if (!agent.ok()) return agent.status();
-      it = agents.emplace(b.agent_id, std::move(agent).value()).first;
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAgent));
+      st.Bind(1, b.agent_id).Bind(2, b.account_id);
+      BC_RETURN_IF_ERROR(
+          st.StepRow("agent " + b.agent_id + " of running batch " + b.id + " not found"));
+      BC_ASSIGN_OR_RETURN(auto agent, sqlite::ReadAgent(st, options_.secret_box));
+      it = agents.emplace(b.agent_id, std::move(agent)).first;
     }
     out.push_back(RunningBatch{std::move(b), it->second});
   }
@@ -150,20 +139,17 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
                                                             TimePoint lease_until) {
   std::vector<Execution> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
   Batch batch;
   {
-    auto st = (*conn)->Prepare(sql::kSelectBatchByIdOnly);
-    if (!st.ok()) return st.status();
-    st->Bind(1, batch_id);
-    BC_RETURN_IF_ERROR(st->StepRow("batch " + batch_id + " not found"));
-    auto b = sqlite::ReadBatch(*st, &seq);
-    if (!b.ok()) return b.status();
-    batch = std::move(b).value();
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectBatchByIdOnly));
+    st.Bind(1, batch_id);
+    BC_RETURN_IF_ERROR(st.StepRow("batch " + batch_id + " not found"));
+    BC_ASSIGN_OR_RETURN(auto b, sqlite::ReadBatch(st, &seq));
+    batch = std::move(b);
   }
   if (batch.status != BatchStatus::kRunning) return out;
 
@@ -172,10 +158,9 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
   for (const char* text : {sql::kSelectDueRetryKeys, sql::kSelectQueuedKeys}) {
     const int64_t want = limit - static_cast<int64_t>(keys.size());
     if (want <= 0) break;
-    auto st = (*conn)->Prepare(text);
-    if (!st.ok()) return st.status();
-    st->Bind(1, seq).Bind(2, Millis(now)).Bind(3, worker).Bind(4, want);
-    BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(text));
+    st.Bind(1, seq).Bind(2, Millis(now)).Bind(3, worker).Bind(4, want);
+    BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
       keys.push_back(s.Int(0));
       return Status::Ok();
     }));
@@ -183,17 +168,15 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
   out.reserve(keys.size());
   for (int64_t key : keys) {
     {
-      auto st = (*conn)->Prepare(sql::kClaimExecution);
-      if (!st.ok()) return st.status();
-      BC_RETURN_IF_ERROR(st->Bind(1, worker).Bind(2, Millis(lease_until)).Bind(3, Millis(now)).Bind(4, key).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kClaimExecution));
+      BC_RETURN_IF_ERROR(
+          st.Bind(1, worker).Bind(2, Millis(lease_until)).Bind(3, Millis(now)).Bind(4, key).Run());
     }
-    auto st = (*conn)->Prepare(sql::kSelectExecutionByKey);
-    if (!st.ok()) return st.status();
-    st->Bind(1, key);
-    BC_RETURN_IF_ERROR(st->StepRow("claimed execution vanished"));
-    auto e = sqlite::ReadExecution(*st, batch);
-    if (!e.ok()) return e.status();
-    out.push_back(std::move(e).value());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionByKey));
+    st.Bind(1, key);
+    BC_RETURN_IF_ERROR(st.StepRow("claimed execution vanished"));
+    BC_ASSIGN_OR_RETURN(auto e, sqlite::ReadExecution(st, batch));
+    out.push_back(std::move(e));
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return out;
@@ -202,12 +185,11 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
 Status SqliteStore::RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
                                          const std::string& worker, TimePoint now) {
   if (ids_and_times.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [id, at] : ids_and_times) {
-    auto changed = RunLeasedUpdate(**conn, sql::kRescheduleExecution, [&](Statement& st) {
+    auto changed = RunLeasedUpdate(*conn, sql::kRescheduleExecution, [&](Statement& st) {
       st.Bind(1, Millis(at)).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
     });
     if (!changed.ok()) return changed.status();
@@ -218,12 +200,11 @@ Status SqliteStore::RescheduleExecutions(const std::vector<std::pair<std::string
 Status SqliteStore::CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
                                      const std::string& worker, TimePoint now) {
   if (ids_and_messages.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [id, message] : ids_and_messages) {
-    auto changed = RunLeasedUpdate(**conn, sql::kCancelExecution, [&](Statement& st) {
+    auto changed = RunLeasedUpdate(*conn, sql::kCancelExecution, [&](Statement& st) {
       st.Bind(1, message).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
     });
     if (!changed.ok()) return changed.status();
@@ -233,14 +214,12 @@ Status SqliteStore::CancelExecutions(const std::vector<std::pair<std::string, st
 
 Status SqliteStore::ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {
   if (execution_ids.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const std::string& id : execution_ids) {
-    auto changed = RunLeasedUpdate(**conn, sql::kReleaseExecution, [&](Statement& st) {
-      st.Bind(1, id).Bind(2, worker);
-    });
+    auto changed = RunLeasedUpdate(*conn, sql::kReleaseExecution,
+                                   [&](Statement& st) { st.Bind(1, id).Bind(2, worker); });
     if (!changed.ok()) return changed.status();
   }
   return txn.Commit();
@@ -260,30 +239,18 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsLimited(const std::ve
 namespace {
 
 // How many more attempts the agent may begin at `now` (the write lock is held).
-Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePoint now, int64_t wanted) {
-  int64_t allowed = wanted;
+Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePoint now,
+                              int64_t wanted) {
   auto count = [&](const char* sql, std::optional<int64_t> since) -> Result<int64_t> {
-    auto st = conn.Prepare(sql);
-    if (!st.ok()) return st.status();
-    st->Bind(1, limits.agent_id);
-    if (since) st->Bind(2, *since);
-    BC_RETURN_IF_ERROR(st->StepRow("count"));
-    return st->Int(0);
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql));
+    st.Bind(1, limits.agent_id);
+    if (since) st.Bind(2, *since);
+    BC_RETURN_IF_ERROR(st.StepRow("count"));
+    return st.Int(0);
   };
-  if (limits.max_in_flight > 0) {
-    auto open = count(sql::kCountAgentOpenAttempts, std::nullopt);
-    if (!open.ok()) return open.status();
-    allowed = std::min(allowed, std::max<int64_t>(0, limits.max_in_flight - *open));
-  }
-  if (limits.calls_per_second > 0 && allowed > 0) {
-    const bool slow = limits.calls_per_second < 1;
-    const int64_t window_ms = slow ? static_cast<int64_t>(1000.0 / limits.calls_per_second) : 1000;
-    const int64_t cap = slow ? 1 : static_cast<int64_t>(limits.calls_per_second);
-    auto started = count(sql::kCountAgentStartedSince, Millis(now) - window_ms);
-    if (!started.ok()) return started.status();
-    allowed = std::min(allowed, std::max<int64_t>(0, cap - *started));
-  }
-  return allowed;
+  return store_rules::DialAllowance(
+      limits, now, wanted, [&] { return count(sql::kCountAgentOpenAttempts, std::nullopt); },
+      [&](int64_t since_ms) { return count(sql::kCountAgentStartedSince, since_ms); });
 }
 
 }  // namespace
@@ -293,54 +260,54 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
                                                                 const DialLimits* limits) {
   std::vector<std::string> begun;
   if (starts.empty()) return begun;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   int64_t allowance = static_cast<int64_t>(starts.size());
   if (limits) {
-    auto a = DialAllowance(**conn, *limits, now, allowance);
-    if (!a.ok()) return a.status();
-    allowance = *a;
+    BC_ASSIGN_OR_RETURN(auto a, DialAllowance(*conn, *limits, now, allowance));
+    allowance = a;
   }
   for (const AttemptStart& s : starts) {
     int64_t key = 0;
     bool startable = false, ours = false;
     std::string account_id, batch_id, agent_id;
     {
-      auto st = (*conn)->Prepare(sql::kSelectExecutionForStart);
-      if (!st.ok()) return st.status();
-      st->Bind(1, s.execution_id);
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) continue;  // unknown execution
-      key = st->Int(0);
-      ours = !st->IsNull(2) && st->TextView(2) == worker;
-      startable = ours && st->TextView(1) == "queued" && st->TextView(3) == "running";
-      account_id = st->Text(4);
-      batch_id = st->Text(5);
-      agent_id = st->Text(6);
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionForStart));
+      st.Bind(1, s.execution_id);
+      BC_ASSIGN_OR_RETURN(auto row, st.Step());
+      if (!row) continue;  // unknown execution
+      key = st.Int(0);
+      ours = !st.IsNull(2) && st.TextView(2) == worker;
+      startable = ours && st.TextView(1) == "queued" && st.TextView(3) == "running";
+      account_id = st.Text(4);
+      batch_id = st.Text(5);
+      agent_id = st.Text(6);
     }
     if (startable && static_cast<int64_t>(begun.size()) >= allowance) startable = false;  // over the limits
     if (!startable) {
       if (ours) {
-        auto st = (*conn)->Prepare(sql::kReleaseExecutionByKey);
-        if (!st.ok()) return st.status();
-        BC_RETURN_IF_ERROR(st->Bind(1, key).Bind(2, worker).Run());
+        BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kReleaseExecutionByKey));
+        BC_RETURN_IF_ERROR(st.Bind(1, key).Bind(2, worker).Run());
       }
       continue;
     }
     {
-      auto st = (*conn)->Prepare(sql::kInsertAttempt);
-      if (!st.ok()) return st.status();
-      st->Bind(1, s.attempt_id).Bind(2, key).Bind(3, s.execution_id).Bind(4, agent_id).Bind(5, account_id);
-      st->Bind(6, batch_id).Bind(7, s.attempt_number).Bind(8, s.idempotency_key).Bind(9, s.from_number);
-      BC_RETURN_IF_ERROR(st->Bind(10, Millis(now)).Bind(11, worker).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertAttempt));
+      st.Bind(1, s.attempt_id)
+          .Bind(2, key)
+          .Bind(3, s.execution_id)
+          .Bind(4, agent_id)
+          .Bind(5, account_id);
+      st.Bind(6, batch_id)
+          .Bind(7, s.attempt_number)
+          .Bind(8, s.idempotency_key)
+          .Bind(9, s.from_number);
+      BC_RETURN_IF_ERROR(st.Bind(10, Millis(now)).Bind(11, worker).Run());
     }
     {
-      auto st = (*conn)->Prepare(sql::kBeginExecution);
-      if (!st.ok()) return st.status();
-      BC_RETURN_IF_ERROR(st->Bind(1, s.from_number).Bind(2, Millis(now)).Bind(3, key).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kBeginExecution));
+      BC_RETURN_IF_ERROR(st.Bind(1, s.from_number).Bind(2, Millis(now)).Bind(3, key).Run());
     }
     begun.push_back(s.attempt_id);
   }
@@ -350,45 +317,38 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
 
 Status SqliteStore::SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) {
   if (ids.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const auto& [attempt_id, call_id] : ids) {
-    auto st = (*conn)->Prepare(sql::kSetProviderCallId);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->Bind(1, call_id).Bind(2, attempt_id).Run());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSetProviderCallId));
+    BC_RETURN_IF_ERROR(st.Bind(1, call_id).Bind(2, attempt_id).Run());
   }
   return txn.Commit();
 }
 
 Result<std::vector<std::string>> SqliteStore::CompleteFinishedBatches(TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   std::vector<std::string> completed;
   // Find candidates without the write lock, then re-check under it.
   auto finished = [&]() -> Result<std::vector<SeqId>> {
-    auto running = SelectSeqIds(**conn, sql::kSelectRunningBatchSeqs, std::nullopt);
-    if (!running.ok()) return running.status();
+    BC_ASSIGN_OR_RETURN(auto running,
+                        SelectSeqIds(*conn, sql::kSelectRunningBatchSeqs, std::nullopt));
     std::vector<SeqId> out;
-    for (SeqId& r : *running) {
-      auto open = Probe(**conn, sql::kAnyOpenExecution, r.seq);
-      if (!open.ok()) return open.status();
-      if (!*open) out.push_back(std::move(r));
+    for (SeqId& r : running) {
+      BC_ASSIGN_OR_RETURN(auto open, Probe(*conn, sql::kAnyOpenExecution, r.seq));
+      if (!open) out.push_back(std::move(r));
     }
     return out;
   };
-  auto candidates = finished();
-  if (!candidates.ok()) return candidates.status();
-  if (candidates->empty()) return completed;
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto candidates, finished());
+  if (candidates.empty()) return completed;
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
-  auto confirmed = finished();
-  if (!confirmed.ok()) return confirmed.status();
-  for (const SeqId& b : *confirmed) {
-    auto changed = RunLeasedUpdate(**conn, sql::kCompleteBatch, [&](Statement& st) {
-      st.Bind(1, Millis(now)).Bind(2, b.seq);
-    });
+  BC_ASSIGN_OR_RETURN(auto confirmed, finished());
+  for (const SeqId& b : confirmed) {
+    auto changed = RunLeasedUpdate(*conn, sql::kCompleteBatch,
+                                   [&](Statement& st) { st.Bind(1, Millis(now)).Bind(2, b.seq); });
     if (!changed.ok()) return changed.status();
     if (*changed) completed.push_back(b.id);
   }
@@ -397,29 +357,25 @@ Result<std::vector<std::string>> SqliteStore::CompleteFinishedBatches(TimePoint 
 }
 
 Result<std::optional<TimePoint>> SqliteStore::NextDueTime() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction snapshot(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction snapshot(*conn);
   BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
   std::optional<int64_t> next;
   auto consider = [&next](int64_t t) {
     if (!next || t < *next) next = t;
   };
   {
-    auto st = (*conn)->Prepare(sql::kMinScheduledAt);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->StepRow("MIN returned no row"));
-    if (!st->IsNull(0)) consider(st->Int(0));
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kMinScheduledAt));
+    BC_RETURN_IF_ERROR(st.StepRow("MIN returned no row"));
+    if (!st.IsNull(0)) consider(st.Int(0));
   }
-  auto running = SelectSeqIds(**conn, sql::kSelectRunningBatchSeqs, std::nullopt);
-  if (!running.ok()) return running.status();
-  for (const SeqId& r : *running) {
-    auto st = (*conn)->Prepare(sql::kMinNextAttemptAt);
-    if (!st.ok()) return st.status();
-    st->Bind(1, r.seq);
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (*row) consider(st->Int(0));
+  BC_ASSIGN_OR_RETURN(auto running,
+                      SelectSeqIds(*conn, sql::kSelectRunningBatchSeqs, std::nullopt));
+  for (const SeqId& r : running) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kMinNextAttemptAt));
+    st.Bind(1, r.seq);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (row) consider(st.Int(0));
   }
   if (!next) return std::optional<TimePoint>();
   return std::optional<TimePoint>(FromUnixMillis(*next));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/ids.h"
+#include "store/rules/import_state.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -15,8 +16,8 @@ namespace batchcall {
 namespace {
 
 using sqlite::Connection;
-using sqlite::Millis;
 using sqlite::Transaction;
+using store_rules::Millis;
 namespace sql = sqlite_sql;
 
 // Page cache of an import's connection. Kept small: dirty pages spill to
@@ -45,30 +46,32 @@ class SqliteBatchImport final : public BatchImport {
   Status Start() {
     BC_RETURN_IF_ERROR(txn_->Begin());
     {
-      auto st = conn_->Prepare(sql::kSelectAgentOfAccount);
-      if (!st.ok()) return st.status();
-      st->Bind(1, batch_.agent_id).Bind(2, batch_.account_id);
-      BC_RETURN_IF_ERROR(st->StepRow("agent " + batch_.agent_id + " not found"));
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kSelectAgentOfAccount));
+      st.Bind(1, batch_.agent_id).Bind(2, batch_.account_id);
+      BC_RETURN_IF_ERROR(st.StepRow("agent " + batch_.agent_id + " not found"));
     }
-    auto st = conn_->Prepare(sql::kInsertBatch);
-    if (!st.ok()) return st.status();
+    BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertBatch));
     const Batch& b = batch_;
-    st->Bind(1, b.id).Bind(2, b.account_id).Bind(3, b.agent_id).Bind(4, ToString(BatchStatus::kCreated));
+    st.Bind(1, b.id)
+        .Bind(2, b.account_id)
+        .Bind(3, b.agent_id)
+        .Bind(4, ToString(BatchStatus::kCreated));
     if (b.scheduled_at) {
-      st->Bind(5, Millis(*b.scheduled_at));
+      st.Bind(5, Millis(*b.scheduled_at));
     } else {
-      st->BindNull(5);
+      st.BindNull(5);
     }
-    st->Bind(6, Millis(b.created_at)).Bind(7, Millis(b.updated_at)).Bind(8, b.file_name);
-    st->Bind(9, sqlite::JsonStringArray(b.columns)).Bind(10, sqlite::JsonStringArray(b.from_phone_numbers));
+    st.Bind(6, Millis(b.created_at)).Bind(7, Millis(b.updated_at)).Bind(8, b.file_name);
+    st.Bind(9, store_rules::JsonStringArray(b.columns))
+        .Bind(10, store_rules::JsonStringArray(b.from_phone_numbers));
     if (b.retry_config) {
-      st->Bind(11, sqlite::EncodeRetryConfig(*b.retry_config));
+      st.Bind(11, store_rules::EncodeRetryConfig(*b.retry_config));
     } else {
-      st->BindNull(11);
+      st.BindNull(11);
     }
-    st->Bind(12, b.webhook_url).Bind(13, ToString(b.phone_validation)).Bind(14, b.default_country);
-    st->Bind(15, b.allow_duplicates).Bind(16, b.bypass_call_guardrails);
-    Status s = st->Run();
+    st.Bind(12, b.webhook_url).Bind(13, ToString(b.phone_validation)).Bind(14, b.default_country);
+    st.Bind(15, b.allow_duplicates).Bind(16, b.bypass_call_guardrails);
+    Status s = st.Run();
     if (s.code() == StatusCode::kConflict) return Conflict("batch " + b.id + " already exists");
     BC_RETURN_IF_ERROR(s);
     seq_ = conn_->LastInsertRowId();
@@ -78,53 +81,46 @@ class SqliteBatchImport final : public BatchImport {
   }
 
   Status AddContact(const ContactRow& contact) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
-    if (contact.row_index <= last_row_index_ || contact.row_index > sqlite::kMaxRowIndex) {
-      return InvalidArgument("row_index " + std::to_string(contact.row_index) +
-                             " out of order (rows must come with increasing row_index)");
-    }
-    last_row_index_ = contact.row_index;
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
+    BC_RETURN_IF_ERROR(state_.AcceptRow(contact.row_index));
     PendingRow& row = pending_[pending_count_++];
     row.row_index = contact.row_index;
     row.line = contact.line;
     row.id = NewUuid();
-    ids_.push_back(IdKey{{}, sqlite::RowKey(seq_, row.row_index)});
-    row.id.copy(ids_.back().id.data(), ids_.back().id.size());
+    state_.AddId(row.id, store_rules::RowKey(seq_, row.row_index));
     row.contact_number = contact.contact_number;
     row.variables.clear();
-    sqlite::AppendJsonStringArray(contact.variables, &row.variables);
-    if (pending_count_ == pending_.size()) return Fail(Flush());
+    store_rules::AppendJsonStringArray(contact.variables, &row.variables);
+    if (pending_count_ == pending_.size()) return state_.Fail(Flush());
     return Status::Ok();
   }
 
   Status AddReject(const RejectedRow& reject) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
     auto st = conn_->Prepare(sql::kInsertReject);
-    if (!st.ok()) return Fail(st.status());
+    if (!st.ok()) return state_.Fail(st.status());
     st->Bind(1, seq_).Bind(2, reject.line).Bind(3, reject.contact_number).Bind(4, reject.code);
     st->Bind(5, reject.message);
-    return Fail(st->Run());
+    return state_.Fail(st->Run());
   }
 
   Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) override {
-    BC_RETURN_IF_ERROR(CheckOpen());
-    finished_ = true;
+    BC_RETURN_IF_ERROR(state_.CheckOpen());
+    state_.Finish();
     BC_RETURN_IF_ERROR(Flush());
     {
-      auto st = conn_->Prepare(sql::kUpdateBatchCounts);
-      if (!st.ok()) return st.status();
-      st->Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
-      BC_RETURN_IF_ERROR(st->Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kUpdateBatchCounts));
+      st.Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
+      BC_RETURN_IF_ERROR(st.Run());
     }
     BC_RETURN_IF_ERROR(InsertIds());
-    if (remember_) BC_RETURN_IF_ERROR(InsertRemembered());
+    if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
     Result<Batch> stored = Internal("unread");
     {
-      auto st = conn_->Prepare(sql::kSelectBatchBySeq);
-      if (!st.ok()) return st.status();
-      st->Bind(1, seq_);
-      BC_RETURN_IF_ERROR(st->StepRow("batch vanished during its import"));
-      stored = sqlite::ReadBatch(*st, nullptr);
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kSelectBatchBySeq));
+      st.Bind(1, seq_);
+      BC_RETURN_IF_ERROR(st.StepRow("batch vanished during its import"));
+      stored = sqlite::ReadBatch(st, nullptr);
       if (!stored.ok()) return stored.status();
     }
     BC_RETURN_IF_ERROR(txn_->Commit());
@@ -135,33 +131,29 @@ class SqliteBatchImport final : public BatchImport {
   }
 
   void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
-    remember_ = std::move(response);
-    expired_before_ = expired_before;
+    state_.Remember(std::move(response), expired_before);
   }
 
  private:
   Status InsertRemembered() {
     {
-      auto st = conn_->Prepare(sql::kDeleteExpiredIdempotencyKeys);
-      if (!st.ok()) return st.status();
-      st->Bind(1, Millis(expired_before_));
-      BC_RETURN_IF_ERROR(st->Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kDeleteExpiredIdempotencyKeys));
+      st.Bind(1, Millis(state_.expired_before()));
+      BC_RETURN_IF_ERROR(st.Run());
     }
-    auto st = conn_->Prepare(sql::kInsertIdempotencyKey);
-    if (!st.ok()) return st.status();
-    const IdempotentResponse& r = *remember_;
-    st->Bind(1, r.account_id).Bind(2, r.key).Bind(3, r.request_hash).Bind(4, r.status).Bind(5, r.body);
-    st->Bind(6, Millis(r.created_at));
-    Status s = st->Run();
+    BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertIdempotencyKey));
+    const IdempotentResponse& r = *state_.remembered();
+    st.Bind(1, r.account_id)
+        .Bind(2, r.key)
+        .Bind(3, r.request_hash)
+        .Bind(4, r.status)
+        .Bind(5, r.body);
+    st.Bind(6, Millis(r.created_at));
+    Status s = st.Run();
     if (s.code() == StatusCode::kConflict) return Conflict("the Idempotency-Key was used by another request");
     return s;
   }
 
-  Status CheckOpen() const {
-    if (finished_) return Internal("the import is already finished");
-    if (!failed_.ok()) return failed_;
-    return Status::Ok();
-  }
   // Inserts the pending rows: one multi-row statement when the buffer is
   // full, else one statement per row.
   Status Flush() {
@@ -172,7 +164,9 @@ class SqliteBatchImport final : public BatchImport {
     for (size_t i = 0; i < pending_count_; ++i) {
       const PendingRow& r = pending_[i];
       const int p = full ? static_cast<int>(i) * n : 0;
-      st->Bind(p + 1, sqlite::RowKey(seq_, r.row_index)).BindStatic(p + 2, r.id).Bind(p + 3, seq_);
+      st->Bind(p + 1, store_rules::RowKey(seq_, r.row_index))
+          .BindStatic(p + 2, r.id)
+          .Bind(p + 3, seq_);
       st->Bind(p + 4, r.row_index).Bind(p + 5, r.line).BindStatic(p + 6, r.contact_number);
       st->BindStatic(p + 7, r.variables).Bind(p + 8, created_at_).Bind(p + 9, created_at_);
       if (!full) BC_RETURN_IF_ERROR(st->Run());
@@ -185,43 +179,31 @@ class SqliteBatchImport final : public BatchImport {
   // Registers every id of the batch in execution_ids, in id order: the
   // B-tree is then filled page by page instead of at random places.
   Status InsertIds() {
-    std::sort(ids_.begin(), ids_.end(), [](const IdKey& a, const IdKey& b) { return a.id < b.id; });
+    const auto& ids = state_.SortedIds();
     constexpr size_t kRows = sql::kImportRowsPerInsert;
-    const size_t full_end = ids_.size() - ids_.size() % kRows;
-    for (size_t i = 0; i < ids_.size();) {
+    const size_t full_end = ids.size() - ids.size() % kRows;
+    for (size_t i = 0; i < ids.size();) {
       const bool full = i < full_end;
-      auto st = conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId);
-      if (!st.ok()) return st.status();
+      BC_ASSIGN_OR_RETURN(
+          auto st, conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId));
       const size_t rows = full ? kRows : 1;
       for (size_t j = 0; j < rows; ++j, ++i) {
         const int p = static_cast<int>(j) * sql::kExecutionIdParams;
-        st->BindStatic(p + 1, std::string_view(ids_[i].id.data(), ids_[i].id.size())).Bind(p + 2, ids_[i].key);
+        st.BindStatic(p + 1, std::string_view(ids[i].id.data(), ids[i].id.size()))
+            .Bind(p + 2, ids[i].key);
       }
-      BC_RETURN_IF_ERROR(st->Run());
+      BC_RETURN_IF_ERROR(st.Run());
     }
-    ids_.clear();
-    ids_.shrink_to_fit();
+    state_.ReleaseIds();
     return Status::Ok();
-  }
-
-  // Remembers the first failure: the transaction may hold a partial row, so
-  // the import can only be abandoned.
-  Status Fail(Status s) {
-    if (!s.ok() && failed_.ok()) failed_ = s;
-    return s;
   }
 
   std::unique_ptr<Connection> conn_;
   std::unique_ptr<Transaction> txn_;
   sqlite::TurnQueue::Turn turn_;
-  std::optional<IdempotentResponse> remember_;
-  TimePoint expired_before_;
   Batch batch_;
   int64_t seq_ = 0;
   int64_t created_at_ = 0;
-  bool finished_ = false;
-  Status failed_;
-  int64_t last_row_index_ = -1;
   // Rows not inserted yet (their strings are reused from row to row).
   struct PendingRow {
     int64_t row_index = 0;
@@ -232,12 +214,8 @@ class SqliteBatchImport final : public BatchImport {
   };
   std::array<PendingRow, sql::kImportRowsPerInsert> pending_;
   size_t pending_count_ = 0;
-  // Every id of the batch with its row key, for InsertIds().
-  struct IdKey {
-    std::array<char, 36> id;
-    int64_t key;
-  };
-  std::vector<IdKey> ids_;
+  // Row order, sticky failure, remembered response and the ids (see ImportState).
+  store_rules::ImportState state_;
 };
 
 }  // namespace
@@ -248,9 +226,8 @@ Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft
   co.path = options_.path;
   co.busy_timeout_ms = options_.busy_timeout_ms;
   co.cache_kib = kImportCacheKib;
-  auto conn = Connection::Open(co);
-  if (!conn.ok()) return conn.status();
-  auto import = std::make_unique<SqliteBatchImport>(std::move(conn).value(), draft, std::move(turn));
+  BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
+  auto import = std::make_unique<SqliteBatchImport>(std::move(conn), draft, std::move(turn));
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }

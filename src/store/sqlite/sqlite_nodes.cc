@@ -15,25 +15,23 @@ using sqlite::Transaction;
 namespace sql = sqlite_sql;
 
 Status SqliteStore::Heartbeat(const std::string& worker, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kHeartbeat);
-  if (!st.ok()) return st.status();
-  return st->Bind(1, worker).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kHeartbeat));
+  return st.Bind(1, worker).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run();
 }
 
 Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::string& worker,
                                                                   TimePoint stale_before, bool include_own) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   std::vector<std::string> ids;
   {
-    auto st = (*conn)->Prepare(sql::kSelectOrphanAttemptIds);
-    if (!st.ok()) return st.status();
-    st->Bind(1, worker).Bind(2, include_own ? 1 : 0).Bind(3, static_cast<int64_t>(ToUnixMillis(stale_before)));
-    BC_RETURN_IF_ERROR(sqlite::ForEachRow(*st, [&](const sqlite::Statement& s) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectOrphanAttemptIds));
+    st.Bind(1, worker)
+        .Bind(2, include_own ? 1 : 0)
+        .Bind(3, static_cast<int64_t>(ToUnixMillis(stale_before)));
+    BC_RETURN_IF_ERROR(sqlite::ForEachRow(st, [&](const sqlite::Statement& s) {
       ids.push_back(s.Text(0));
       return Status::Ok();
     }));
@@ -42,15 +40,13 @@ Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::str
   out.reserve(ids.size());
   for (const std::string& id : ids) {
     {
-      auto st = (*conn)->Prepare(sql::kSetAttemptOwner);
-      if (!st.ok()) return st.status();
-      BC_RETURN_IF_ERROR(st->Bind(1, worker).Bind(2, id).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSetAttemptOwner));
+      BC_RETURN_IF_ERROR(st.Bind(1, worker).Bind(2, id).Run());
     }
-    auto st = (*conn)->Prepare(sql::kSelectAttemptById);
-    if (!st.ok()) return st.status();
-    st->Bind(1, id);
-    BC_RETURN_IF_ERROR(st->StepRow("attempt " + id + " not found"));
-    out.push_back(sqlite::ReadOpenAttempt(*st));
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAttemptById));
+    st.Bind(1, id);
+    BC_RETURN_IF_ERROR(st.StepRow("attempt " + id + " not found"));
+    out.push_back(sqlite::ReadOpenAttempt(st));
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return out;
@@ -59,17 +55,14 @@ Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::str
 Result<std::vector<std::string>> SqliteStore::FilterClosedAttempts(const std::vector<std::string>& attempt_ids) {
   std::vector<std::string> closed;
   if (attempt_ids.empty()) return closed;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin(/*immediate=*/false));
   for (const std::string& id : attempt_ids) {
-    auto st = (*conn)->Prepare(sql::kIsAttemptOpen);
-    if (!st.ok()) return st.status();
-    st->Bind(1, id);
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) closed.push_back(id);
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kIsAttemptOpen));
+    st.Bind(1, id);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) closed.push_back(id);
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return closed;

@@ -27,10 +27,10 @@ sqlite::ConnectionOptions PoolOptions(const SqliteStoreOptions& o) {
 }
 
 Status EnableWal(Connection& conn) {
-  auto st = conn.Prepare(sql::kJournalModeWal);
-  if (!st.ok()) return st.status();
-  BC_RETURN_IF_ERROR(st->StepRow("journal_mode returned nothing"));
-  if (st->Text(0) != "wal") return Internal("cannot enable WAL mode (journal_mode is " + st->Text(0) + ")");
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kJournalModeWal));
+  BC_RETURN_IF_ERROR(st.StepRow("journal_mode returned nothing"));
+  if (st.Text(0) != "wal")
+    return Internal("cannot enable WAL mode (journal_mode is " + st.Text(0) + ")");
   return Status::Ok();
 }
 
@@ -42,11 +42,10 @@ Status SyncExecutionWebhookTrigger(Connection& conn) {
   bool want = false;
   bool have = false;
   {
-    auto st = conn.Prepare(sql::kSelectWebhookTriggerState);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->StepRow("no trigger state"));
-    want = st->Int(0) != 0;
-    have = st->Int(1) != 0;
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectWebhookTriggerState));
+    BC_RETURN_IF_ERROR(st.StepRow("no trigger state"));
+    want = st.Int(0) != 0;
+    have = st.Int(1) != 0;
   }
   if (want == have) return Status::Ok();
   return conn.Exec(want ? sql::kCreateExecutionWebhookTrigger : sql::kDropExecutionWebhookTrigger);
@@ -58,10 +57,9 @@ Status Migrate(Connection& conn, TimePoint now) {
   BC_RETURN_IF_ERROR(conn.Exec(sql::kCreateMigrationsTable));
   int64_t current = 0;
   {
-    auto st = conn.Prepare(sql::kMaxMigration);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->StepRow("no schema version"));
-    current = st->Int(0);
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kMaxMigration));
+    BC_RETURN_IF_ERROR(st.StepRow("no schema version"));
+    current = st.Int(0);
   }
   const int latest = SqliteStore::LatestSchemaVersion();
   if (current > latest) {
@@ -72,9 +70,9 @@ Status Migrate(Connection& conn, TimePoint now) {
   for (const auto& m : sql::kMigrations) {
     if (m.version <= current) continue;
     BC_RETURN_IF_ERROR(conn.Exec(m.sql));
-    auto st = conn.Prepare(sql::kInsertMigration);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->Bind(1, m.version).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run());
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kInsertMigration));
+    BC_RETURN_IF_ERROR(
+        st.Bind(1, m.version).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Run());
   }
   BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(conn));
   return txn.Commit();
@@ -99,67 +97,64 @@ int SqliteStore::LatestSchemaVersion() {
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions& options) {
   if (options.path.empty()) return InvalidArgument("the SQLite database path is empty");
   if (sqlite3_threadsafe() == 0) return Internal("SQLite was built without thread support");
-  auto conn = Connection::Open(PoolOptions(options));
-  if (!conn.ok()) return conn.status();
-  BC_RETURN_IF_ERROR(EnableWal(**conn));
-  BC_RETURN_IF_ERROR(Migrate(**conn, SystemClock().Now()));
+  BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(PoolOptions(options)));
+  BC_RETURN_IF_ERROR(EnableWal(*conn));
+  BC_RETURN_IF_ERROR(Migrate(*conn, SystemClock().Now()));
   return std::unique_ptr<SqliteStore>(new SqliteStore(options));
 }
 
 Status SqliteStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
                                                  TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSetExecutionStatus);
-  if (!st.ok()) return st.status();
-  st->Bind(1, ToString(status)).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Bind(3, execution_id);
-  BC_RETURN_IF_ERROR(st->Run());
-  if ((*conn)->Changes() == 0) return NotFound("execution " + execution_id + " not found");
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSetExecutionStatus));
+  st.Bind(1, ToString(status))
+      .Bind(2, static_cast<int64_t>(ToUnixMillis(now)))
+      .Bind(3, execution_id);
+  BC_RETURN_IF_ERROR(st.Run());
+  if (conn->Changes() == 0) return NotFound("execution " + execution_id + " not found");
   return Status::Ok();
 }
 
 // --- accounts and API keys
 
 Result<Account> SqliteStore::EnsureDefaultAccount(TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kSelectDefaultAccount);
-    if (!st.ok()) return st.status();
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (*row) return Account{st->Text(0), st->Text(1), FromUnixMillis(st->Int(2))};
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDefaultAccount));
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (row) return Account{st.Text(0), st.Text(1), FromUnixMillis(st.Int(2))};
   }
   Account account{NewUuid(), "default", now};
-  auto st = (*conn)->Prepare(sql::kInsertAccount);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account.id).Bind(2, account.name).Bind(3, true).Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
-  BC_RETURN_IF_ERROR(st->Run());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertAccount));
+  st.Bind(1, account.id)
+      .Bind(2, account.name)
+      .Bind(3, true)
+      .Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
+  BC_RETURN_IF_ERROR(st.Run());
   BC_RETURN_IF_ERROR(txn.Commit());
   return account;
 }
 
 Result<Account> SqliteStore::CreateAccount(const std::string& name, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Account account{NewUuid(), name, now};
-  auto st = (*conn)->Prepare(sql::kInsertAccount);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account.id).Bind(2, name).Bind(3, false).Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
-  BC_RETURN_IF_ERROR(st->Run());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertAccount));
+  st.Bind(1, account.id)
+      .Bind(2, name)
+      .Bind(3, false)
+      .Bind(4, static_cast<int64_t>(ToUnixMillis(now)));
+  BC_RETURN_IF_ERROR(st.Run());
   return account;
 }
 
 Status SqliteStore::AddApiKey(const ApiKey& key) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kInsertApiKey);
-  if (!st.ok()) return st.status();
-  st->Bind(1, key.id).Bind(2, key.account_id).Bind(3, key.name).Bind(4, key.key_hash);
-  st->Bind(5, static_cast<int64_t>(ToUnixMillis(key.created_at))).Bind(6, key.prefix);
-  Status s = st->Run();
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertApiKey));
+  st.Bind(1, key.id).Bind(2, key.account_id).Bind(3, key.name).Bind(4, key.key_hash);
+  st.Bind(5, static_cast<int64_t>(ToUnixMillis(key.created_at))).Bind(6, key.prefix);
+  Status s = st.Run();
   if (s.code() == StatusCode::kConflict) return Conflict("an API key with this id or hash already exists");
   if (s.code() == StatusCode::kNotFound) return NotFound("account " + key.account_id + " not found");
   return s;
@@ -182,23 +177,19 @@ ApiKey ReadApiKey(const Statement& st) {
 }  // namespace
 
 Result<ApiKey> SqliteStore::FindApiKeyByHash(const std::string& key_hash) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectActiveKeyByHash);
-  if (!st.ok()) return st.status();
-  st->Bind(1, key_hash);
-  BC_RETURN_IF_ERROR(st->StepRow("API key not found"));
-  return ReadApiKey(*st);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectActiveKeyByHash));
+  st.Bind(1, key_hash);
+  BC_RETURN_IF_ERROR(st.StepRow("API key not found"));
+  return ReadApiKey(st);
 }
 
 Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const std::string& account_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectActiveKeys);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account_id);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectActiveKeys));
+  st.Bind(1, account_id);
   std::vector<ApiKey> keys;
-  BC_RETURN_IF_ERROR(sqlite::ForEachRow(*st, [&](const Statement& row) {
+  BC_RETURN_IF_ERROR(sqlite::ForEachRow(st, [&](const Statement& row) {
     keys.push_back(ReadApiKey(row));
     return Status::Ok();
   }));
@@ -206,162 +197,137 @@ Result<std::vector<ApiKey>> SqliteStore::ListApiKeys(const std::string& account_
 }
 
 Status SqliteStore::RevokeApiKey(const std::string& account_id, const std::string& key_id, TimePoint now) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kRevokeApiKey);
-  if (!st.ok()) return st.status();
-  st->Bind(1, static_cast<int64_t>(ToUnixMillis(now))).Bind(2, key_id).Bind(3, account_id);
-  BC_RETURN_IF_ERROR(st->Run());
-  if ((*conn)->Changes() == 0) return NotFound("API key " + key_id.substr(0, 64) + " not found.");
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kRevokeApiKey));
+  st.Bind(1, static_cast<int64_t>(ToUnixMillis(now))).Bind(2, key_id).Bind(3, account_id);
+  BC_RETURN_IF_ERROR(st.Run());
+  if (conn->Changes() == 0) return NotFound("API key " + key_id.substr(0, 64) + " not found.");
   return Status::Ok();
 }
 
 Status SqliteStore::RecordApiKeyUse(const std::vector<std::pair<std::string, TimePoint>>& uses) {
   if (uses.empty()) return Status::Ok();
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kRecordApiKeyUse);
-    if (!st.ok()) return st.status();
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kRecordApiKeyUse));
     for (const auto& [id, at] : uses) {
-      st->Bind(1, static_cast<int64_t>(ToUnixMillis(at))).Bind(2, id);
-      BC_RETURN_IF_ERROR(st->Run());
+      st.Bind(1, static_cast<int64_t>(ToUnixMillis(at))).Bind(2, id);
+      BC_RETURN_IF_ERROR(st.Run());
     }
   }
   return txn.Commit();
 }
 
 Result<int64_t> SqliteStore::CountApiKeys() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kCountApiKeys);
-  if (!st.ok()) return st.status();
-  BC_RETURN_IF_ERROR(st->StepRow("no count"));
-  return st->Int(0);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kCountApiKeys));
+  BC_RETURN_IF_ERROR(st.StepRow("no count"));
+  return st.Int(0);
 }
 
 // --- agents
 
 Status SqliteStore::CreateAgent(const Agent& agent) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kInsertAgent);
-    if (!st.ok()) return st.status();
-    sqlite::BindAgent(*st, agent, options_.secret_box);
-    Status s = st->Run();
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertAgent));
+    sqlite::BindAgent(st, agent, options_.secret_box);
+    Status s = st.Run();
     if (s.code() == StatusCode::kConflict) return Conflict("agent " + agent.id + " already exists");
     if (s.code() == StatusCode::kNotFound) return NotFound("account " + agent.account_id + " not found");
     BC_RETURN_IF_ERROR(s);
   }
-  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(*conn));
   return txn.Commit();
 }
 
 Result<Agent> SqliteStore::GetAgent(const std::string& account_id, const std::string& agent_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectAgent);
-  if (!st.ok()) return st.status();
-  st->Bind(1, agent_id).Bind(2, account_id);
-  BC_RETURN_IF_ERROR(st->StepRow("agent " + agent_id + " not found"));
-  return sqlite::ReadAgent(*st, options_.secret_box);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAgent));
+  st.Bind(1, agent_id).Bind(2, account_id);
+  BC_RETURN_IF_ERROR(st.StepRow("agent " + agent_id + " not found"));
+  return sqlite::ReadAgent(st, options_.secret_box);
 }
 
 Result<std::vector<Agent>> SqliteStore::ListAgents(const std::string& account_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectAgentsOfAccount);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account_id);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAgentsOfAccount));
+  st.Bind(1, account_id);
   std::vector<Agent> out;
   for (;;) {
-    auto row = st->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    auto agent = sqlite::ReadAgent(*st, options_.secret_box);
-    if (!agent.ok()) return agent.status();
-    out.push_back(std::move(agent).value());
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    BC_ASSIGN_OR_RETURN(auto agent, sqlite::ReadAgent(st, options_.secret_box));
+    out.push_back(std::move(agent));
   }
   return out;
 }
 
 Status SqliteStore::UpdateAgent(const Agent& agent) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kUpdateAgent);
-    if (!st.ok()) return st.status();
-    sqlite::BindAgent(*st, agent, options_.secret_box);
-    BC_RETURN_IF_ERROR(st->Run());
-    if ((*conn)->Changes() == 0) return NotFound("agent " + agent.id + " not found");
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kUpdateAgent));
+    sqlite::BindAgent(st, agent, options_.secret_box);
+    BC_RETURN_IF_ERROR(st.Run());
+    if (conn->Changes() == 0) return NotFound("agent " + agent.id + " not found");
   }
-  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(*conn));
   return txn.Commit();
 }
 
 Status SqliteStore::DeleteAgent(const std::string& account_id, const std::string& agent_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kSelectAgentOfAccount);
-    if (!st.ok()) return st.status();
-    st->Bind(1, agent_id).Bind(2, account_id);
-    BC_RETURN_IF_ERROR(st->StepRow("agent " + agent_id + " not found"));
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAgentOfAccount));
+    st.Bind(1, agent_id).Bind(2, account_id);
+    BC_RETURN_IF_ERROR(st.StepRow("agent " + agent_id + " not found"));
   }
   {
-    auto st = (*conn)->Prepare(sql::kCountActiveBatchesOfAgent);
-    if (!st.ok()) return st.status();
-    st->Bind(1, agent_id);
-    BC_RETURN_IF_ERROR(st->StepRow("no count"));
-    if (int64_t n = st->Int(0); n > 0) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kCountActiveBatchesOfAgent));
+    st.Bind(1, agent_id);
+    BC_RETURN_IF_ERROR(st.StepRow("no count"));
+    if (int64_t n = st.Int(0); n > 0) {
       return Conflict("agent " + agent_id + " has " + std::to_string(n) +
                       " scheduled, running or paused batch(es); stop them before deleting the agent");
     }
   }
   std::vector<int64_t> seqs;
   {
-    auto st = (*conn)->Prepare(sql::kSelectBatchSeqsOfAgent);
-    if (!st.ok()) return st.status();
-    st->Bind(1, agent_id);
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectBatchSeqsOfAgent));
+    st.Bind(1, agent_id);
     for (;;) {
-      auto row = st->Step();
-      if (!row.ok()) return row.status();
-      if (!*row) break;
-      seqs.push_back(st->Int(0));
+      BC_ASSIGN_OR_RETURN(auto row, st.Step());
+      if (!row) break;
+      seqs.push_back(st.Int(0));
     }
   }
   for (int64_t seq : seqs) {
-    auto in_flight = sqlite::AnyInFlight(**conn, seq);
-    if (!in_flight.ok()) return in_flight.status();
-    if (*in_flight) return Conflict("agent " + agent_id + " still has calls in flight");
-    BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(**conn, seq));
+    BC_ASSIGN_OR_RETURN(auto in_flight, sqlite::AnyInFlight(*conn, seq));
+    if (in_flight) return Conflict("agent " + agent_id + " still has calls in flight");
+    BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(*conn, seq));
   }
   {
-    auto st = (*conn)->Prepare(sql::kDeleteAgent);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->Bind(1, agent_id).Bind(2, account_id).Run());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteAgent));
+    BC_RETURN_IF_ERROR(st.Bind(1, agent_id).Bind(2, account_id).Run());
   }
-  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(**conn));
+  BC_RETURN_IF_ERROR(SyncExecutionWebhookTrigger(*conn));
   return txn.Commit();
 }
 
 Result<Agent> SqliteStore::FindAgentByName(const std::string& account_id, const std::string& name) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectAgentByName);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account_id).Bind(2, name);
-  BC_RETURN_IF_ERROR(st->StepRow("agent named " + name + " not found"));
-  return sqlite::ReadAgent(*st, options_.secret_box);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAgentByName));
+  st.Bind(1, account_id).Bind(2, name);
+  BC_RETURN_IF_ERROR(st.StepRow("agent named " + name + " not found"));
+  return sqlite::ReadAgent(st, options_.secret_box);
 }
 
 }  // namespace batchcall

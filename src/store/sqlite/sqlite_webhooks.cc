@@ -13,10 +13,10 @@
 namespace batchcall {
 
 using sqlite::Connection;
-using sqlite::Millis;
 using sqlite::ForEachRow;
 using sqlite::Statement;
 using sqlite::Transaction;
+using store_rules::Millis;
 namespace sql = sqlite_sql;
 
 namespace {
@@ -42,19 +42,17 @@ WebhookDelivery ReadDelivery(const Statement& st) {
 
 // The order_key of delivery `id`; NotFound when there is no such delivery.
 Result<std::string> DeliveryOrderKey(Connection& conn, int64_t id) {
-  auto st = conn.Prepare(sql::kSelectDeliveryOrderKey);
-  if (!st.ok()) return st.status();
-  st->Bind(1, id);
-  BC_RETURN_IF_ERROR(st->StepRow("webhook delivery " + std::to_string(id) + " not found"));
-  return st->Text(0);
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectDeliveryOrderKey));
+  st.Bind(1, id);
+  BC_RETURN_IF_ERROR(st.StepRow("webhook delivery " + std::to_string(id) + " not found"));
+  return st.Text(0);
 }
 
 // Makes the oldest pending delivery of `order_key` its head (no-op when it
 // already is, or when none is pending).
 Status PromoteHead(Connection& conn, const std::string& order_key) {
-  auto st = conn.Prepare(sql::kPromoteDeliveryHead);
-  if (!st.ok()) return st.status();
-  return st->Bind(1, order_key).Run();
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kPromoteDeliveryHead));
+  return st.Bind(1, order_key).Run();
 }
 
 }  // namespace
@@ -64,35 +62,29 @@ Status PromoteHead(Connection& conn, const std::string& order_key) {
 Status SqliteStore::RotateWebhookSecret(const std::string& account_id, const std::string& secret,
                                         TimePoint previous_until, TimePoint now) {
   if (secret.empty()) return InvalidArgument("a webhook secret must not be empty");
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kRotateWebhookSecret);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account_id).Bind(2, sqlite::SealSecret(secret, options_.secret_box));
-  st->Bind(3, Millis(now)).Bind(4, Millis(previous_until));
-  return st->Run();  // an unknown account is a foreign-key violation: NotFound
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kRotateWebhookSecret));
+  st.Bind(1, account_id).Bind(2, store_rules::SealSecret(secret, options_.secret_box));
+  st.Bind(3, Millis(now)).Bind(4, Millis(previous_until));
+  return st.Run();  // an unknown account is a foreign-key violation: NotFound
 }
 
 Result<WebhookSecrets> SqliteStore::GetWebhookSecrets(const std::string& account_id) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectWebhookSecrets);
-  if (!st.ok()) return st.status();
-  st->Bind(1, account_id);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectWebhookSecrets));
+  st.Bind(1, account_id);
   WebhookSecrets out;
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  if (!*row) return out;  // never created: current is empty
-  auto current = sqlite::OpenSecret(st->TextView(0), options_.secret_box);
-  if (!current.ok()) return current.status();
-  out.current = std::move(current).value();
-  out.created_at = FromUnixMillis(st->Int(1));
-  if (!st->IsNull(2)) {
-    auto previous = sqlite::OpenSecret(st->TextView(2), options_.secret_box);
-    if (!previous.ok()) return previous.status();
-    out.previous = std::move(previous).value();
+  BC_ASSIGN_OR_RETURN(auto row, st.Step());
+  if (!row) return out;  // never created: current is empty
+  BC_ASSIGN_OR_RETURN(auto current, store_rules::OpenSecret(st.TextView(0), options_.secret_box));
+  out.current = std::move(current);
+  out.created_at = FromUnixMillis(st.Int(1));
+  if (!st.IsNull(2)) {
+    BC_ASSIGN_OR_RETURN(auto previous,
+                        store_rules::OpenSecret(st.TextView(2), options_.secret_box));
+    out.previous = std::move(previous);
   }
-  if (!st->IsNull(3)) out.previous_until = FromUnixMillis(st->Int(3));
+  if (!st.IsNull(3)) out.previous_until = FromUnixMillis(st.Int(3));
   return out;
 }
 
@@ -101,12 +93,10 @@ Result<WebhookSecrets> SqliteStore::GetWebhookSecrets(const std::string& account
 Result<std::vector<WebhookChange>> SqliteStore::ReadWebhookChanges(int64_t limit) {
   std::vector<WebhookChange> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectWebhookChanges);
-  if (!st.ok()) return st.status();
-  st->Bind(1, limit);
-  BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectWebhookChanges));
+  st.Bind(1, limit);
+  BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
     WebhookChange c;
     c.seq = s.Int(0);
     c.kind = s.Text(1);
@@ -124,24 +114,28 @@ Result<std::vector<WebhookChange>> SqliteStore::ReadWebhookChanges(int64_t limit
 Result<int64_t> SqliteStore::EnqueueWebhooks(const std::vector<RenderedChange>& changes) {
   int64_t added = 0;
   if (changes.empty()) return added;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   for (const RenderedChange& c : changes) {
     {
-      auto st = (*conn)->Prepare(sql::kDeleteWebhookChange);
-      if (!st.ok()) return st.status();
-      BC_RETURN_IF_ERROR(st->Bind(1, c.seq).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteWebhookChange));
+      BC_RETURN_IF_ERROR(st.Bind(1, c.seq).Run());
     }
-    if ((*conn)->Changes() == 0 || !c.delivery) continue;  // consumed elsewhere, or dropped
+    if (conn->Changes() == 0 || !c.delivery) continue;  // consumed elsewhere, or dropped
     const WebhookDelivery& d = *c.delivery;
-    auto st = (*conn)->Prepare(sql::kInsertWebhookDelivery);
-    if (!st.ok()) return st.status();
-    st->Bind(1, d.event_id).Bind(2, d.account_id).Bind(3, d.url).Bind(4, d.event_type).Bind(5, d.order_key);
-    st->Bind(6, d.body).Bind(7, d.attempts).Bind(8, Millis(d.created_at)).Bind(9, Millis(d.next_attempt_at));
-    BC_RETURN_IF_ERROR(st->Bind(10, d.last_error).Run());
-    added += (*conn)->Changes();  // 0 when the event id was already enqueued
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertWebhookDelivery));
+    st.Bind(1, d.event_id)
+        .Bind(2, d.account_id)
+        .Bind(3, d.url)
+        .Bind(4, d.event_type)
+        .Bind(5, d.order_key);
+    st.Bind(6, d.body)
+        .Bind(7, d.attempts)
+        .Bind(8, Millis(d.created_at))
+        .Bind(9, Millis(d.next_attempt_at));
+    BC_RETURN_IF_ERROR(st.Bind(10, d.last_error).Run());
+    added += conn->Changes();  // 0 when the event id was already enqueued
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return added;
@@ -154,78 +148,67 @@ Result<std::vector<WebhookDelivery>> SqliteStore::ClaimWebhookDeliveries(TimePoi
                                                                          TimePoint lease_until) {
   std::vector<WebhookDelivery> out;
   if (limit <= 0) return out;
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
-    auto st = (*conn)->Prepare(sql::kSelectDueDeliveries);
-    if (!st.ok()) return st.status();
-    st->Bind(1, Millis(now)).Bind(2, limit);
-    BC_RETURN_IF_ERROR(ForEachRow(*st, [&](Statement& s) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDueDeliveries));
+    st.Bind(1, Millis(now)).Bind(2, limit);
+    BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
       out.push_back(ReadDelivery(s));
       return Status::Ok();
     }));
   }
   for (const WebhookDelivery& d : out) {
-    auto st = (*conn)->Prepare(sql::kLeaseDelivery);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->Bind(1, worker).Bind(2, Millis(lease_until)).Bind(3, d.id).Run());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kLeaseDelivery));
+    BC_RETURN_IF_ERROR(st.Bind(1, worker).Bind(2, Millis(lease_until)).Bind(3, d.id).Run());
   }
   BC_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
 
 Status SqliteStore::MarkWebhookDelivered(int64_t id, TimePoint) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
-  auto order_key = DeliveryOrderKey(**conn, id);
-  if (!order_key.ok()) return order_key.status();
+  BC_ASSIGN_OR_RETURN(auto order_key, DeliveryOrderKey(*conn, id));
   {
-    auto st = (*conn)->Prepare(sql::kDeleteDelivery);
-    if (!st.ok()) return st.status();
-    BC_RETURN_IF_ERROR(st->Bind(1, id).Run());
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteDelivery));
+    BC_RETURN_IF_ERROR(st.Bind(1, id).Run());
   }
-  BC_RETURN_IF_ERROR(PromoteHead(**conn, *order_key));
+  BC_RETURN_IF_ERROR(PromoteHead(*conn, order_key));
   return txn.Commit();
 }
 
 Status SqliteStore::MarkWebhookFailed(int64_t id, std::optional<TimePoint> next_attempt_at, const std::string& error,
                                       TimePoint) {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  Transaction txn(**conn);
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
-  auto order_key = DeliveryOrderKey(**conn, id);
-  if (!order_key.ok()) return order_key.status();
+  BC_ASSIGN_OR_RETURN(auto order_key, DeliveryOrderKey(*conn, id));
   {
-    auto st = (*conn)->Prepare(sql::kFailDelivery);
-    if (!st.ok()) return st.status();
-    st->Bind(1, error);
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kFailDelivery));
+    st.Bind(1, error);
     if (next_attempt_at) {
-      st->Bind(2, Millis(*next_attempt_at));
+      st.Bind(2, Millis(*next_attempt_at));
     } else {
-      st->BindNull(2);
+      st.BindNull(2);
     }
-    BC_RETURN_IF_ERROR(st->Bind(3, id).Run());
+    BC_RETURN_IF_ERROR(st.Bind(3, id).Run());
   }
   // Given up: the next delivery of the same order_key takes its place.
-  if (!next_attempt_at) BC_RETURN_IF_ERROR(PromoteHead(**conn, *order_key));
+  if (!next_attempt_at) BC_RETURN_IF_ERROR(PromoteHead(*conn, order_key));
   return txn.Commit();
 }
 
 Result<Store::WebhookBacklog> SqliteStore::GetWebhookBacklog() {
-  auto conn = pool_->Acquire();
-  if (!conn.ok()) return conn.status();
-  auto st = (*conn)->Prepare(sql::kSelectWebhookBacklog);
-  if (!st.ok()) return st.status();
-  BC_RETURN_IF_ERROR(st->StepRow("webhook backlog"));
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectWebhookBacklog));
+  BC_RETURN_IF_ERROR(st.StepRow("webhook backlog"));
   WebhookBacklog b;
-  b.pending = st->Int(0);
-  b.dead = st->Int(1);
-  if (!st->IsNull(2)) b.next_due = FromUnixMillis(st->Int(2));
+  b.pending = st.Int(0);
+  b.dead = st.Int(1);
+  if (!st.IsNull(2)) b.next_due = FromUnixMillis(st.Int(2));
   return b;
 }
 

@@ -1,0 +1,179 @@
+#include "store/rules/codecs.h"
+
+#include "base/json.h"
+
+namespace batchcall::store_rules {
+namespace {
+
+using nlohmann::json;
+
+constexpr char kHex[] = "0123456789abcdef";
+
+}  // namespace
+
+Result<json> ParseStoredJson(std::string_view text, std::string_view what) {
+  auto j = batchcall::ParseJson(text);
+  if (!j.ok()) return Internal("stored " + std::string(what) + ": " + j.status().message());
+  return j;
+}
+
+void AppendJsonStringArray(const std::vector<std::string>& values, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out->push_back(',');
+    out->push_back('"');
+    for (char ch : values[i]) {
+      auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') {
+        out->push_back('\\');
+        out->push_back(ch);
+      } else if (c < 0x20) {
+        out->append("\\u00");
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+      } else {
+        out->push_back(ch);
+      }
+    }
+    out->push_back('"');
+  }
+  out->push_back(']');
+}
+
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string out;
+  AppendJsonStringArray(values, &out);
+  return out;
+}
+
+Result<std::vector<std::string>> ParseJsonStringArray(std::string_view text) {
+  auto j = ParseStoredJson(text, "string array");
+  if (!j.ok()) return j.status();
+  if (!j->is_array()) return Internal("stored string array is not a JSON array");
+  std::vector<std::string> out;
+  out.reserve(j->size());
+  for (const auto& v : *j) {
+    if (!v.is_string()) return Internal("stored string array holds a non-string");
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string EncodeGuardrails(const CallingGuardrails& g) {
+  return json{{"call_start_hour", g.call_start_hour},
+              {"call_end_hour", g.call_end_hour},
+              {"default_timezone", g.default_timezone}}
+      .dump();
+}
+
+Result<CallingGuardrails> DecodeGuardrails(std::string_view text) {
+  auto j = ParseStoredJson(text, "calling_guardrails");
+  if (!j.ok()) return j.status();
+  CallingGuardrails g;
+  try {
+    g.call_start_hour = j->at("call_start_hour").get<int>();
+    g.call_end_hour = j->at("call_end_hour").get<int>();
+    g.default_timezone = j->at("default_timezone").get<std::string>();
+  } catch (const json::exception& e) {
+    return Internal(std::string("stored calling_guardrails is malformed: ") + e.what());
+  }
+  return g;
+}
+
+std::string EncodeRetryConfig(const RetryConfig& r) {
+  json statuses = json::array();
+  for (auto s : r.retry_on_statuses) statuses.push_back(std::string(ToString(s)));
+  return json{{"enabled", r.enabled},
+              {"max_retries", r.max_retries},
+              {"retry_on_statuses", statuses},
+              {"retry_on_voicemail", r.retry_on_voicemail},
+              {"retry_intervals_minutes", r.retry_intervals_minutes}}
+      .dump();
+}
+
+Result<RetryConfig> DecodeRetryConfig(std::string_view text) {
+  auto j = ParseStoredJson(text, "retry_config");
+  if (!j.ok()) return j.status();
+  RetryConfig r;
+  try {
+    r.enabled = j->at("enabled").get<bool>();
+    r.max_retries = j->at("max_retries").get<int>();
+    for (const auto& s : j->at("retry_on_statuses")) {
+      auto st = ParseExecutionStatus(s.get<std::string>());
+      if (!st) return Internal("stored retry_config has an unknown status");
+      r.retry_on_statuses.push_back(*st);
+    }
+    r.retry_on_voicemail = j->at("retry_on_voicemail").get<bool>();
+    r.retry_intervals_minutes = j->at("retry_intervals_minutes").get<std::vector<int>>();
+  } catch (const json::exception& e) {
+    return Internal(std::string("stored retry_config is malformed: ") + e.what());
+  }
+  return r;
+}
+
+std::string EncodeRetryHistory(const std::vector<AttemptSummary>& history) {
+  json arr = json::array();
+  for (const auto& a : history)
+    arr.push_back(
+        {{"attempt", a.attempt}, {"status", ToString(a.status)}, {"at", ToUnixMillis(a.at)}});
+  return arr.dump();
+}
+
+Result<std::vector<AttemptSummary>> DecodeRetryHistory(std::string_view text) {
+  auto j = ParseStoredJson(text, "retry_history");
+  if (!j.ok()) return j.status();
+  std::vector<AttemptSummary> out;
+  try {
+    for (const auto& e : *j) {
+      AttemptSummary a;
+      a.attempt = e.at("attempt").get<int>();
+      auto st = ParseExecutionStatus(e.at("status").get<std::string>());
+      if (!st) return Internal("stored retry_history has an unknown status");
+      a.status = *st;
+      a.at = FromUnixMillis(e.at("at").get<int64_t>());
+      out.push_back(a);
+    }
+  } catch (const json::exception& e) {
+    return Internal(std::string("stored retry_history is malformed: ") + e.what());
+  }
+  return out;
+}
+
+std::string SealProvider(const json& provider, const SecretBox* box) {
+  std::string plain = provider.dump(-1, ' ', false, json::error_handler_t::replace);
+  return box ? box->Seal(plain) : plain;
+}
+
+Result<json> OpenProvider(std::string_view stored, const SecretBox* box) {
+  if (stored.substr(0, 3) == "v1:") {
+    if (!box)
+      return Internal("agent provider settings are encrypted and no secret key is configured");
+    auto plain = box->Open(stored);
+    if (!plain)
+      return Internal("agent provider settings cannot be decrypted with the configured secret key");
+    return ParseStoredJson(*plain, "provider");
+  }
+  return ParseStoredJson(stored, "provider");
+}
+
+namespace {
+constexpr std::string_view kPlainSecretPrefix = "plain:";
+}  // namespace
+
+std::string SealSecret(std::string_view secret, const SecretBox* box) {
+  if (box) return box->Seal(secret);
+  std::string out(kPlainSecretPrefix);
+  out.append(secret);
+  return out;
+}
+
+Result<std::string> OpenSecret(std::string_view stored, const SecretBox* box) {
+  if (stored.substr(0, kPlainSecretPrefix.size()) == kPlainSecretPrefix)
+    return std::string(stored.substr(kPlainSecretPrefix.size()));
+  if (!box) return Internal("webhook secrets are encrypted and no secret key is configured");
+  auto plain = box->Open(stored);
+  if (!plain) return Internal("webhook secret cannot be decrypted with the configured secret key");
+  return std::move(*plain);
+}
+
+}  // namespace batchcall::store_rules
