@@ -138,6 +138,10 @@ def http_seeds():
     write("http_head", "long_target", b"\x01GET /" + b"%41" * 4000 + b"?a=%ZZ&b HTTP/1.1\r\n\r\n")
     write("http_head", "multipart", b"\x05POST /batches HTTP/1.1\r\nHost: a\r\nContent-Type: multipart/form-data; "
           b"boundary=XyZ\r\nContent-Length: 10\r\n\r\n--XyZ--\r\n")
+    # End of input before any byte (found by CI's fuzz run: the harness called
+    # put_eof() without got_some(), which Beast asserts; the server never does).
+    write("http_head", "eof_without_bytes_1", b"\xf8")
+    write("http_head", "eof_without_bytes_2", b"m")
     write("http_head", "absolute_form", b"\x02GET http://host:80/p%00?q=1 HTTP/1.1\r\nHost: host\r\n\r\n")
 
 
