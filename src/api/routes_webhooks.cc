@@ -125,7 +125,7 @@ Result<HttpResponse> Api::RotateWebhookSecret(RouteContext& ctx) {
   TimePoint now = clock_.Now();
   auto before = store_.GetWebhookSecrets(ctx.account_id);
   if (!before.ok()) return before.status();
-  std::string secret = "whsec_" + RandomHex(32);
+  std::string secret = NewWebhookSecret();
   TimePoint previous_until = now + kRotationOverlap;
   BC_RETURN_IF_ERROR(store_.RotateWebhookSecret(ctx.account_id, secret, previous_until, now));
   OrderedJson out;

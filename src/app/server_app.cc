@@ -31,6 +31,7 @@
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "telephony/simulator/simulator.h"
+#include "webhook/signature.h"
 
 namespace batchcall {
 namespace fs = std::filesystem;
@@ -311,7 +312,7 @@ Status ServerApp::Bootstrap() {
   auto secrets = store.GetWebhookSecrets(account->id);
   if (!secrets.ok()) return secrets.status();
   if (secrets->current.empty()) {
-    std::string secret = "whsec_" + RandomHex(32);
+    std::string secret = NewWebhookSecret();
     BC_RETURN_IF_ERROR(store.RotateWebhookSecret(account->id, secret, now, now));
     BC_RETURN_IF_ERROR(ShowSecret(
         "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  " + secret +

@@ -9,6 +9,7 @@
 #include "base/crypto.h"
 #include "base/ids.h"
 #include "base/time.h"
+#include "webhook/signature.h"
 
 namespace batchcall {
 
@@ -34,7 +35,7 @@ int RunKeysCreate(const config::Config& config, const std::string& name, const s
   }
   if (!new_account.empty()) {
     // A new account gets its webhook signing secret now, shown this once.
-    std::string secret = "whsec_" + RandomHex(32);
+    std::string secret = NewWebhookSecret();
     Status rotated = store.RotateWebhookSecret(account->id, secret, clock.Now(), clock.Now());
     if (!rotated.ok()) {
       std::cerr << "batchcall keys create: " << rotated.message() << "\n";

@@ -117,4 +117,6 @@ Status VerifyPayload(std::string_view secret, std::string_view header, std::stri
   return Status::Ok();
 }
 
+std::string NewWebhookSecret() { return "whsec_" + RandomHex(32); }
+
 }  // namespace batchcall

@@ -19,6 +19,11 @@ inline constexpr std::string_view kSignatureHeader = "X-Batchcall-Signature";
 inline constexpr std::string_view kEventIdHeader = "X-Batchcall-Event-Id";
 inline constexpr std::string_view kEventTypeHeader = "X-Batchcall-Event";
 
+// A new account webhook signing secret: "whsec_" and 64 lowercase hex
+// digits (256 random bits). The one place such secrets are made (the API's
+// rotation, the server's first start, `keys create` for a new account).
+std::string NewWebhookSecret();
+
 // "t=<unix>,v1=<hex>[,v1=<hex>...]", one v1 per non-empty secret (t is
 // `now` rounded down to the second).
 std::string SignPayload(const std::vector<std::string>& secrets, TimePoint now, std::string_view body);

@@ -106,4 +106,13 @@ TEST(Signature, MessagesNeverEchoTheSecretOrDigest) {
 }
 
 }  // namespace
+
+TEST(Signature, NewWebhookSecretIsWhsecAnd64HexDigits) {
+  const std::string a = NewWebhookSecret(), b = NewWebhookSecret();
+  ASSERT_EQ(a.size(), 6u + 64u);
+  EXPECT_EQ(a.substr(0, 6), "whsec_");
+  for (char c : a.substr(6)) EXPECT_TRUE((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')) << a;
+  EXPECT_NE(a, b);
+}
+
 }  // namespace batchcall
