@@ -13,7 +13,6 @@
 // out-of-order events are ignored there).
 #include "api/api.h"
 #include "api/views.h"
-#include "base/crypto.h"
 #include "base/time.h"
 #include "telephony/http/http_agent_provider.h"
 #include "telephony/provider_secrets.h"
