@@ -42,6 +42,10 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
+function unreachable() {
+  return new ApiError(0, 'Cannot reach the server. Check that batchcall is running and try again.');
+}
+
 async function errorFrom(response) {
   let message = null;
   let details = null;
@@ -80,16 +84,23 @@ export async function request(method, path, opts = {}) {
   try {
     response = await fetch(path, {method, headers, body, cache: 'no-store', credentials: 'omit'});
   } catch {
-    throw new ApiError(0, 'Cannot reach the server. Check that batchcall is running and try again.');
+    throw unreachable();
   }
   if (!response.ok) {
     const error = await errorFrom(response);
     if (response.status === 401 && !opts.handle401) onUnauthorized(error.message);
     throw error;
   }
-  if (opts.blob) return {data: await response.blob(), response};
+  // The body can fail after the head arrived (connection lost, or the page
+  // reloaded mid-answer): that is the same "cannot reach" as a failed fetch.
+  let text;
+  try {
+    if (opts.blob) return {data: await response.blob(), response};
+    text = await response.text();
+  } catch {
+    throw unreachable();
+  }
   const type = response.headers.get('Content-Type') || '';
-  const text = await response.text();
   let data = text;
   if (type.includes('application/json') && text) {
     try {

@@ -377,6 +377,28 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     assert.ok(!message.startsWith('{'), `readable: ${message}`);
   });
 
+  // Regression (a CI run): a page reload while an answer's body was still
+  // arriving rejected response.text() with a raw TypeError, which the
+  // dashboard logged as its own bug ("Something went wrong").
+  step('an answer cut off mid-body reads as "Cannot reach the server"', async () => {
+    const result = await page.evaluate(async () => {
+      const api = await import('/assets/api.js');
+      const realFetch = window.fetch;
+      window.fetch = async () => new Response(
+        new ReadableStream({ start(controller) { controller.error(new TypeError('Failed to fetch')); } }),
+        { status: 200, headers: { 'Content-Type': 'application/json' } });
+      try {
+        await api.get('/agents');
+        return 'resolved';
+      } catch (e) {
+        return `${e.name} ${e.status} ${e.message}`;
+      } finally {
+        window.fetch = realFetch;
+      }
+    });
+    assert.equal(result, 'ApiError 0 Cannot reach the server. Check that batchcall is running and try again.');
+  });
+
   step('no console errors, page errors or CSP violations', async (t) => {
     t.diagnostic(`whole run so far: ${Math.round((Date.now() - started) / 1000)} s`);
     assert.deepEqual(problems, []);
