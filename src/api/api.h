@@ -11,10 +11,11 @@
 #include <vector>
 
 #include "api/auth.h"
-#include "api/http_server.h"
+#include "http/http_server.h"
 #include "api/router.h"
 #include "base/clock.h"
 #include "domain/call_event.h"
+#include "metrics/app_metrics.h"
 #include "net/outbound_policy.h"
 #include "store/store.h"
 
@@ -46,6 +47,9 @@ struct ApiOptions {
   std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
   // API key cache lifetime and last-used recording (api/auth.h).
   ApiKeyAuthOptions key_auth;
+  // Where ingests are counted and what GET /metrics renders (its registry);
+  // must outlive the Api. nullptr: nothing is counted and /metrics is empty.
+  const metrics::AppMetrics* metrics = nullptr;
 };
 
 class Api {

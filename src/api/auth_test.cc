@@ -10,6 +10,7 @@
 
 #include "base/crypto.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -20,14 +21,7 @@ using std::chrono::seconds;
 class AuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("bc_auth_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = SqliteStore::Open({.path = (dir_ / "db.sqlite").string()});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     auto account = store_->EnsureDefaultAccount(clock_.Now());
     ASSERT_TRUE(account.ok());
     account_ = account->id;
@@ -38,7 +32,6 @@ class AuthTest : public ::testing::Test {
   }
   void TearDown() override {
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   static std::string Key(const char* id) { return std::string("bc_key_") + id + "_0123456789abcdef"; }
   std::optional<TimePoint> LastUsed(const char* id) {
@@ -46,7 +39,7 @@ class AuthTest : public ::testing::Test {
     return k.ok() ? k->last_used_at : std::nullopt;
   }
 
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-auth-test-"};
   FakeClock clock_{TimePoint(milliseconds(1'780'000'000'000))};
   std::unique_ptr<SqliteStore> store_;
   std::string account_;

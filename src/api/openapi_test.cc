@@ -21,6 +21,7 @@
 #include "api/openapi.h"
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -100,20 +101,12 @@ void CollectRefs(const json& node, const std::string& where, std::vector<std::pa
 class OpenApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("bc_openapi_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = SqliteStore::Open({.path = (dir_ / "db.sqlite").string()});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
   }
   void TearDown() override {
     api_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   // A request without any credential.
   HttpResponse Send(std::string method, std::string path, std::vector<std::pair<std::string, std::string>> headers = {}) {
@@ -125,7 +118,7 @@ class OpenApiTest : public ::testing::Test {
     return api_->Handle(r);
   }
 
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-openapi-test-"};
   FakeClock clock_{TimePoint(std::chrono::milliseconds(1'780'000'000'000))};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Api> api_;

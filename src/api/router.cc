@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "api/form_parser.h"
+#include "http/form_parser.h"
 #include "base/log.h"
 
 namespace batchcall {

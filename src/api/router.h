@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "api/http_server.h"
+#include "http/http_server.h"
 #include "base/status.h"
 
 namespace batchcall {

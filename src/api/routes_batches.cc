@@ -239,7 +239,8 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
   const auto ingest_start = std::chrono::steady_clock::now();
   auto summary = IngestContacts(in, options, sink);
   if (!summary.ok()) return summary.status();
-  metrics::App().ObserveIngest(summary->valid, summary->rejected, std::chrono::steady_clock::now() - ingest_start);
+  if (options_.metrics != nullptr)
+    options_.metrics->ObserveIngest(summary->valid, summary->rejected, std::chrono::steady_clock::now() - ingest_start);
   if (summary->valid == 0) {
     OrderedJson details = OrderedJson::array();
     for (const auto& r : sink.details()) details.push_back(RejectView(r));

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
 #include "web/assets.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -26,20 +27,12 @@ std::optional<std::string> HeaderOf(const HttpResponse& r, std::string_view name
 class DashboardRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("bc_dashboard_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto store = SqliteStore::Open({.path = (dir_ / "db.sqlite").string()});
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(store).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
   }
   void TearDown() override {
     api_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   HttpResponse Get(std::string path, std::string if_none_match = "", std::string method = "GET") {
     HttpRequest r;
@@ -50,7 +43,7 @@ class DashboardRoutesTest : public ::testing::Test {
     return api_->Handle(r);
   }
 
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-dashboard-test-"};
   FakeClock clock_{TimePoint(std::chrono::milliseconds(1'780'000'000'000))};
   std::unique_ptr<SqliteStore> store_;
   std::unique_ptr<Api> api_;

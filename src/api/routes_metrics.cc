@@ -1,5 +1,6 @@
 // GET /metrics: the Prometheus text exposition (format 0.0.4) of the
-// process-wide metrics registry. An operator endpoint (it shows every
+// registry of the metrics the Api was given (ApiOptions::metrics; the
+// process-wide one in the server). An operator endpoint (it shows every
 // account's agents): it takes `Authorization: Bearer <metrics_token>`,
 // compared in constant time; tenant API keys get 401, and without a
 // configured token it answers 403.
@@ -23,11 +24,10 @@ constexpr auto kSampleEvery = std::chrono::seconds(5);
 std::mutex sample_mu;
 std::optional<TimePoint> last_sample;  // guarded by sample_mu
 
-void SampleStoreGauges(Store& store, TimePoint now) {
+void SampleStoreGauges(Store& store, const metrics::AppMetrics& m, TimePoint now) {
   std::lock_guard lock(sample_mu);
   if (last_sample && now - *last_sample < kSampleEvery && now >= *last_sample) return;
   last_sample = now;
-  const metrics::AppMetrics& m = metrics::App();
   if (auto backlog = store.GetWebhookBacklog(); backlog.ok())
     m.webhook_backlog.Set(static_cast<double>(backlog->pending));
   auto running = store.ListRunningBatches();
@@ -58,12 +58,14 @@ Result<HttpResponse> Api::GetMetrics(RouteContext& ctx) {
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;
   }
-  SampleStoreGauges(store_, clock_.Now());
   HttpResponse r;
   r.status = 200;
   r.headers.emplace_back("Content-Type", std::string(metrics::kContentType));
   r.headers.emplace_back("Cache-Control", "no-store");
-  r.body = metrics::Default().Render();
+  if (options_.metrics != nullptr) {
+    SampleStoreGauges(store_, *options_.metrics, clock_.Now());
+    r.body = options_.metrics->registry.Render();
+  }
   return r;
 }
 

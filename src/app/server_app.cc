@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "api/spool_dir.h"
+#include "http/spool_dir.h"
 #include "app/first_start.h"
 #include "app/metrics_adapters.h"
 #include "app/provider_registry.h"
@@ -26,7 +26,7 @@
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/time.h"
-#include "api/views.h"
+#include "api/webhook_payload.h"
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
@@ -184,39 +184,6 @@ struct ServerApp::Parts {
 };
 
 namespace {
-
-// Renders a journaled change as the payload its receiver gets: the execution
-// (or batch) object as the API shows it, plus "event" and "sequence".
-WebhookRenderer RenderWebhook(Store& store, const Clock& clock) {
-  return [&store, &clock](const WebhookChange& change) -> Result<RenderedPayload> {
-    RenderedPayload out;
-    if (change.kind == "execution") {
-      auto e = store.GetExecution(change.account_id, change.object_id);
-      if (!e.ok()) return e.status();
-      auto batch = store.GetBatch(change.account_id, e->batch_id);
-      if (!batch.ok()) return batch.status();
-      OrderedJson body = ExecutionView(*e, batch->columns);
-      body["status"] = change.status;  // the status this event is about
-      body["event"] = "execution.status_changed";
-      body["sequence"] = change.seq;
-      body["event_at"] = FormatRfc3339(change.at);
-      out.event_type = "execution.status_changed";
-      out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      return out;
-    }
-    auto batch = store.GetBatch(change.account_id, change.object_id);
-    if (!batch.ok()) return batch.status();
-    auto counts = store.CountExecutions(batch->id);
-    if (!counts.ok()) return counts.status();
-    OrderedJson body = BatchView(*batch, *counts, clock.Now());
-    out.event_type = change.status == "stopped" ? "batch.stopped" : "batch.completed";
-    body["event"] = out.event_type;
-    body["sequence"] = change.seq;
-    body["event_at"] = FormatRfc3339(change.at);
-    out.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    return out;
-  };
-}
 
 // This node's stable name: --node-id, else "<hostname>:<listen port>". It
 // owns the node's claims and calls, so a restart under the same name takes
@@ -460,12 +427,14 @@ Status ServerApp::Start() {
   api_options.metrics_token = options_.metrics_token;
   api_options.key_auth.flush_every = std::chrono::seconds(10);
   api_options.outbound = *outbound;
+  api_options.metrics = &app_metrics;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 
   WebhookOptions webhook = options_.webhook;
   webhook.worker_id = dispatch.worker_id;
   parts_->webhooks = std::make_unique<WebhookService>(*parts_->store, *parts_->transport, parts_->clock,
-                                                      RenderWebhook(*parts_->store, parts_->clock), webhook);
+                                                      WebhookPayloadRenderer(*parts_->store, parts_->clock), webhook,
+                                                      app_metrics);
   BC_RETURN_IF_ERROR(parts_->webhooks->Start());
 
   HttpServerOptions http = options_.http;

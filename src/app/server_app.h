@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/http_server.h"
+#include "http/http_server.h"
 #include "base/crypto.h"
 #include "base/log.h"
 #include "base/status.h"

@@ -1,5 +1,6 @@
-// HttpClient: a small blocking libcurl wrapper used by the `batchcall` client
-// commands to talk to a running server.
+// HttpClient: what the `batchcall` client commands use to talk to a running
+// server; a thin layer over the one libcurl wrapper (net/curl_exchange.h)
+// that adds the base URL, the API key and the CLI's error messages.
 //
 // Every call uses its own curl easy handle, so one HttpClient may be used from
 // several threads at once only if its options are not changed meanwhile (they

@@ -52,7 +52,7 @@ Result<IngestSummary> IngestFixture(const std::string& name, RecordingSink& sink
   return IngestContacts(in, options, sink);
 }
 
-std::string ErrorOf(const std::string& csv, IngestOptions options = {}) {
+std::string IngestErrorOf(const std::string& csv, IngestOptions options = {}) {
   RecordingSink sink;
   auto r = IngestString(csv, sink, options);
   return r.ok() ? "no error" : r.status().message();
@@ -163,22 +163,22 @@ TEST(Ingest, BlankRowsAreSkipped) {
 }
 
 TEST(Ingest, FileLevelErrors) {
-  EXPECT_EQ(ErrorOf(""), "the file is empty: it has no header row");
-  EXPECT_EQ(ErrorOf("\n\n"), "the file is empty: it has no header row");
-  EXPECT_EQ(ErrorOf("phone,name\n+14155552671,x\n"), "the header row has no contact_number column");
-  EXPECT_EQ(ErrorOf("Contact_Number,name\n"),
+  EXPECT_EQ(IngestErrorOf(""), "the file is empty: it has no header row");
+  EXPECT_EQ(IngestErrorOf("\n\n"), "the file is empty: it has no header row");
+  EXPECT_EQ(IngestErrorOf("phone,name\n+14155552671,x\n"), "the header row has no contact_number column");
+  EXPECT_EQ(IngestErrorOf("Contact_Number,name\n"),
             "the header row has no contact_number column (found \"Contact_Number\"; column names "
             "are case-sensitive)");
-  EXPECT_EQ(ErrorOf("contact_number,name, name \n"),
+  EXPECT_EQ(IngestErrorOf("contact_number,name, name \n"),
             "the header row names column \"name\" twice (columns 2 and 3)");
-  EXPECT_EQ(ErrorOf("contact_number,,x\n"),
+  EXPECT_EQ(IngestErrorOf("contact_number,,x\n"),
             "column 2 of the header row has no name; every column needs a unique name");
-  EXPECT_EQ(ErrorOf("contact_number\n+14155552671\nJos\xE9\n"),
+  EXPECT_EQ(IngestErrorOf("contact_number\n+14155552671\nJos\xE9\n"),
             "the file is not UTF-8: invalid byte sequence on line 3; save it as CSV UTF-8");
-  EXPECT_THAT(ErrorOf("contact_number\n\"+1415\n"), HasSubstr("not closed"));
+  EXPECT_THAT(IngestErrorOf("contact_number\n\"+1415\n"), HasSubstr("not closed"));
   IngestOptions bad_region;
   bad_region.default_country = "XX";
-  EXPECT_THAT(ErrorOf("contact_number\n", bad_region), HasSubstr("\"XX\" is not a known"));
+  EXPECT_THAT(IngestErrorOf("contact_number\n", bad_region), HasSubstr("\"XX\" is not a known"));
 }
 
 TEST(Ingest, MaxRows) {

@@ -13,6 +13,7 @@
 #include "engine/dispatcher.h"
 #include "store/sqlite/sqlite_store.h"
 #include "telephony/simulator/simulator.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -32,11 +33,7 @@ struct Node final : ProviderRegistry, CallEventSink {
 class NodesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bc-nodes-" + NewBatchId());
-    std::filesystem::create_directories(dir_);
-    SqliteStoreOptions o;
-    o.path = (dir_ / "db.sqlite").string();
-    store_ = std::move(SqliteStore::Open(o)).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     account_ = *store_->EnsureDefaultAccount(clock_.Now());
     agent_.id = NewUuid();
     agent_.account_id = account_.id;
@@ -56,12 +53,11 @@ class NodesTest : public ::testing::Test {
     }
     nodes_.clear();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   Node& AddNode(const std::string& name) {
     auto n = std::make_unique<Node>();
     SimulatorOptions so;
-    so.record_path = (dir_ / "simulator-calls.jsonl").string();  // shared, as on one machine
+    so.record_path = dir_.File("simulator-calls.jsonl");  // shared, as on one machine
     so.provider_name = agent_.id;
     so.resume_unfinished = false;
     n->sim = std::move(SimulatorProvider::Create(*SimulatorConfig::FromJson(agent_.provider), clock_, timers_,
@@ -131,7 +127,7 @@ class NodesTest : public ::testing::Test {
 
   FakeClock clock_{*ParseIso8601("2026-06-01T10:00:00Z")};
   ManualTimerQueue timers_;
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-nodes-"};
   std::unique_ptr<SqliteStore> store_;
   Account account_;
   Agent agent_;

@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "engine/dispatcher.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -71,11 +72,7 @@ struct Registry final : ProviderRegistry {
 class RemoteDispatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bc-remote-" + NewBatchId());
-    std::filesystem::create_directories(dir_);
-    SqliteStoreOptions o;
-    o.path = (dir_ / "db.sqlite").string();
-    store_ = std::move(SqliteStore::Open(o)).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     account_ = *store_->EnsureDefaultAccount(clock_.Now());
     NewDispatcher();
     agent_.id = NewUuid();
@@ -92,7 +89,6 @@ class RemoteDispatchTest : public ::testing::Test {
     registry_.remote.Open();
     dispatcher_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
   void NewDispatcher() {
     DispatcherOptions d;
@@ -144,7 +140,7 @@ class RemoteDispatchTest : public ::testing::Test {
   }
 
   FakeClock clock_{*ParseIso8601("2026-06-01T10:00:00Z")};
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-remote-"};
   std::unique_ptr<SqliteStore> store_;
   Account account_;
   Agent agent_;
@@ -385,12 +381,9 @@ TEST_F(RemoteDispatchTest, DrainRequeuesUnsentDialsAndStoresFinishedOnes) {
   registry_.remote.gate = true;
   ASSERT_TRUE(dispatcher_->Step(clock_.Now()).ok());
   registry_.remote.WaitStarted(2);
-  std::thread opener([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    registry_.remote.Open();
-  });
-  Status drained = dispatcher_->Drain(clock_.Now(), seconds(10));
-  opener.join();
+  // The held dials are let go once the drain has begun (Drain calls its
+  // interrupt after it stops dialling), so the waiting two are never sent.
+  Status drained = dispatcher_->Drain(clock_.Now(), seconds(10), [this] { registry_.remote.Open(); });
   ASSERT_TRUE(drained.ok()) << drained.ToString();
   EXPECT_EQ(registry_.remote.StartedCount(), 2u);  // the waiting two were never sent
   int placed = 0, requeued = 0;

@@ -18,6 +18,8 @@
 #include "domain/states.h"
 #include "store/sqlite/sqlite_store.h"
 #include "telephony/simulator/simulator.h"
+#include "testing/sinks.h"
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -53,19 +55,12 @@ struct UnplaceableProvider final : Provider {
 };
 
 // Lets the test replace the dispatcher (a "restart") under live providers.
-struct ForwardSink final : CallEventSink {
-  void OnCallEvent(CallEvent e) override { target->OnCallEvent(std::move(e)); }
-  Dispatcher* target = nullptr;
-};
+using test::ForwardSink;
 
 class DispatcherTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bc-dispatch-" + NewBatchId());
-    std::filesystem::create_directories(dir_);
-    SqliteStoreOptions o;
-    o.path = (dir_ / "db.sqlite").string();
-    store_ = std::move(SqliteStore::Open(o)).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     account_ = *store_->EnsureDefaultAccount(clock_.Now());
     DispatcherOptions d;
     d.worker_id = "test-worker";
@@ -76,7 +71,6 @@ class DispatcherTest : public ::testing::Test {
     dispatcher_.reset();
     providers_.sims.clear();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // An agent on a simulator with the given outcome rates (answer by default).
@@ -170,7 +164,7 @@ class DispatcherTest : public ::testing::Test {
 
   FakeClock clock_{At("2026-06-01T10:00:00Z")};
   ManualTimerQueue timers_;
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-dispatch-"};
   std::unique_ptr<SqliteStore> store_;
   Account account_;
   OneProvider providers_;

@@ -46,7 +46,8 @@ std::string AgentLabel(std::string_view name) {
 }
 
 AppMetrics::AppMetrics(Registry& r)
-    : calls(r.AddCounter("batchcall_calls_total", "Call attempts that reached a final status, by status.",
+    : registry(r),
+      calls(r.AddCounter("batchcall_calls_total", "Call attempts that reached a final status, by status.",
                          Labels({"status"}, 50))),
       dials(r.AddCounter("batchcall_dials_total", "Dials started, by agent name (at most 100 agents; the rest are \"other\").",
                          Labels({"agent"}, 100))),

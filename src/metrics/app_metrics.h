@@ -2,8 +2,10 @@
 // registered in one Registry, with cached children for fixed label values so
 // hot paths never look a child up.
 //
-// Deep code uses App() (the process-wide Default() registry); tests build
-// their own AppMetrics over a private Registry. Thread-safe.
+// The composition root (app/) takes App() (over the process-wide Default()
+// registry) and passes it to what reports metrics (the API, webhooks,
+// providers; the engine through EngineMetrics); tests build their own
+// AppMetrics over a private Registry. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -16,6 +18,8 @@ namespace batchcall::metrics {
 
 struct AppMetrics {
   explicit AppMetrics(Registry& registry);
+
+  Registry& registry;  // where every family below is registered (GET /metrics renders it)
 
   // Engine.
   CounterFamily& calls;           // batchcall_calls_total{status}

@@ -1,6 +1,6 @@
 // HttpTransport: outbound HTTP requests made by the server (telephony
 // providers, webhook deliveries). An interface so tests can inject a fake;
-// CurlTransport is the real one (libcurl).
+// CurlTransport is the real one (over PerformCurl, curl_exchange.h).
 //
 // Failure model: a Result is an error only when no HTTP response was
 // obtained. Unavailable: the request was certainly not delivered (cannot
@@ -24,11 +24,10 @@
 #include <vector>
 
 #include "base/status.h"
+#include "net/curl_exchange.h"
 #include "net/outbound_policy.h"
 
 namespace batchcall {
-
-using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
 struct OutboundRequest {
   std::string method = "POST";  // GET, POST, ...

@@ -55,12 +55,6 @@ CallUpdate Outcome(const std::string& attempt_id, ExecutionStatus s, TimePoint a
   return u;
 }
 
-std::vector<AppliedOutcome> Apply(Store& store, const std::vector<CallUpdate>& updates, TimePoint now) {
-  auto r = store.ApplyCallUpdates(updates, now);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-  return r.ok() ? *r : std::vector<AppliedOutcome>{};
-}
-
 }  // namespace
 
 TEST_P(StoreConformanceTest, CallUpdatesMoveForwardOnlyAndOutcomeAppliesOnce) {

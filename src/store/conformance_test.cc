@@ -128,6 +128,12 @@ void StoreConformanceTest::DriveTo(const Batch& batch, BatchStatus status) {
 
 // --- accounts and keys
 
+std::vector<AppliedOutcome> Apply(Store& store, const std::vector<CallUpdate>& updates, TimePoint now) {
+  auto r = store.ApplyCallUpdates(updates, now);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::vector<AppliedOutcome>{};
+}
+
 TEST_P(StoreConformanceTest, DefaultAccountIsCreatedOnce) {
   auto a = store().EnsureDefaultAccount(T(0));
   ASSERT_TRUE(a.ok()) << a.status().ToString();

@@ -69,4 +69,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   StoreHarness harness_;
 };
 
+// store.ApplyCallUpdates(updates, now), expected to succeed; its outcomes
+// (empty when it failed).
+std::vector<AppliedOutcome> Apply(Store& store, const std::vector<CallUpdate>& updates, TimePoint now);
+
 }  // namespace batchcall

@@ -46,11 +46,6 @@ CallUpdate Update(const std::string& attempt_id, E s, TimePoint at) {
   return u;
 }
 
-void Apply(Store& store, const std::vector<CallUpdate>& updates, TimePoint now) {
-  auto r = store.ApplyCallUpdates(updates, now);
-  EXPECT_TRUE(r.ok()) << r.status().ToString();
-}
-
 std::vector<WebhookChange> Changes(Store& store, int64_t limit = 1000) {
   auto r = store.ReadWebhookChanges(limit);
   EXPECT_TRUE(r.ok()) << r.status().ToString();

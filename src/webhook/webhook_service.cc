@@ -44,13 +44,14 @@ std::optional<std::string> ResolveLocation(const UrlParts& base, const std::stri
 }  // namespace
 
 struct WebhookService::Impl {
-  Impl(Store& s, HttpTransport& t, const Clock& c, WebhookRenderer r, WebhookOptions o)
-      : store(s), transport(t), clock(c), renderer(std::move(r)), options(std::move(o)),
+  Impl(Store& s, HttpTransport& t, const Clock& c, WebhookRenderer r, WebhookOptions o, const metrics::AppMetrics& m)
+      : store(s), transport(t), clock(c), metrics(m), renderer(std::move(r)), options(std::move(o)),
         rng(options.jitter_seed != 0 ? options.jitter_seed : std::random_device{}()) {}
 
   Store& store;
   HttpTransport& transport;
   const Clock& clock;
+  const metrics::AppMetrics& metrics;
   WebhookRenderer renderer;
   const WebhookOptions options;
 
@@ -240,7 +241,7 @@ void WebhookService::Impl::DeliverOne(const WebhookDelivery& d, std::optional<Ti
       Status s = store.MarkWebhookDelivered(d.id, Now(fixed_now));
       if (!s.ok()) LogWarn("webhook delivered but not marked", {{"event_id", d.event_id}, {"error", s.ToString()}});
       ++delivered;
-      metrics::App().webhook_delivered.Inc();
+      metrics.webhook_delivered.Inc();
       return;
     }
     if (error.empty()) error = resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.status().message();
@@ -252,10 +253,10 @@ void WebhookService::Impl::DeliverOne(const WebhookDelivery& d, std::optional<Ti
   const bool hopeless = !ParseUrl(d.url).has_value();
   if (!hopeless && now - d.created_at < options.max_age) {
     next = now + std::max(milliseconds(1), Backoff(d.attempts + 1, Jitter()));
-    metrics::App().webhook_failed.Inc();
+    metrics.webhook_failed.Inc();
   } else {
     ++dead;
-    metrics::App().webhook_given_up.Inc();
+    metrics.webhook_given_up.Inc();
     LogWarn("webhook delivery given up", {{"event_id", d.event_id},
                                           {"event_type", d.event_type},
                                           {"url", RedactUrl(d.url)},
@@ -316,8 +317,8 @@ void WebhookService::Impl::WorkerLoop(int index) {
 }
 
 WebhookService::WebhookService(Store& store, HttpTransport& transport, const Clock& clock, WebhookRenderer renderer,
-                               WebhookOptions options)
-    : impl_(std::make_unique<Impl>(store, transport, clock, std::move(renderer), std::move(options))) {}
+                               WebhookOptions options, const metrics::AppMetrics& metrics)
+    : impl_(std::make_unique<Impl>(store, transport, clock, std::move(renderer), std::move(options), metrics)) {}
 
 WebhookService::~WebhookService() { Stop(); }
 

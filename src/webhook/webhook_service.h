@@ -16,6 +16,8 @@
 // Deliveries run on `delivery_threads` worker threads, never on the engine's
 // thread: a slow receiver delays only its own deliveries.
 //
+// Delivery results are counted in the AppMetrics it is given (not a global).
+//
 // Thread-safety: Start/Stop from one thread; Notify from any thread.
 // Pump is for tests and must not run concurrently with Start().
 #pragma once
@@ -32,6 +34,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "metrics/app_metrics.h"
 #include "net/http_transport.h"
 #include "store/store.h"
 
@@ -67,8 +70,10 @@ struct WebhookStats {
 
 class WebhookService {
  public:
+  // Delivery results are counted in `metrics` (batchcall_webhook_deliveries_total).
+  // Every reference must outlive the service.
   WebhookService(Store& store, HttpTransport& transport, const Clock& clock, WebhookRenderer renderer,
-                 WebhookOptions options);
+                 WebhookOptions options, const metrics::AppMetrics& metrics);
   ~WebhookService();  // Stop()
 
   // Starts the render thread and the delivery threads.

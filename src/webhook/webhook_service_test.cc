@@ -13,7 +13,10 @@
 #include "base/time.h"
 #include "metrics/app_metrics.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/fake_transport.h"
+#include "testing/temp_dir.h"
 #include "webhook/signature.h"
+#include "testing/wait.h"
 
 namespace batchcall {
 namespace {
@@ -25,44 +28,7 @@ using std::chrono::seconds;
 constexpr char kSecret[] = "whsec_current";
 constexpr char kAgentHook[] = "http://hooks.test/agent";
 
-// Records requests; answers with `handler` (200 by default). Thread-safe.
-class FakeTransport final : public HttpTransport {
- public:
-  using Handler = std::function<Result<OutboundResponse>(const OutboundRequest&)>;
-  Result<OutboundResponse> Send(const OutboundRequest& request) override {
-    Handler h;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      requests_.push_back(request);
-      h = handler_;
-    }
-    if (h) return h(request);
-    return Answer(200);
-  }
-  void SetHandler(Handler h) {
-    std::lock_guard<std::mutex> lock(mu_);
-    handler_ = std::move(h);
-  }
-  std::vector<OutboundRequest> requests() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_;
-  }
-  void Clear() {
-    std::lock_guard<std::mutex> lock(mu_);
-    requests_.clear();
-  }
-  static OutboundResponse Answer(long status, HttpHeaders headers = {}) {
-    OutboundResponse r;
-    r.status = status;
-    r.headers = std::move(headers);
-    return r;
-  }
-
- private:
-  mutable std::mutex mu_;
-  Handler handler_;
-  std::vector<OutboundRequest> requests_;
-};
+using test::FakeTransport;
 
 std::string Header(const OutboundRequest& r, std::string_view name) {
   for (const auto& [k, v] : r.headers) {
@@ -74,11 +40,7 @@ std::string Header(const OutboundRequest& r, std::string_view name) {
 class WebhookServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("bc-webhook-" + NewBatchId());
-    std::filesystem::create_directories(dir_);
-    SqliteStoreOptions o;
-    o.path = (dir_ / "db.sqlite").string();
-    store_ = std::move(SqliteStore::Open(o)).value();
+    store_ = test::OpenTempSqliteStore(dir_);
     account_ = *store_->EnsureDefaultAccount(clock_.Now());
     ASSERT_TRUE(store_->RotateWebhookSecret(account_.id, kSecret, clock_.Now(), clock_.Now()).ok());
     options_.jitter_seed = 7;
@@ -107,11 +69,10 @@ class WebhookServiceTest : public ::testing::Test {
   void TearDown() override {
     service_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   WebhookService& Service() {
-    if (!service_) service_ = std::make_unique<WebhookService>(*store_, transport_, clock_, renderer_, options_);
+    if (!service_) service_ = std::make_unique<WebhookService>(*store_, transport_, clock_, renderer_, options_, metrics_);
     return *service_;
   }
 
@@ -201,7 +162,7 @@ class WebhookServiceTest : public ::testing::Test {
   static nlohmann::json Body(const OutboundRequest& r) { return nlohmann::json::parse(r.body); }
 
   FakeClock clock_{*ParseIso8601("2026-06-01T10:00:00Z")};
-  std::filesystem::path dir_;
+  test::TempDir dir_{"bc-webhook-"};
   std::unique_ptr<SqliteStore> store_;
   Account account_;
   std::string batch_id_;
@@ -212,6 +173,8 @@ class WebhookServiceTest : public ::testing::Test {
   std::set<std::string> gone_;
   std::map<std::string, int> render_failures_;
   std::map<std::string, int> render_calls_;
+  metrics::Registry registry_;
+  metrics::AppMetrics metrics_{registry_};
   std::unique_ptr<WebhookService> service_;
 };
 
@@ -579,7 +542,7 @@ TEST_F(WebhookServiceTest, SlowReceiverOnThreadsAllDeliveredAndStopIsPrompt) {
     int seen = max_in_flight.load();
     while (now > seen && !max_in_flight.compare_exchange_weak(seen, now)) {
     }
-    std::this_thread::sleep_for(milliseconds(200));
+    std::this_thread::sleep_for(milliseconds(200));  // the receiver's latency, not a wait
     --in_flight;
     return FakeTransport::Answer(200);
   });
@@ -587,10 +550,7 @@ TEST_F(WebhookServiceTest, SlowReceiverOnThreadsAllDeliveredAndStopIsPrompt) {
   ASSERT_GE(expected, 32u);
   ASSERT_TRUE(Service().Start().ok());
   Service().Notify();
-  const auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (Service().stats().delivered < static_cast<int64_t>(expected) && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(milliseconds(20));
-  }
+  test::WaitUntil([&] { return Service().stats().delivered >= static_cast<int64_t>(expected); }, seconds(20));
   EXPECT_EQ(Service().stats().delivered, static_cast<int64_t>(expected));
   // The workers shared the slow receiver's load (4 in the usual case).
   EXPECT_GE(max_in_flight.load(), 3);
@@ -600,7 +560,7 @@ TEST_F(WebhookServiceTest, SlowReceiverOnThreadsAllDeliveredAndStopIsPrompt) {
   // requests in flight, not after the backlog.
   for (const auto& [e, attempt] : StartBatch(a, 8)) Update(attempt, ExecutionStatus::kRinging);
   Service().Notify();
-  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(test::WaitUntil([&] { return in_flight.load() > 0; }));  // deliveries are running
   const auto before = std::chrono::steady_clock::now();
   Service().Stop();
   EXPECT_LT(std::chrono::steady_clock::now() - before, milliseconds(600));
@@ -614,7 +574,7 @@ namespace batchcall {
 namespace {
 
 TEST_F(WebhookServiceTest, DeliveryResultsAreCountedInMetrics) {
-  const metrics::AppMetrics& m = metrics::App();
+  const metrics::AppMetrics& m = metrics_;
   const double delivered0 = m.webhook_delivered.Value();
   const double failed0 = m.webhook_failed.Value();
   const double given_up0 = m.webhook_given_up.Value();

@@ -1,4 +1,4 @@
-// The HTTP request head as the server reads it (src/api/http_connection.cc):
+// The HTTP request head as the server reads it (src/http/http_connection.cc):
 // Beast's request_parser<buffer_body> with the server's header limit, fed in
 // chunks whose size comes from the first byte, then the server's own steps
 // on the head (fields, target decoding with PercentDecode and
@@ -11,8 +11,8 @@
 
 #include <boost/beast/http.hpp>
 
-#include "api/form_parser.h"
-#include "api/http_server.h"
+#include "http/form_parser.h"
+#include "http/http_server.h"
 #include "fuzz_support.h"
 
 namespace {

@@ -1,4 +1,4 @@
-// MultipartParser (src/api/form_parser.h) as the HTTP server drives it: the
+// MultipartParser (src/http/form_parser.h) as the HTTP server drives it: the
 // first line is the Content-Type header value, the rest the body, fed in
 // chunks whose size comes from the last byte. File parts go to a private
 // temporary directory under $TMPDIR and are removed after each input.
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/form_parser.h"
+#include "http/form_parser.h"
 #include "fuzz_support.h"
 
 namespace {

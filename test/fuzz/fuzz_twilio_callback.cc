@@ -1,5 +1,5 @@
 // Twilio's status callbacks: an application/x-www-form-urlencoded body
-// through ParseUrlEncoded (src/api/form_parser.h), then the signature check
+// through ParseUrlEncoded (src/http/form_parser.h), then the signature check
 // and ParseTwilioStatusCallback (src/telephony/twilio/twilio_callback.h).
 // The event's texts must serialise (strict UTF-8), as every view of the
 // execution serialises them.
@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "api/form_parser.h"
+#include "http/form_parser.h"
 #include "fuzz_support.h"
 #include "telephony/twilio/twilio_callback.h"
 

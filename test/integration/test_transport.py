@@ -58,7 +58,7 @@ class Transport(unittest.TestCase):
         time.sleep(0.5)
         self.assertEqual(len(self.batches()), before)
         self.assertEqual(self.s.get("/healthz").status, 200)
-        def upload_files():  # under tmp/spool-<id>/ (api/spool_dir.h)
+        def upload_files():  # under tmp/spool-<id>/ (http/spool_dir.h)
             return [f for _root, _dirs, files in os.walk(os.path.join(self.s.dir, "tmp")) for f in files
                     if f.startswith("batchcall-upload-")]
         deadline = time.time() + 5

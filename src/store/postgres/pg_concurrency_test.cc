@@ -15,14 +15,10 @@
 #include "base/ids.h"
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_store_impl.h"
+#include "store/postgres/pg_test_env.h"
 
 namespace batchcall {
 namespace {
-
-std::string AdminUrl() {
-  const char* url = std::getenv("BATCHCALL_TEST_PG_URL");
-  return url ? url : "";
-}
 
 // Creates a database for the test and drops it at the end.
 class ScratchDatabase {

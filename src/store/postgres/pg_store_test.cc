@@ -17,16 +17,12 @@
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_store.h"
 #include "store/postgres/pg_store_impl.h"
+#include "store/postgres/pg_test_env.h"
 
 namespace batchcall {
 namespace {
 
 constexpr char kKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
-
-std::string AdminUrl() {
-  const char* url = std::getenv("BATCHCALL_TEST_PG_URL");
-  return url ? url : "";
-}
 
 // Skips every test of the binary when no server is configured.
 class RequirePostgres : public ::testing::Environment {

@@ -15,6 +15,8 @@
 
 #include "base/crypto.h"
 #include "store/conformance_test.h"
+#include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace batchcall {
 namespace {
@@ -23,21 +25,7 @@ namespace fs = std::filesystem;
 
 constexpr char kKeyHex[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
-// A fresh directory under the system temp dir, removed on destruction.
-struct TempDir {
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path = fs::temp_directory_path() /
-           ("bc_sqlite_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" + RandomHex(4));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string File(const std::string& name) const { return (path / name).string(); }
-  fs::path path;
-};
+using test::TempDir;
 
 struct SqliteResources {
   TempDir dir;
@@ -325,7 +313,7 @@ TEST_F(SqliteStoreTest, ConcurrentImportsWaitForTheirTurnPastTheBusyTimeout) {
     });
   }
   // Hold the first import open for many busy timeouts while the others wait.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_FALSE(test::WaitUntil([&] { return done.load() != 0; }, std::chrono::milliseconds(500)));
   EXPECT_EQ(done.load(), 0) << "an import ran while another held the write lock";
   auto batch = (*first)->Commit(1, 1, 0);
   ASSERT_TRUE(batch.ok()) << batch.status().ToString();

@@ -3,10 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <mutex>
-
 #include "telephony/provider_secrets.h"
+#include "testing/fake_transport.h"
 
 namespace batchcall {
 namespace {
@@ -15,26 +13,11 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Records every request; answers with scripted responses (default 200 "done").
-class FakeTransport final : public HttpTransport {
+// The shared fake (records every request, answers from a script); an empty
+// script answers 200 "done".
+class FakeTransport final : public test::FakeTransport {
  public:
-  Result<OutboundResponse> Send(const OutboundRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests.push_back(request);
-    if (replies.empty()) return OutboundResponse{200, {}, "done"};
-    Result<OutboundResponse> r = replies.front();
-    replies.pop_front();
-    return r;
-  }
-  void Reply(long status, std::string body) {
-    replies.push_back(OutboundResponse{status, {}, std::move(body)});
-  }
-
-  std::vector<OutboundRequest> requests;
-  std::deque<Result<OutboundResponse>> replies;
-
- private:
-  std::mutex mu_;
+  FakeTransport() : test::FakeTransport(OutboundResponse{200, {}, "done"}) {}
 };
 
 constexpr char kApiKey[] = "sk-live-very-secret-key";
@@ -78,8 +61,8 @@ TEST(HttpAgentProviderTest, PostsTheDocumentedBodyAndHeaders) {
                              HttpAgentOptions{std::chrono::milliseconds(7'000)});
   Result<std::string> id = provider.StartCall(Request());
   ASSERT_TRUE(id.ok()) << id.status().ToString();
-  ASSERT_EQ(transport.requests.size(), 1u);
-  const OutboundRequest& r = transport.requests[0];
+  ASSERT_EQ(transport.requests().size(), 1u);
+  const OutboundRequest r = transport.requests()[0];
   EXPECT_EQ(r.method, "POST");
   EXPECT_EQ(r.url, "https://agent.example.com/call");
   EXPECT_EQ(r.timeout, std::chrono::milliseconds(7'000));
@@ -104,7 +87,7 @@ TEST(HttpAgentProviderTest, NullFromAndCallbackWhenUnknown) {
   req.callback_base.clear();
   req.variables.clear();
   ASSERT_TRUE(provider.StartCall(req).ok());
-  json body = json::parse(transport.requests.at(0).body);
+  json body = json::parse(transport.requests().at(0).body);
   EXPECT_TRUE(body.at("from_phone_number").is_null());
   EXPECT_TRUE(body.at("callback_url").is_null());
   EXPECT_EQ(body.at("user_data"), json::object());
@@ -116,7 +99,7 @@ TEST(HttpAgentProviderTest, RemoteAgentIdReplacesAgentId) {
   c.remote_agent_id = "bolna-agent-7";
   HttpAgentProvider provider(c, transport, {});
   ASSERT_TRUE(provider.StartCall(Request()).ok());
-  EXPECT_EQ(json::parse(transport.requests.at(0).body).at("agent_id"), "bolna-agent-7");
+  EXPECT_EQ(json::parse(transport.requests().at(0).body).at("agent_id"), "bolna-agent-7");
 }
 
 TEST(HttpAgentProviderTest, CustomContentTypeReplacesTheDefault) {
@@ -126,7 +109,7 @@ TEST(HttpAgentProviderTest, CustomContentTypeReplacesTheDefault) {
   HttpAgentProvider provider(c, transport, {});
   ASSERT_TRUE(provider.StartCall(Request()).ok());
   HttpHeaders expected = {{"content-type", "application/json; charset=utf-8"}};
-  EXPECT_EQ(transport.requests.at(0).headers, expected);
+  EXPECT_EQ(transport.requests().at(0).headers, expected);
 }
 
 TEST(HttpAgentProviderTest, InvalidUtf8VariableIsReplacedNotThrown) {
@@ -135,7 +118,7 @@ TEST(HttpAgentProviderTest, InvalidUtf8VariableIsReplacedNotThrown) {
   CallRequest req = Request();
   req.variables = {{"name", "bad\xff"}};
   ASSERT_TRUE(provider.StartCall(req).ok());
-  json body = json::parse(transport.requests.at(0).body);  // valid JSON
+  json body = json::parse(transport.requests().at(0).body);  // valid JSON
   EXPECT_EQ(body["user_data"]["name"], "bad\xEF\xBF\xBD");
 }
 
@@ -176,7 +159,7 @@ TEST(HttpAgentProviderTest, ClientErrorIsInvalidArgumentWithStatusAndBodyStart) 
   EXPECT_EQ(id.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(id.status().message(),
             "voice-agent server answered 422: invalid number " + std::string(200 - 15, 'x'));
-  EXPECT_EQ(transport.requests.size(), 1u);
+  EXPECT_EQ(transport.requests().size(), 1u);
 }
 
 // Regression (issue 4 review): a request that reached the server but whose
@@ -184,7 +167,7 @@ TEST(HttpAgentProviderTest, ClientErrorIsInvalidArgumentWithStatusAndBodyStart) 
 // have started.
 TEST(HttpAgentProviderTest, LostAnswerIsUnknownOutcome) {
   FakeTransport transport;
-  transport.replies.push_back(UnknownOutcome("Timeout was reached (https://agent.example.com/call)"));
+  transport.Push(UnknownOutcome("Timeout was reached (https://agent.example.com/call)"));
   HttpAgentProvider provider(Config(), transport, {});
   Result<std::string> a = provider.StartCall(Request());
   EXPECT_EQ(a.status().code(), StatusCode::kUnknownOutcome);
@@ -201,21 +184,21 @@ TEST(HttpAgentProviderTest, RedirectIsPermanent) {
 TEST(HttpAgentProviderTest, ServerErrorAndTransportErrorAreUnavailableAndNotRetried) {
   FakeTransport transport;
   transport.Reply(503, "overloaded");
-  transport.replies.push_back(Unavailable("Timeout was reached (https://agent.example.com/call)"));
+  transport.Push(Unavailable("Timeout was reached (https://agent.example.com/call)"));
   HttpAgentProvider provider(Config(), transport, {});
   Result<std::string> a = provider.StartCall(Request());
   EXPECT_EQ(a.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(a.status().message(), "voice-agent server answered 503: overloaded");
-  EXPECT_EQ(transport.requests.size(), 1u);
+  EXPECT_EQ(transport.requests().size(), 1u);
   Result<std::string> b = provider.StartCall(Request());
   EXPECT_EQ(b.status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(b.status().message(), HasSubstr("Timeout was reached"));
-  EXPECT_EQ(transport.requests.size(), 2u);
+  EXPECT_EQ(transport.requests().size(), 2u);
 }
 
 TEST(HttpAgentProviderTest, TransportRefusingTheUrlIsPermanent) {
   FakeTransport transport;
-  transport.replies.push_back(InvalidArgument("not an http(s) URL: x"));
+  transport.Push(InvalidArgument("not an http(s) URL: x"));
   HttpAgentProvider provider(Config(), transport, {});
   EXPECT_EQ(provider.StartCall(Request()).status().code(), StatusCode::kInvalidArgument);
 }
@@ -225,7 +208,7 @@ TEST(HttpAgentProviderTest, HeaderSecretsNeverAppearInErrors) {
   // A server (or a transport) that echoes what it was sent.
   transport.Reply(401, std::string("bad key Bearer ") + kApiKey + " for tenant");
   transport.Reply(500, std::string("{\"headers\":{\"Authorization\":\"Bearer ") + kApiKey + "\"}}");
-  transport.replies.push_back(Unavailable(std::string("proxy said ") + kApiKey));
+  transport.Push(Unavailable(std::string("proxy said ") + kApiKey));
   // Redaction lives in one place for every provider (provider_secrets.h).
   RedactingProvider provider(std::make_unique<HttpAgentProvider>(Config(), transport, HttpAgentOptions{}),
                              SecretRedactor(ConfigJson()));
@@ -255,7 +238,7 @@ TEST(HttpAgentProviderTest, LookupIsUnavailableAndProviderIsRemote) {
   EXPECT_EQ(provider.Lookup(CallLookup{}).status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(provider.remote());
   EXPECT_EQ(provider.outcome_timeout(), std::chrono::milliseconds(90'000));
-  EXPECT_TRUE(transport.requests.empty());
+  EXPECT_TRUE(transport.requests().empty());
 }
 
 TEST(HttpAgentProviderTest, AgentCallbackUrl) {

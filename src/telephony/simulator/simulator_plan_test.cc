@@ -8,15 +8,12 @@
 #include "telephony/simulator/simulator.h"
 #include "telephony/simulator/simulator_plan.h"
 #include "telephony/simulator/simulator_record.h"
+#include "telephony/simulator/simulator_test_util.h"
 
 namespace batchcall {
 namespace {
 
-std::string Key(std::string_view prefix, long long i) {
-  std::string s(prefix);
-  s.append(std::to_string(i));
-  return s;
-}
+using simulator_test::Key;
 
 
 using nlohmann::json;

@@ -13,42 +13,19 @@
 #include <thread>
 
 #include "telephony/simulator/simulator.h"
+#include "telephony/simulator/simulator_test_util.h"
+#include "testing/sinks.h"
 
 namespace batchcall {
 namespace {
 
-std::string Key(std::string_view prefix, long long i) {
-  std::string s(prefix);
-  s.append(std::to_string(i));
-  return s;
-}
+using simulator_test::Key;
 
 
 using std::chrono::milliseconds;
-const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
+using simulator_test::kT0;
 
-class RecordingSink final : public CallEventSink {
- public:
-  void OnCallEvent(CallEvent e) override {
-    std::lock_guard lock(mu_);
-    events_.push_back(std::move(e));
-  }
-  std::vector<CallEvent> ForKey(const std::string& key) const {
-    std::lock_guard lock(mu_);
-    std::vector<CallEvent> out;
-    for (auto& e : events_)
-      if (e.idempotency_key == key) out.push_back(e);
-    return out;
-  }
-  size_t size() const {
-    std::lock_guard lock(mu_);
-    return events_.size();
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<CallEvent> events_;
-};
+using test::RecordingSink;
 
 void RunUntil(FakeClock& clock, ManualTimerQueue& timers, TimePoint t) {
   while (auto next = timers.NextDue()) {
@@ -59,7 +36,7 @@ void RunUntil(FakeClock& clock, ManualTimerQueue& timers, TimePoint t) {
   if (t != TimePoint::max() && t > clock.Now()) clock.Set(t);
 }
 
-CallRequest Req(const std::string& key) {
+CallRequest RecordReq(const std::string& key) {
   CallRequest r;
   r.attempt_id = "att-" + key;
   r.idempotency_key = key;
@@ -108,7 +85,7 @@ TEST(SimulatorRecordFileTest, LookupAfterARestartAndResumedEvents) {
   ManualTimerQueue ref_timers;
   RecordingSink ref_sink;
   SimulatorProvider ref(TestConfig(), ref_clock, ref_timers, ref_sink);
-  for (int i = 0; i < n; ++i) ASSERT_TRUE(ref.StartCall(Req(Key("k", i))).ok());
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(ref.StartCall(RecordReq(Key("k", i))).ok());
   RunUntil(ref_clock, ref_timers, TimePoint::max());
 
   const TimePoint crash_at = kT0 + milliseconds(12'000);  // some calls ended, some not
@@ -118,7 +95,7 @@ TEST(SimulatorRecordFileTest, LookupAfterARestartAndResumedEvents) {
     RecordingSink sink;
     SimulatorProvider a(TestConfig(), clock, timers, sink, {path, "agent-1"});
     ASSERT_TRUE(a.status().ok()) << a.status().ToString();
-    for (int i = 0; i < n; ++i) ASSERT_TRUE(a.StartCall(Req(Key("k", i))).ok());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(a.StartCall(RecordReq(Key("k", i))).ok());
     RunUntil(clock, timers, crash_at);
     ASSERT_GT(a.EndedCount(), 0);
     ASSERT_LT(a.EndedCount(), n);
@@ -166,7 +143,7 @@ TEST(SimulatorRecordFileTest, LookupAfterARestartAndResumedEvents) {
     }
   }
   // A repeated StartCall for a recorded key places nothing.
-  EXPECT_EQ(*b.StartCall(Req("k3")), SimulatorProvider::CallIdFor("k3"));
+  EXPECT_EQ(*b.StartCall(RecordReq("k3")), SimulatorProvider::CallIdFor("k3"));
   EXPECT_EQ(b.PlacedCount(), 0);
 
   // The unfinished calls deliver their outcomes (as a remote provider would).
@@ -227,8 +204,8 @@ TEST(SimulatorRecordFileTest, ProvidersSharingAFileSeeOnlyTheirCalls) {
   {
     SimulatorProvider x(SimulatorConfig{}, clock, timers, sink, {path, "x"});
     SimulatorProvider y(SimulatorConfig{}, clock, timers, sink, {path, "y"});
-    ASSERT_TRUE(x.StartCall(Req("from-x")).ok());
-    ASSERT_TRUE(y.StartCall(Req("from-y")).ok());
+    ASSERT_TRUE(x.StartCall(RecordReq("from-x")).ok());
+    ASSERT_TRUE(y.StartCall(RecordReq("from-y")).ok());
   }
   ManualTimerQueue timers2;
   SimulatorProvider x2(SimulatorConfig{}, clock, timers2, sink, {path, "x", /*resume_unfinished=*/false});
@@ -247,7 +224,7 @@ TEST(SimulatorRecordFileTest, UnwritableRecordMakesStartCallUnavailable) {
   auto created = SimulatorProvider::Create(SimulatorConfig{}, clock, timers, sink, o);
   EXPECT_EQ(created.status().code(), StatusCode::kUnavailable);
   SimulatorProvider p(SimulatorConfig{}, clock, timers, sink, o);
-  EXPECT_EQ(p.StartCall(Req("x")).status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(p.StartCall(RecordReq("x")).status().code(), StatusCode::kUnavailable);
   EXPECT_TRUE(p.Placed().empty());
 }
 
@@ -263,7 +240,7 @@ TEST(SimulatorRecordFileTest, PlacedLinesSurviveKill9) {
     RecordingSink sink;
     SimulatorProvider p(TestConfig(), clock, timers, sink, {path, "k9"});
     for (int i = 0; i < 100; ++i) {
-      if (!p.StartCall(Req(Key("kill-", i))).ok()) ::_exit(3);
+      if (!p.StartCall(RecordReq(Key("kill-", i))).ok()) ::_exit(3);
       if (i == 49) RunUntil(clock, timers, kT0 + milliseconds(5000));
     }
     ::kill(::getpid(), SIGKILL);
@@ -304,8 +281,8 @@ TEST(SimulatorConcurrencyTest, StartCallFromFourThreads) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < own; ++i) {
-        auto a = p.StartCall(Req(Key("t", t) + Key("-", i)));
-        auto b = p.StartCall(Req(Key("shared-", i % shared)));
+        auto a = p.StartCall(RecordReq(Key("t", t) + Key("-", i)));
+        auto b = p.StartCall(RecordReq(Key("shared-", i % shared)));
         ASSERT_TRUE(a.ok() && b.ok());
         ids[t].push_back(*b);
         (void)p.Lookup(Key("shared-", i % shared));
@@ -364,7 +341,7 @@ TEST(SimulatorConcurrencyTest, RealClockAndTimerThread) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
       threads.emplace_back([&, t] {
-        for (int i = 0; i < per_thread; ++i) EXPECT_TRUE(p.StartCall(Req(Key("r", t * per_thread + i))).ok());
+        for (int i = 0; i < per_thread; ++i) EXPECT_TRUE(p.StartCall(RecordReq(Key("r", t * per_thread + i))).ok());
       });
     for (auto& th : threads) th.join();
     std::unique_lock lock(sink.mu);

@@ -1,6 +1,8 @@
 // SimulatorProvider on a FakeClock and a ManualTimerQueue: event sequences,
 // determinism, rates, speed, idempotency, Lookup, the record file, threads.
 #include "telephony/simulator/simulator.h"
+#include "telephony/simulator/simulator_test_util.h"
+#include "testing/sinks.h"
 
 #include <gtest/gtest.h>
 
@@ -12,37 +14,13 @@
 namespace batchcall {
 namespace {
 
-std::string Key(std::string_view prefix, long long i) {
-  std::string s(prefix);
-  s.append(std::to_string(i));
-  return s;
-}
+using simulator_test::Key;
 
 
 using std::chrono::milliseconds;
-const TimePoint kT0 = FromUnixMillis(1'700'000'000'000);
+using simulator_test::kT0;
 
-class RecordingSink final : public CallEventSink {
- public:
-  void OnCallEvent(CallEvent e) override {
-    std::lock_guard lock(mu_);
-    events_.push_back(std::move(e));
-  }
-  std::vector<CallEvent> Events() const {
-    std::lock_guard lock(mu_);
-    return events_;
-  }
-  std::vector<CallEvent> ForKey(const std::string& key) const {
-    std::vector<CallEvent> out;
-    for (auto& e : Events())
-      if (e.idempotency_key == key) out.push_back(e);
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<CallEvent> events_;
-};
+using test::RecordingSink;
 
 struct Harness {
   explicit Harness(SimulatorConfig config, SimulatorOptions options = {}) {

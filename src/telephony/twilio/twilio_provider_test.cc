@@ -3,8 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <mutex>
+#include "testing/fake_transport.h"
 
 namespace batchcall {
 namespace {
@@ -19,29 +18,12 @@ const TimePoint kStart = FromUnixMillis(1'780'308'000'000LL);
 constexpr const char* kSid = "AC0123456789abcdef0123456789abcdef";
 constexpr const char* kToken = "s3cr3t-token";
 
-// Records every request; answers from a script (an error Result means "no
-// response"). An empty script answers 599 so a test notices extra requests.
-class FakeTransport final : public HttpTransport {
+// The shared fake (records every request, answers from a script; an error
+// Result means "no response"). An empty script answers 599 so a test
+// notices extra requests.
+class FakeTransport final : public test::FakeTransport {
  public:
-  Result<OutboundResponse> Send(const OutboundRequest& request) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    requests.push_back(request);
-    if (script.empty()) return OutboundResponse{599, {}, "unscripted"};
-    Result<OutboundResponse> r = script.front();
-    script.pop_front();
-    return r;
-  }
-  void Reply(long status, std::string body, HttpHeaders headers = {}) {
-    script.push_back(OutboundResponse{status, std::move(headers), std::move(body)});
-  }
-  // The request left and its answer was lost.
-  void Drop() { script.push_back(UnknownOutcome("connection reset")); }
-  // The request never left (connection refused).
-  void Refuse() { script.push_back(Unavailable("connection refused")); }
-
-  std::mutex mu_;
-  std::vector<OutboundRequest> requests;
-  std::deque<Result<OutboundResponse>> script;
+  FakeTransport() : test::FakeTransport(OutboundResponse{599, {}, "unscripted"}) {}
 };
 
 std::string Decode(std::string_view s) {
@@ -116,8 +98,8 @@ TEST_F(TwilioProviderTest, PostsEveryParameterFormEncodedWithBasicAuth) {
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok()) << sid.status().ToString();
   EXPECT_EQ(*sid, "CA1");
-  ASSERT_EQ(transport_.requests.size(), 1u);
-  const OutboundRequest& req = transport_.requests[0];
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  const OutboundRequest req = transport_.requests()[0];
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.url, CallsUrl());
   EXPECT_EQ(req.basic_user, kSid);
@@ -144,7 +126,7 @@ TEST_F(TwilioProviderTest, SendsTwimlWhenNoUrlAndOmitsMachineDetection) {
   transport_.Reply(201, R"({"sid":"CA2"})");
   TwilioProvider p = Make();
   ASSERT_TRUE(p.StartCall(Request()).ok());
-  auto form = ParseForm(transport_.requests[0].body);
+  auto form = ParseForm(transport_.requests()[0].body);
   EXPECT_THAT(form, testing::Contains(Pair("Twiml", "<Response><Say>Hi</Say></Response>")));
   for (const auto& [k, v] : form) {
     EXPECT_NE(k, "Url");
@@ -158,7 +140,7 @@ TEST_F(TwilioProviderTest, UsesTheCallersFromAndRejectsAMissingOne) {
   r.from = "+15550001111";
   transport_.Reply(201, R"({"sid":"CA3"})");
   ASSERT_TRUE(p.StartCall(r).ok());
-  EXPECT_THAT(ParseForm(transport_.requests[0].body), testing::Contains(Pair("From", "+15550001111")));
+  EXPECT_THAT(ParseForm(transport_.requests()[0].body), testing::Contains(Pair("From", "+15550001111")));
 
   r.from.clear();
   Result<std::string> none = p.StartCall(r);
@@ -167,7 +149,7 @@ TEST_F(TwilioProviderTest, UsesTheCallersFromAndRejectsAMissingOne) {
   r.from = "+15550001111";
   r.callback_base.clear();
   EXPECT_EQ(p.StartCall(r).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 TEST_F(TwilioProviderTest, RateLimitWaitsRetryAfterAndPostsAgainWithoutListing) {
@@ -178,8 +160,8 @@ TEST_F(TwilioProviderTest, RateLimitWaitsRetryAfterAndPostsAgainWithoutListing) 
   ASSERT_TRUE(sid.ok());
   EXPECT_EQ(*sid, "CA4");
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(7000)));
-  ASSERT_EQ(transport_.requests.size(), 2u);
-  EXPECT_EQ(transport_.requests[1].method, "POST");
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[1].method, "POST");
 }
 
 TEST_F(TwilioProviderTest, RetryAfterIsCappedByBackoffMax) {
@@ -202,10 +184,10 @@ TEST_F(TwilioProviderTest, ServerErrorThenListFindsTheCallAdoptsItWithoutPosting
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok()) << sid.status().ToString();
   EXPECT_EQ(*sid, "CAnew");
-  ASSERT_EQ(transport_.requests.size(), 2u);
-  EXPECT_EQ(transport_.requests[1].method, "GET");
-  EXPECT_EQ(transport_.requests[1].url, CallsUrl() + "?To=%2B15551230001&From=%2B15550009999&PageSize=20");
-  EXPECT_EQ(transport_.requests[1].basic_password, kToken);
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[1].method, "GET");
+  EXPECT_EQ(transport_.requests()[1].url, CallsUrl() + "?To=%2B15551230001&From=%2B15550009999&PageSize=20");
+  EXPECT_EQ(transport_.requests()[1].basic_password, kToken);
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(500)));
 }
 
@@ -218,10 +200,10 @@ TEST_F(TwilioProviderTest, ServerErrorThenEmptyListPostsAgain) {
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok()) << sid.status().ToString();
   EXPECT_EQ(*sid, "CA6");
-  ASSERT_EQ(transport_.requests.size(), 3u);
-  EXPECT_EQ(transport_.requests[0].method, "POST");
-  EXPECT_EQ(transport_.requests[1].method, "GET");
-  EXPECT_EQ(transport_.requests[2].method, "POST");
+  ASSERT_EQ(transport_.requests().size(), 3u);
+  EXPECT_EQ(transport_.requests()[0].method, "POST");
+  EXPECT_EQ(transport_.requests()[1].method, "GET");
+  EXPECT_EQ(transport_.requests()[2].method, "POST");
 }
 
 TEST_F(TwilioProviderTest, LostResponseIsCheckedLikeAServerError) {
@@ -231,7 +213,7 @@ TEST_F(TwilioProviderTest, LostResponseIsCheckedLikeAServerError) {
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok());
   EXPECT_EQ(*sid, "CA7");
-  EXPECT_EQ(transport_.requests.size(), 2u);
+  EXPECT_EQ(transport_.requests().size(), 2u);
 }
 
 TEST_F(TwilioProviderTest, NeverPostsWhileTheListCannotBeRead) {
@@ -243,10 +225,10 @@ TEST_F(TwilioProviderTest, NeverPostsWhileTheListCannotBeRead) {
   TwilioProvider p = Make();
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok());
-  ASSERT_EQ(transport_.requests.size(), 4u);
-  EXPECT_EQ(transport_.requests[1].method, "GET");
-  EXPECT_EQ(transport_.requests[2].method, "GET");
-  EXPECT_EQ(transport_.requests[3].method, "POST");
+  ASSERT_EQ(transport_.requests().size(), 4u);
+  EXPECT_EQ(transport_.requests()[1].method, "GET");
+  EXPECT_EQ(transport_.requests()[2].method, "GET");
+  EXPECT_EQ(transport_.requests()[3].method, "POST");
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(500), milliseconds(1000)));
 }
 
@@ -257,7 +239,7 @@ TEST_F(TwilioProviderTest, ClientErrorIsInvalidArgumentWithTwiliosCodeAndMessage
   Result<std::string> sid = p.StartCall(Request());
   EXPECT_EQ(sid.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(sid.status().message(), "Twilio error 21211: The 'To' number +1555 is not a valid phone number.");
-  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
   EXPECT_TRUE(sleeps_.empty());
 }
 
@@ -278,13 +260,13 @@ TEST_F(TwilioProviderTest, ClientErrorQuotesOnlyAShortPrintableExcerpt) {
 // An address the outbound policy refuses: nothing was sent, so no listing,
 // no retry, and the attempt fails with the transport's reason.
 TEST_F(TwilioProviderTest, OutboundPolicyRefusalIsPermanentAndNotRetried) {
-  transport_.script.push_back(PermissionDenied(
+  transport_.Push(PermissionDenied(
       "refused to connect to 127.0.0.1 (in 127.0.0.0/8, loopback) for http://127.0.0.1:9/...; set outbound_allow"));
   TwilioProvider p = Make();
   Result<std::string> sid = p.StartCall(Request());
   EXPECT_EQ(sid.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(sid.status().message(), HasSubstr("Twilio base_url refused: refused to connect to 127.0.0.1"));
-  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
   EXPECT_TRUE(sleeps_.empty());
 }
 
@@ -295,8 +277,8 @@ TEST_F(TwilioProviderTest, RefusedConnectionPostsAgainWithoutListing) {
   Result<std::string> sid = p.StartCall(Request());
   ASSERT_TRUE(sid.ok()) << sid.status().ToString();
   EXPECT_EQ(*sid, "CA12");
-  ASSERT_EQ(transport_.requests.size(), 2u);
-  EXPECT_EQ(transport_.requests[1].method, "POST");
+  ASSERT_EQ(transport_.requests().size(), 2u);
+  EXPECT_EQ(transport_.requests()[1].method, "POST");
 }
 
 TEST_F(TwilioProviderTest, RefusedEveryTimeIsUnavailable) {
@@ -318,15 +300,15 @@ TEST_F(TwilioProviderTest, StoppingAfterAWaitGivesUpAtOnce) {
   Result<std::string> sid = p.StartCall(Request());
   EXPECT_EQ(sid.status().code(), StatusCode::kUnavailable);  // a 429 created nothing
   EXPECT_THAT(sid.status().message(), HasSubstr("shutting down"));
-  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
 
   stopping = false;
-  transport_.requests.clear();
+  transport_.requests().clear();
   transport_.Reply(500, "");
   TwilioProvider q = Make();
   Result<std::string> maybe = q.StartCall(Request());
   EXPECT_EQ(maybe.status().code(), StatusCode::kUnknownOutcome);  // a 500 may have created it
-  EXPECT_EQ(transport_.requests.size(), 1u);
+  EXPECT_EQ(transport_.requests().size(), 1u);
 }
 
 // Regression (issue 4 review): an exhausted dial whose call may exist was
@@ -339,18 +321,18 @@ TEST_F(TwilioProviderTest, TriesExhaustedIsUnknownOutcomeAndARepeatListsFirst) {
   EXPECT_THAT(sid.status().message(), HasSubstr("after 3 tries"));
   EXPECT_THAT(sid.status().message(), testing::Not(HasSubstr(kToken)));
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(500), milliseconds(1000)));
-  ASSERT_EQ(transport_.requests.size(), 3u);  // POST, GET (fails), GET (fails)
+  ASSERT_EQ(transport_.requests().size(), 3u);  // POST, GET (fails), GET (fails)
 
   // The engine retries the same request later: the provider lists before it
   // posts, with the first attempt's start time, and adopts what it finds.
   clock_.Advance(milliseconds(10 * 60 * 1000));
-  transport_.requests.clear();
+  transport_.requests().clear();
   transport_.Reply(200, R"({"calls":[)" + CallJson("CA9", "in-progress", "Mon, 01 Jun 2026 10:00:00 +0000") + "]}");
   Result<std::string> again = p.StartCall(Request());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*again, "CA9");
-  ASSERT_EQ(transport_.requests.size(), 1u);
-  EXPECT_EQ(transport_.requests[0].method, "GET");
+  ASSERT_EQ(transport_.requests().size(), 1u);
+  EXPECT_EQ(transport_.requests()[0].method, "GET");
 }
 
 TEST_F(TwilioProviderTest, BackoffDoublesUpToTheCap) {
@@ -360,7 +342,7 @@ TEST_F(TwilioProviderTest, BackoffDoublesUpToTheCap) {
   TwilioProvider p = Make();
   EXPECT_EQ(p.StartCall(Request()).status().code(), StatusCode::kUnavailable);
   EXPECT_THAT(sleeps_, ElementsAre(milliseconds(500), milliseconds(1000), milliseconds(2000), milliseconds(3000)));
-  for (const OutboundRequest& r : transport_.requests) EXPECT_EQ(r.method, "POST");  // 429: nothing created
+  for (const OutboundRequest& r : transport_.requests()) EXPECT_EQ(r.method, "POST");  // 429: nothing created
 }
 
 TEST_F(TwilioProviderTest, LookupByCallSidMapsStatusDurationAndAnsweredBy) {
@@ -371,8 +353,8 @@ TEST_F(TwilioProviderTest, LookupByCallSidMapsStatusDurationAndAnsweredBy) {
   CallLookup l{"att-1", "key-1", "CA10", "+15551230001", "+15550009999", kStart};
   Result<CallEvent> e = p.Lookup(l);
   ASSERT_TRUE(e.ok()) << e.status().ToString();
-  EXPECT_EQ(transport_.requests[0].method, "GET");
-  EXPECT_EQ(transport_.requests[0].url, std::string("http://127.0.0.1:9/2010-04-01/Accounts/") + kSid + "/Calls/CA10.json");
+  EXPECT_EQ(transport_.requests()[0].method, "GET");
+  EXPECT_EQ(transport_.requests()[0].url, std::string("http://127.0.0.1:9/2010-04-01/Accounts/") + kSid + "/Calls/CA10.json");
   EXPECT_EQ(e->status, ExecutionStatus::kCompleted);
   EXPECT_EQ(e->duration_seconds, 42);
   EXPECT_TRUE(e->answered_by_voice_mail);
@@ -422,7 +404,7 @@ TEST_F(TwilioProviderTest, LookupWithoutCallSidListsSinceTheAttemptStarted) {
   EXPECT_EQ(e->provider_call_id, "CA13");
   EXPECT_EQ(e->status, ExecutionStatus::kBusy);
   EXPECT_EQ(e->idempotency_key, "key-1");
-  EXPECT_EQ(transport_.requests[0].url, CallsUrl() + "?To=%2B15551230001&From=%2B15550009999&PageSize=20");
+  EXPECT_EQ(transport_.requests()[0].url, CallsUrl() + "?To=%2B15551230001&From=%2B15550009999&PageSize=20");
 }
 
 TEST(TwilioConfigTest, FromJson) {

@@ -11,19 +11,16 @@
 #include <mutex>
 #include <sstream>
 
-#include "api/http_server.h"
-#include "api/http_test_client.h"
+#include "http/http_server.h"
+#include "http/http_test_client.h"
+#include "testing/temp_dir.h"
+#include "testing/wait.h"
 
 namespace batchcall::testing {
 
 class HttpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    static std::atomic<int> counter{0};
-    temp_dir_ = std::filesystem::temp_directory_path() /
-                ("bc_http_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::remove_all(temp_dir_);
-    std::filesystem::create_directories(temp_dir_);
     options_.listen = "127.0.0.1:0";
     options_.io_threads = 2;
     options_.worker_threads = 2;
@@ -39,7 +36,6 @@ class HttpServerTest : public ::testing::Test {
 
   void TearDown() override {
     if (server_) server_->Stop();
-    std::filesystem::remove_all(temp_dir_);
   }
 
   // Starts the server with options_ and admit_ (empty: admit everything);
@@ -69,12 +65,7 @@ class HttpServerTest : public ::testing::Test {
 
   // Polls until the temp dir is empty (cleanup runs after the response).
   bool WaitTempDirEmpty(std::chrono::milliseconds max = std::chrono::milliseconds(3000)) {
-    auto deadline = std::chrono::steady_clock::now() + max;
-    while (FilesInTempDir() != 0) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return true;
+    return test::WaitUntil([this] { return FilesInTempDir() == 0; }, max);
   }
 
   static std::string ReadFile(const std::string& path) {
@@ -89,7 +80,8 @@ class HttpServerTest : public ::testing::Test {
   AdmissionHandler admit_;
   std::unique_ptr<HttpServer> server_;
   std::atomic<int> calls_{0};
-  std::filesystem::path temp_dir_;
+  test::TempDir temp_holder_{"bc-http-test-"};
+  const std::filesystem::path temp_dir_ = temp_holder_.path();  // the server's temp_dir
   std::mutex mu_;
   HttpRequest last_;
 };

@@ -9,9 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api/http_connection.h"
-#include "api/http_server.h"
-#include "api/http_test_fixture.h"
+#include "http/http_connection.h"
+#include "http/http_server.h"
+#include "http/http_test_fixture.h"
+#include "testing/wait.h"
 
 namespace batchcall::testing {
 namespace {
@@ -220,7 +221,7 @@ TEST_F(HttpServerTest, UploadsRunOnTheirOwnBoundedPool) {
   first.Send(PostRequest("/batches", mp.ContentType(), mp.Body()));
   ASSERT_TRUE(gate.WaitForWaiting(1));
   second.Send(PostRequest("/batches", mp.ContentType(), mp.Body()));  // queued behind it
-  std::this_thread::sleep_for(Ms(200));
+  ASSERT_TRUE(test::WaitUntil([&] { return server_->load().uploads == 2; }));
   third.Send(PostRequest("/batches", mp.ContentType(), mp.Body()));
   RawResponse busy = third.Read();
   EXPECT_EQ(busy.status, 503);
@@ -286,7 +287,7 @@ TEST_F(HttpServerTest, ConnectionsAreCappedPerClientAndInTotal) {
   EXPECT_EQ(r.Header("retry-after"), "1");
   EXPECT_TRUE(three.WaitClosed(Ms(3000)));
   one.reset();
-  std::this_thread::sleep_for(Ms(200));
+  ASSERT_TRUE(test::WaitUntil([&] { return server_->load().connections == 1; }));  // the server saw it close
   TestClient four(server_->port());
   four.Send(kGetHealth);
   EXPECT_EQ(four.Read().status, 200);

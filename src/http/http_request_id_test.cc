@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "api/http_connection.h"
-#include "api/http_test_fixture.h"
+#include "http/http_connection.h"
+#include "http/http_test_fixture.h"
 #include "base/log.h"
 
 namespace batchcall::testing {

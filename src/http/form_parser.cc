@@ -1,4 +1,4 @@
-#include "api/form_parser.h"
+#include "http/form_parser.h"
 
 #include <fcntl.h>
 #include <unistd.h>

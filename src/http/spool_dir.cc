@@ -1,4 +1,4 @@
-#include "api/spool_dir.h"
+#include "http/spool_dir.h"
 
 #include <fcntl.h>
 #include <sys/file.h>

@@ -1,6 +1,6 @@
 // SpoolDir: stale upload files of dead servers are removed at start, live
 // ones of servers sharing the directory are not (issue 13, finding 7).
-#include "api/spool_dir.h"
+#include "http/spool_dir.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -10,19 +10,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/temp_dir.h"
+
 namespace batchcall {
 namespace {
 namespace fs = std::filesystem;
 
 class SpoolDirTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    parent_ = fs::temp_directory_path() / ("bc_spool_test_" + std::to_string(::getpid()) + "_" +
-                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(parent_);
-  }
-  void TearDown() override { fs::remove_all(parent_); }
-
   static void Write(const fs::path& file, const std::string& text = "x,y\n") { std::ofstream(file) << text; }
   // Every batchcall-upload-* file under the parent.
   int UploadFiles() const {
@@ -33,7 +28,8 @@ class SpoolDirTest : public ::testing::Test {
     return n;
   }
 
-  fs::path parent_;
+  test::TempDir temp_{"bc-spool-test-"};
+  const fs::path parent_ = temp_.path() / "data";  // not created: the tests do
 };
 
 TEST_F(SpoolDirTest, CreatesALockedDirectoryAndRemovesItWhenDone) {

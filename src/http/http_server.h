@@ -183,6 +183,14 @@ class HttpServer {
   // Stops accepting, closes connections, joins threads. Idempotent.
   void Stop();
 
+  // What the server holds right now (a snapshot; tests poll it instead of
+  // sleeping). Thread-safe.
+  struct Load {
+    int connections = 0;  // connections being served (refused ones not counted)
+    uint64_t uploads = 0;  // uploads admitted: running or queued for the upload pool
+  };
+  Load load() const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

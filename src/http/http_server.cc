@@ -1,6 +1,6 @@
 // HttpServer: listening socket, accept loop, threads and connection registry.
 // Per-connection work is in http_connection.cc / http_response.cc.
-#include "api/http_server.h"
+#include "http/http_server.h"
 
 #include <utility>  // before Boost.Asio (g++ 12)
 
@@ -23,7 +23,7 @@
 #include <unordered_map>
 
 #include "base/json.h"
-#include "api/http_connection.h"
+#include "http/http_connection.h"
 #include "base/log.h"
 
 namespace batchcall {
@@ -189,6 +189,16 @@ HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler, Admission
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(admit))) {}
 
 HttpServer::~HttpServer() { Stop(); }
+
+HttpServer::Load HttpServer::load() const {
+  Load load;
+  {
+    std::lock_guard lock(impl_->mu);
+    load.connections = impl_->served;
+  }
+  load.uploads = impl_->uploads.value();
+  return load;
+}
 
 uint16_t HttpServer::port() const { return impl_->port; }
 

@@ -27,8 +27,8 @@
 #include <string>
 #include <vector>
 
-#include "api/form_parser.h"
-#include "api/http_server.h"
+#include "http/form_parser.h"
+#include "http/http_server.h"
 
 namespace batchcall::http_internal {
 

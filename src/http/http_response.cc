@@ -14,7 +14,7 @@
 #include <boost/beast/http/write.hpp>
 #include <cstdio>
 
-#include "api/http_connection.h"
+#include "http/http_connection.h"
 #include "base/log.h"
 
 namespace batchcall::http_internal {

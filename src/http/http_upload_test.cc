@@ -7,9 +7,10 @@
 #include <random>
 #include <thread>
 
-#include "api/http_server.h"
-#include "api/http_test_fixture.h"
+#include "http/http_server.h"
+#include "http/http_test_fixture.h"
 #include "base/crypto.h"
+#include "testing/wait.h"
 
 namespace batchcall::testing {
 namespace {
@@ -174,8 +175,7 @@ TEST_F(HttpServerTest, UploadCutOffHalfWayCallsNoHandlerAndLeavesNoFile) {
            "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n");
     c.Send(std::string_view(body).substr(0, body.size() / 2));
     // Wait until the server has started spooling the file part.
-    auto start = std::chrono::steady_clock::now();
-    while (FilesInTempDir() == 0 && Since(start) < Ms(3000)) std::this_thread::sleep_for(Ms(5));
+    test::WaitUntil([&] { return FilesInTempDir() != 0; }, Ms(3000));
     EXPECT_EQ(FilesInTempDir(), 1u);
   }  // client closes mid-upload
   EXPECT_TRUE(WaitTempDirEmpty());

@@ -1,13 +1,14 @@
 // HttpServer over real sockets: requests, keep-alive, limits, timeouts,
 // streamed responses, errors and shutdown. Uploads are in http_upload_test.cc.
-#include "api/http_server.h"
+#include "http/http_server.h"
 
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "api/http_test_fixture.h"
+#include "http/http_test_fixture.h"
+#include "testing/wait.h"
 
 namespace batchcall::testing {
 namespace {
@@ -189,7 +190,7 @@ TEST_F(HttpServerTest, TricklingHeadIsCutOffAtHeaderTimeout) {
   c.Send("GET / HTTP/1.1\r\n");
   bool sent_all = true;
   for (int i = 0; i < 40 && sent_all; ++i) {  // one header byte every 50 ms, for up to 2 s
-    std::this_thread::sleep_for(Ms(50));
+    std::this_thread::sleep_for(Ms(50));  // the client's pace, not a wait
     sent_all = c.Send("X");
   }
   RawResponse r = c.Read();  // 408, or nothing if the reset won the race
@@ -234,7 +235,7 @@ TEST_F(HttpServerTest, SlowBodyBelowMinimumRateIsCutOff) {
   // 20 bytes per 50 ms = 400 B/s: never idle, but too slow.
   bool open = true;
   while (open && Since(start) < Ms(3000)) {
-    std::this_thread::sleep_for(Ms(50));
+    std::this_thread::sleep_for(Ms(50));  // the client's pace, not a wait
     open = c.Send(std::string(20, 'b'));
   }
   EXPECT_LT(Since(start), Ms(2500));
@@ -289,13 +290,12 @@ TEST_F(HttpServerTest, StreamedResponseHasBackpressure) {
   Start();
   TestClient c(server_->port());
   c.Send(kGet);
-  std::this_thread::sleep_for(Ms(500));
+  // The stream stalls (nothing produced for 200 ms) once the socket buffers are full.
+  EXPECT_TRUE(test::WaitUntilSteady([&] { return static_cast<uint64_t>(produced); }, Ms(200)));
   uint64_t stalled_at = produced;
-  std::this_thread::sleep_for(Ms(200));
-  EXPECT_EQ(produced, stalled_at);
   EXPECT_LT(stalled_at, 32u * 1024 * 1024);
   c.Close();  // the server stops streaming when the peer goes away
-  std::this_thread::sleep_for(Ms(300));
+  EXPECT_TRUE(test::WaitUntilSteady([&] { return static_cast<uint64_t>(produced); }, Ms(200)));
   EXPECT_LT(produced, 64u * 1024 * 1024);
 }
 
@@ -305,7 +305,8 @@ TEST_F(HttpServerTest, ClientThatStopsReadingHitsWriteTimeout) {
   Start();
   TestClient c(server_->port());
   c.Send(kGet);
-  std::this_thread::sleep_for(Ms(1000));  // not reading: the server's write stalls
+  // Not reading: the server's write stalls until it gives up and closes.
+  EXPECT_TRUE(test::WaitUntil([&] { return server_->load().connections == 0; }, Ms(5000)));
   RawResponse r = c.Read();  // what was buffered, then the close
   EXPECT_EQ(r.status, 0);    // incomplete: the server gave up
   EXPECT_EQ(calls_, 1);
@@ -333,7 +334,7 @@ TEST_F(HttpServerTest, HandlersRunConcurrentlyOffTheNetworkThreads) {
     int p = peak;
     while (now > p && !peak.compare_exchange_weak(p, now)) {
     }
-    std::this_thread::sleep_for(Ms(200));
+    std::this_thread::sleep_for(Ms(200));  // the handler's work, not a wait
     --inside;
     return HttpResponse{200, {}, "slow", nullptr, ""};
   };
@@ -354,7 +355,7 @@ TEST_F(HttpServerTest, StopWithIdleConnectionReturnsPromptly) {
   TestClient used(server_->port());
   used.Send(kGet);
   EXPECT_EQ(used.Read().status, 200);
-  std::this_thread::sleep_for(Ms(50));
+  ASSERT_TRUE(test::WaitUntil([&] { return server_->load().connections == 2; }));  // both accepted
   auto start = std::chrono::steady_clock::now();
   server_->Stop();
   EXPECT_LT(Since(start), Ms(1000));
@@ -367,14 +368,14 @@ TEST_F(HttpServerTest, StopWithIdleConnectionReturnsPromptly) {
 TEST_F(HttpServerTest, StopWaitsForARunningHandler) {
   std::atomic<bool> finished{false};
   handler_ = [&finished](const HttpRequest&) {
-    std::this_thread::sleep_for(Ms(300));
+    std::this_thread::sleep_for(Ms(300));  // the handler's work, not a wait
     finished = true;
     return HttpResponse{200, {}, "late", nullptr, ""};
   };
   Start();
   TestClient c(server_->port());
   c.Send(kGet);
-  while (calls_ == 0) std::this_thread::sleep_for(Ms(5));
+  ASSERT_TRUE(test::WaitUntil([&] { return calls_ > 0; }));
   server_->Stop();
   EXPECT_TRUE(finished);
   EXPECT_TRUE(c.WaitClosed(Ms(1000)));

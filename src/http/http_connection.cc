@@ -1,6 +1,6 @@
 // Request side of HttpConnection: the keep-alive loop, head and body reading,
 // form parsing and timeouts. The response side is in http_response.cc.
-#include "api/http_connection.h"
+#include "http/http_connection.h"
 
 #include <utility>  // before Boost.Asio (g++ 12)
 

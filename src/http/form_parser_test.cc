@@ -1,4 +1,4 @@
-#include "api/form_parser.h"
+#include "http/form_parser.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "testing/temp_dir.h"
 
 namespace batchcall {
 namespace {
@@ -22,18 +24,15 @@ std::string ReadFile(const std::string& path) {
 class MultipartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("bc_form_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     limits_.temp_dir = dir_.string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   size_t FilesInDir() const {
     return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator()));
   }
 
-  fs::path dir_;
+  test::TempDir temp_{"bc-form-test-"};
+  const fs::path dir_ = temp_.path();
   MultipartLimits limits_;
 };
 
