@@ -18,12 +18,14 @@
 
 namespace batchcall::test {
 
-class FakeTransport final : public HttpTransport {
+// Not final: a test may derive to fix its default answer.
+class FakeTransport : public HttpTransport {
  public:
   using Handler = std::function<Result<OutboundResponse>(const OutboundRequest&)>;
 
   // `unscripted`: the answer when no handler is set and the script is empty.
-  explicit FakeTransport(OutboundResponse unscripted = Answer(200)) : unscripted_(std::move(unscripted)) {}
+  explicit FakeTransport(OutboundResponse unscripted = OutboundResponse{200, {}, ""})
+      : unscripted_(std::move(unscripted)) {}
 
   Result<OutboundResponse> Send(const OutboundRequest& request) override;
 

@@ -303,7 +303,7 @@ TEST_F(TwilioProviderTest, StoppingAfterAWaitGivesUpAtOnce) {
   EXPECT_EQ(transport_.requests().size(), 1u);
 
   stopping = false;
-  transport_.requests().clear();
+  transport_.Clear();
   transport_.Reply(500, "");
   TwilioProvider q = Make();
   Result<std::string> maybe = q.StartCall(Request());
@@ -326,7 +326,7 @@ TEST_F(TwilioProviderTest, TriesExhaustedIsUnknownOutcomeAndARepeatListsFirst) {
   // The engine retries the same request later: the provider lists before it
   // posts, with the first attempt's start time, and adopts what it finds.
   clock_.Advance(milliseconds(10 * 60 * 1000));
-  transport_.requests().clear();
+  transport_.Clear();
   transport_.Reply(200, R"({"calls":[)" + CallJson("CA9", "in-progress", "Mon, 01 Jun 2026 10:00:00 +0000") + "]}");
   Result<std::string> again = p.StartCall(Request());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
