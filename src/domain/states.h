@@ -1,5 +1,5 @@
 // Execution and batch states and the only table of allowed transitions
-// (docs/state_machine.md, ../design engine.md). Pure; thread-safe.
+// (docs/state_machine.md). Pure; thread-safe.
 #pragma once
 
 #include <optional>
