@@ -17,6 +17,7 @@
 #include "domain/call_event.h"
 #include "net/outbound_policy.h"
 #include "store/store.h"
+#include "telephony/provider_kind.h"
 
 namespace batchcall {
 
@@ -46,6 +47,10 @@ struct ApiOptions {
   std::chrono::milliseconds idempotency_window{std::chrono::hours(24)};
   // API key cache lifetime and last-used recording (api/auth.h).
   ApiKeyAuthOptions key_auth;
+  // The provider kinds agents may use (settings validation, callback
+  // routes); not owned, outlives the Api. Null: none (the app passes
+  // BuiltInProviderKinds(), telephony/provider_kinds.h).
+  const ProviderKinds* provider_kinds = nullptr;
 };
 
 class Api {
@@ -87,8 +92,10 @@ class Api {
   Result<HttpResponse> AddDnc(RouteContext& ctx);
   Result<HttpResponse> ListDnc(RouteContext& ctx);
   Result<HttpResponse> RemoveDnc(RouteContext& ctx);
-  Result<HttpResponse> TwilioCallback(RouteContext& ctx);
-  Result<HttpResponse> AgentCallback(RouteContext& ctx);
+  // The callback route of `kind` (routes_webhooks.cc), and the attempt its
+  // path (and ?attempt_id=) names.
+  Result<HttpResponse> ProviderCallbackRoute(RouteContext& ctx, const ProviderKind& kind);
+  Result<OpenAttempt> CallbackAttempt(const RouteContext& ctx, CallbackTarget target) const;
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
@@ -107,6 +114,7 @@ class Api {
   Store& store_;
   const Clock& clock_;
   ApiOptions options_;
+  const ProviderKinds& kinds_;
   std::unique_ptr<ApiKeyAuthenticator> auth_;
   Router router_;
 };

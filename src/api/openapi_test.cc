@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "telephony/provider_kinds.h"
 #include "api/openapi.h"
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
@@ -108,7 +109,9 @@ class OpenApiTest : public ::testing::Test {
     auto store = SqliteStore::Open({.path = (dir_ / "db.sqlite").string()});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
+    ApiOptions options;
+    options.provider_kinds = &BuiltInProviderKinds();
+    api_ = std::make_unique<Api>(*store_, clock_, options);
   }
   void TearDown() override {
     api_.reset();

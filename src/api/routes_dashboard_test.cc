@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "telephony/provider_kinds.h"
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
 #include "web/assets.h"
@@ -34,7 +35,9 @@ class DashboardRoutesTest : public ::testing::Test {
     auto store = SqliteStore::Open({.path = (dir_ / "db.sqlite").string()});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
+    ApiOptions options;
+    options.provider_kinds = &BuiltInProviderKinds();
+    api_ = std::make_unique<Api>(*store_, clock_, options);
   }
   void TearDown() override {
     api_.reset();

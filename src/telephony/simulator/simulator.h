@@ -40,12 +40,17 @@ struct SimulatorConfig {
   double talk_min_seconds = 20;  // talk time of answered calls, uniform
   double talk_max_seconds = 90;
 
-  // Parses the provider JSON (`{"type":"simulator","speed":1,...}`). Omitted
-  // settings keep the defaults above; unknown settings are ignored. Rates are
-  // normalised by their sum. InvalidArgument (naming the field) for a wrong
-  // type, a negative or > 1 rate, rates not summing to 1 (+-0.01), speed not in
-  // (0, 1e9], a range that is not [min, max] with 0 <= min <= max <= 86400, or
-  // a `type` other than "simulator".
+  // Decodes the provider JSON (`{"type":"simulator","speed":1,...}`). The
+  // settings users give are validated by the simulator kind's
+  // apply_settings (simulator_kind.h: speed 0.001..1e6, rates summing to
+  // 1 +-0.001, ranges within 0..3600), the one contract; this decoder also
+  // takes settings built in C++ (tests, benches) and only refuses what the
+  // simulator cannot run. Omitted settings keep the defaults above; unknown
+  // settings are ignored. Rates are normalised by their sum.
+  // InvalidArgument (naming the field) for a wrong type, a negative or > 1
+  // rate, rates not summing to 1 (+-0.01), speed not in (0, 1e9], a range
+  // that is not [min, max] with 0 <= min <= max <= 86400, or a `type` other
+  // than "simulator".
   static Result<SimulatorConfig> FromJson(const nlohmann::json& provider);
 };
 
