@@ -8,24 +8,24 @@
 
 #include "base/status.h"
 #include "domain/model.h"
+#include "net/http_url.h"
 #include "net/outbound_policy.h"
+#include "telephony/provider_kind.h"
 
 namespace batchcall {
 
 // Applies a JSON body to `agent`. With partial=false (POST /agents) the body
 // must hold agent_name and provider; with partial=true (PATCH) only the given
-// fields change. Provider settings are validated per type and defaults filled
-// in; a secret sent back in its masked form keeps the stored value. Unknown
+// fields change. Provider settings are validated by their kind's
+// apply_settings (the kind of provider.type, looked up in `kinds`), which
+// fills in defaults and keeps a secret sent back in its masked form. Unknown
 // fields and bad values are InvalidArgument naming the field. The URLs the
-// server connects to (webhook_url, provider.url, provider.base_url), when
-// given, must pass `outbound`.CheckUrl (hosts written as refused addresses).
-Status ApplyAgentJson(const nlohmann::json& body, bool partial, Agent* agent, const OutboundPolicy& outbound);
-
-// An absolute http(s) URL with a host, no whitespace or control characters,
-// at most 2048 bytes. `field` names the input in the message.
-Status ValidateHttpUrl(std::string_view url, std::string_view field);
-// ValidateHttpUrl, then outbound.CheckUrl: for URLs the server itself connects to.
-Status ValidateOutboundUrl(std::string_view url, std::string_view field, const OutboundPolicy& outbound);
+// server connects to (webhook_url, the kind's outbound_url_settings such as
+// provider.url, provider.base_url), when given, must pass `outbound`.CheckUrl
+// (hosts written as refused addresses). ValidateHttpUrl and
+// ValidateOutboundUrl are in net/http_url.h.
+Status ApplyAgentJson(const nlohmann::json& body, bool partial, Agent* agent, const OutboundPolicy& outbound,
+                      const ProviderKinds& kinds);
 
 // A phone number list for from_phone_numbers: each E.164 (syntax), at most 100.
 Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_view field);

@@ -9,11 +9,20 @@
 #include "base/json.h"
 
 namespace batchcall {
+namespace {
+
+const ProviderKinds& NoProviderKinds() {
+  static const ProviderKinds none({});
+  return none;
+}
+
+}  // namespace
 
 Api::Api(Store& store, const Clock& clock, ApiOptions options)
     : store_(store),
       clock_(clock),
       options_(options),
+      kinds_(options_.provider_kinds ? *options_.provider_kinds : NoProviderKinds()),
       auth_(std::make_unique<ApiKeyAuthenticator>(store, clock, options_.key_auth)),
       router_([this](std::string_view token) { return auth_->Authenticate(token); }) {
   router_.AddPublic("GET", "/healthz", [](RouteContext&) -> Result<HttpResponse> {

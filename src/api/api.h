@@ -18,6 +18,7 @@
 #include "metrics/app_metrics.h"
 #include "net/outbound_policy.h"
 #include "store/store.h"
+#include "telephony/provider_kind.h"
 
 namespace batchcall {
 
@@ -50,6 +51,10 @@ struct ApiOptions {
   // Where ingests are counted and what GET /metrics renders (its registry);
   // must outlive the Api. nullptr: nothing is counted and /metrics is empty.
   const metrics::AppMetrics* metrics = nullptr;
+  // The provider kinds agents may use (settings validation, callback
+  // routes); not owned, outlives the Api. Null: none (the app passes
+  // BuiltInProviderKinds(), telephony/provider_kinds.h).
+  const ProviderKinds* provider_kinds = nullptr;
 };
 
 class Api {
@@ -91,8 +96,10 @@ class Api {
   Result<HttpResponse> AddDnc(RouteContext& ctx);
   Result<HttpResponse> ListDnc(RouteContext& ctx);
   Result<HttpResponse> RemoveDnc(RouteContext& ctx);
-  Result<HttpResponse> TwilioCallback(RouteContext& ctx);
-  Result<HttpResponse> AgentCallback(RouteContext& ctx);
+  // The callback route of `kind` (routes_webhooks.cc), and the attempt its
+  // path (and ?attempt_id=) names.
+  Result<HttpResponse> ProviderCallbackRoute(RouteContext& ctx, const ProviderKind& kind);
+  Result<OpenAttempt> CallbackAttempt(const RouteContext& ctx, CallbackTarget target) const;
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
@@ -111,6 +118,7 @@ class Api {
   Store& store_;
   const Clock& clock_;
   ApiOptions options_;
+  const ProviderKinds& kinds_;
   std::unique_ptr<ApiKeyAuthenticator> auth_;
   Router router_;
 };

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "telephony/provider_kinds.h"
 #include "api/openapi.h"
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
@@ -102,7 +103,9 @@ class OpenApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = test::OpenTempSqliteStore(dir_);
-    api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
+    ApiOptions options;
+    options.provider_kinds = &BuiltInProviderKinds();
+    api_ = std::make_unique<Api>(*store_, clock_, options);
   }
   void TearDown() override {
     api_.reset();

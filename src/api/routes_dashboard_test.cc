@@ -10,6 +10,7 @@
 #include <string>
 
 #include "api/api.h"
+#include "telephony/provider_kinds.h"
 #include "base/clock.h"
 #include "store/sqlite/sqlite_store.h"
 #include "web/assets.h"
@@ -28,7 +29,9 @@ class DashboardRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = test::OpenTempSqliteStore(dir_);
-    api_ = std::make_unique<Api>(*store_, clock_, ApiOptions{});
+    ApiOptions options;
+    options.provider_kinds = &BuiltInProviderKinds();
+    api_ = std::make_unique<Api>(*store_, clock_, options);
   }
   void TearDown() override {
     api_.reset();

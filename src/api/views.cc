@@ -34,11 +34,6 @@ OrderedJson MaskedProvider(const Agent& agent) {
 
 }  // namespace
 
-std::string MaskSecret(std::string_view secret) {
-  if (secret.size() <= 8) return "****";
-  return "****" + std::string(secret.substr(secret.size() - 4));
-}
-
 OrderedJson AgentView(const Agent& a) {
   OrderedJson j;
   j["agent_id"] = a.id;

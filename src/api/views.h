@@ -9,6 +9,7 @@
 
 #include "base/clock.h"
 #include "domain/model.h"
+#include "telephony/provider_secrets.h"  // MaskSecret
 
 namespace batchcall {
 
@@ -29,9 +30,6 @@ OrderedJson RejectView(const RejectedRow& r);
 // API key object of GET /keys: id, name, prefix, created_at, last_used_at
 // (or null). Never the key or its hash.
 OrderedJson ApiKeyView(const ApiKey& k);
-
-// "****" plus the last 4 characters when the secret is longer than 8.
-std::string MaskSecret(std::string_view secret);
 
 // A cell a spreadsheet would run as a formula, neutralised with a leading
 // apostrophe (OWASP's convention for CSV injection): a value starting with

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "api/agent_input.h"
+#include "telephony/provider_kinds.h"
 #include "base/time.h"
 
 namespace batchcall {
@@ -80,11 +81,11 @@ TEST(AgentInput, PatchKeepsMaskedSecretAndReplacesNewOne) {
   Agent a;
   Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"twilio",
       "account_sid":"AC00000000000000000000000000000000","auth_token":"token-abcdefgh-1234",
-      "twiml_url":"https://x.test/t"}})"), false, &a, OutboundPolicy());
+      "twiml_url":"https://x.test/t"}})"), false, &a, OutboundPolicy(), BuiltInProviderKinds());
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a, OutboundPolicy()).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"****1234"}})"), true, &a, OutboundPolicy(), BuiltInProviderKinds()).ok());
   EXPECT_EQ(a.provider["auth_token"], "token-abcdefgh-1234");
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a, OutboundPolicy()).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"provider":{"auth_token":"new-token-5678"}})"), true, &a, OutboundPolicy(), BuiltInProviderKinds()).ok());
   EXPECT_EQ(a.provider["auth_token"], "new-token-5678");
   EXPECT_EQ(a.provider["base_url"], "https://api.twilio.com");
 }
@@ -106,18 +107,18 @@ TEST(AgentInput, OutboundUrlsMustPassThePolicy) {
   const OutboundPolicy none;
   Agent a;
   Status s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"http",
-      "url":"http://10.0.0.7:8001/call"}})"), false, &a, none);
+      "url":"http://10.0.0.7:8001/call"}})"), false, &a, none, BuiltInProviderKinds());
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("provider.url points to 10.0.0.7 (in 10.0.0.0/8, private, RFC 1918)"));
   s = ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","webhook_url":"http://[::1]/h",
-      "provider":{"type":"simulator"}})"), false, &a, none);
+      "provider":{"type":"simulator"}})"), false, &a, none, BuiltInProviderKinds());
   EXPECT_THAT(s.message(), HasSubstr("webhook_url points to ::1 (in ::1/128, loopback)"));
 
   const OutboundPolicy lan = *OutboundPolicy::Allowing({"10.0.0.0/8"});
   Agent b;
   ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"t","provider":{"type":"http",
-      "url":"http://10.0.0.7:8001/call"}})"), false, &b, lan).ok());
-  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"renamed"})"), true, &b, none).ok());
+      "url":"http://10.0.0.7:8001/call"}})"), false, &b, lan, BuiltInProviderKinds()).ok());
+  ASSERT_TRUE(ApplyAgentJson(nlohmann::json::parse(R"({"agent_name":"renamed"})"), true, &b, none, BuiltInProviderKinds()).ok());
   EXPECT_EQ(ValidateOutboundUrl("http://0x7f000001/", "webhook_url", none).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ValidateOutboundUrl("ftp://x/", "webhook_url", lan).code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(ValidateOutboundUrl("https://hooks.example.com/x", "webhook_url", none).ok());
@@ -129,12 +130,12 @@ TEST(AgentInput, CallsPerSecondIsZeroOrFromOneHundredthToAThousand) {
   const OutboundPolicy none;
   for (const char* ok : {"0", "0.01", "0.5", "1", "1000"}) {
     Agent a;
-    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + ok + "}"), true, &a, none);
+    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + ok + "}"), true, &a, none, BuiltInProviderKinds());
     EXPECT_TRUE(s.ok()) << ok << ": " << s.ToString();
   }
   for (const char* bad : {"1e-320", "0.0099", "-0.5", "1000.01", "1e308", "\"2\"", "null"}) {
     Agent a;
-    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + bad + "}"), true, &a, none);
+    Status s = ApplyAgentJson(nlohmann::json::parse(std::string(R"({"calls_per_second":)") + bad + "}"), true, &a, none, BuiltInProviderKinds());
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(s.message(), HasSubstr("calls_per_second")) << bad;
   }

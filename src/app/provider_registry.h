@@ -1,4 +1,5 @@
-// AppProviderRegistry: builds and caches one Provider per agent settings.
+// AppProviderRegistry: builds and caches one Provider per agent settings,
+// with the builder of the agent's provider kind (telephony/provider_kind.h).
 //
 // Providers are kept alive until the registry is destroyed (an agent edited
 // mid-batch still has calls in flight on its previous provider instance).
@@ -15,7 +16,9 @@
 #include "base/clock.h"
 #include "base/timer_queue.h"
 #include "engine/dispatcher.h"
+#include "metrics/app_metrics.h"
 #include "net/http_transport.h"
+#include "telephony/provider_kinds.h"
 
 namespace batchcall {
 
@@ -26,6 +29,11 @@ struct ProviderRegistryOptions {
   bool simulator_resume_unfinished = true;
   // Outbound HTTP for the twilio and http providers (not owned; required for them).
   HttpTransport* transport = nullptr;
+  // The kinds whose builders make the providers (not owned).
+  const ProviderKinds* kinds = &BuiltInProviderKinds();
+  // Where every provider request is timed (MeteredProvider; not owned).
+  // nullptr: providers are not metered.
+  const metrics::AppMetrics* metrics = nullptr;
 };
 
 class AppProviderRegistry final : public ProviderRegistry {

@@ -30,6 +30,7 @@
 #include "net/http_transport.h"
 #include "store/postgres/pg_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "telephony/provider_kinds.h"
 #include "telephony/simulator/simulator.h"
 #include "webhook/signature.h"
 
@@ -79,10 +80,10 @@ Agent DemoAgent(const std::string& account_id, TimePoint now) {
   a.id = NewUuid();
   a.account_id = account_id;
   a.name = "demo";
-  a.provider_type = "simulator";
-  a.provider = {{"type", "simulator"}, {"speed", 1.0}, {"seed", 0}, {"answer_rate", 0.6},
-                {"busy_rate", 0.1}, {"no_answer_rate", 0.15}, {"voicemail_rate", 0.1},
-                {"failure_rate", 0.05}, {"ring_seconds", {3, 15}}, {"talk_seconds", {20, 90}}};
+  // The simulator kind's defaults: its settings applied to an empty object.
+  const ProviderKind& simulator = *BuiltInProviderKinds().Find("simulator");
+  a.provider_type = simulator.type;
+  a.provider = simulator.apply_settings(nlohmann::json::object(), nlohmann::json()).value();
   a.welcome_message = "Hi {first_name}, this is a reminder about your appointment on {appointment_day}.";
   a.max_concurrency = 5;
   a.calls_per_second = 1;
@@ -395,6 +396,7 @@ Status ServerApp::Start() {
 
   // Engine: providers deliver events from the timer thread to the dispatcher.
   parts_->timers = std::make_unique<ThreadTimerQueue>(parts_->clock);
+  const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
   ProviderRegistryOptions registry;
   registry.simulator_record_path = simulator_record;
   const bool shared_store = IsPostgresUrl(options_.db);
@@ -403,13 +405,13 @@ Status ServerApp::Start() {
   // node stops, and then asks the record (Lookup).
   registry.simulator_resume_unfinished = !shared_store;
   registry.transport = parts_->transport.get();
+  registry.metrics = &app_metrics;
   parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
   DispatcherOptions dispatch;
   dispatch.worker_id = NodeId(options_);
   dispatch.shared_store = shared_store;
   dispatch.callback_base_url = options_.public_url;
   dispatch.dial_threads = options_.dial_threads;
-  const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
   parts_->engine_metrics = std::make_unique<AppEngineMetrics>(app_metrics);
   parts_->dispatcher =
       std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch, *parts_->engine_metrics);
@@ -428,6 +430,7 @@ Status ServerApp::Start() {
   api_options.key_auth.flush_every = std::chrono::seconds(10);
   api_options.outbound = *outbound;
   api_options.metrics = &app_metrics;
+  api_options.provider_kinds = &BuiltInProviderKinds();
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 
   WebhookOptions webhook = options_.webhook;

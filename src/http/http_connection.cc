@@ -399,6 +399,12 @@ awaitable<HttpConnection::KeepAlive> HttpConnection::HandleOne() {
   }
 
   HttpResponse response = co_await CallHandler(request, upload);
+  // The handler is done with the body: its memory and the upload slot are
+  // given back before the response is written, so a client that has read the
+  // answer finds them free.
+  std::string().swap(request.body);
+  body_memory.Release();
+  upload_slot.Release();
   co_return co_await WriteResponse(&request, version, std::move(response), head.keep_alive());
 }
 

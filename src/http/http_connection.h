@@ -60,6 +60,11 @@ class GaugeHold {
     held_ += n;
     return true;
   }
+  // Gives back what is held now (before destruction).
+  void Release() {
+    gauge_.Sub(held_);
+    held_ = 0;
+  }
 
  private:
   Gauge& gauge_;

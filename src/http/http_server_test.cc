@@ -306,6 +306,7 @@ TEST_F(HttpServerTest, ClientThatStopsReadingHitsWriteTimeout) {
   TestClient c(server_->port());
   c.Send(kGet);
   // Not reading: the server's write stalls until it gives up and closes.
+  ASSERT_TRUE(test::WaitUntil([&] { return calls_ == 1; }));
   EXPECT_TRUE(test::WaitUntil([&] { return server_->load().connections == 0; }, Ms(5000)));
   RawResponse r = c.Read();  // what was buffered, then the close
   EXPECT_EQ(r.status, 0);    // incomplete: the server gave up

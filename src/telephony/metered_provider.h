@@ -21,7 +21,7 @@ class MeteredProvider final : public Provider {
  public:
   // provider_type: "simulator", "twilio", "http" — never an id.
   MeteredProvider(std::unique_ptr<Provider> inner, std::string provider_type,
-                  const metrics::AppMetrics& metrics = metrics::App());
+                  const metrics::AppMetrics& metrics);
 
   Result<std::string> StartCall(const CallRequest& request) override;
   Result<CallEvent> Lookup(const CallLookup& lookup) override;

@@ -1,6 +1,7 @@
 #include "telephony/provider_secrets.h"
 
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "base/crypto.h"
@@ -35,7 +36,41 @@ void AddForms(const std::string& secret, std::vector<std::string>& out) {
   out.push_back(JsonEscaped(secret));
 }
 
+// "https://host:port" of an http(s) URL, lowercase; the URL itself when it has none.
+std::string OriginOf(std::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t end = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, end));
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return origin;
+}
+
 }  // namespace
+
+std::string MaskSecret(std::string_view secret) {
+  if (secret.size() <= 8) return "****";
+  return "****" + std::string(secret.substr(secret.size() - 4));
+}
+
+std::string KeepMaskedSecret(const nlohmann::json& incoming, const nlohmann::json& stored, bool* kept) {
+  std::string in = incoming.get<std::string>();
+  if (stored.is_string() && in == MaskSecret(stored.get<std::string>())) {
+    if (kept) *kept = true;
+    return stored.get<std::string>();
+  }
+  return in;
+}
+
+Status SecretsFollowOrigin(const nlohmann::json& stored, const nlohmann::json& updated, const char* url_key,
+                           bool secrets_resent, const std::string& secret_fields) {
+  if (!stored.is_object() || !stored.contains(url_key) || !updated.contains(url_key)) return Status::Ok();
+  if (OriginOf(stored[url_key].get<std::string>()) == OriginOf(updated[url_key].get<std::string>()))
+    return Status::Ok();
+  if (secrets_resent) return Status::Ok();
+  return InvalidArgument("provider." + secret_fields + " must be sent again in full when provider." + url_key +
+                         " moves to another host (stored secrets are never sent to a new host).");
+}
 
 bool IsSecretProviderSetting(std::string_view key) {
   return std::find(std::begin(kSecretSettings), std::end(kSecretSettings), key) != std::end(kSecretSettings);

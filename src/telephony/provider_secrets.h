@@ -3,7 +3,9 @@
 //
 // Secret settings (every provider type): "auth_token", "signing_secret" and
 // every value of "headers". The API masks exactly these when it shows an
-// agent (api/views.cc asks IsSecretProviderSetting).
+// agent (api/views.cc asks IsSecretProviderSetting, MaskSecret); the kinds'
+// settings validators keep a secret sent back masked (KeepMaskedSecret) and
+// never move stored secrets to another host (SecretsFollowOrigin).
 //
 // A remote endpoint may echo the request it got (its Authorization header,
 // a custom header, a form body) into an error body, which a provider quotes
@@ -29,6 +31,23 @@ namespace batchcall {
 // True for the scalar settings that are secrets ("auth_token",
 // "signing_secret"). Every value of "headers" is a secret too.
 bool IsSecretProviderSetting(std::string_view key);
+
+// How a secret is shown: "****" + its last 4 characters ("****" alone when
+// it has 8 or fewer).
+std::string MaskSecret(std::string_view secret);
+
+// The secret to store for `incoming` (a JSON string): the `stored` one when
+// `incoming` is its masked form (a client echoing what it was shown), else
+// `incoming`. Sets *kept when the stored one was kept.
+std::string KeepMaskedSecret(const nlohmann::json& incoming, const nlohmann::json& stored, bool* kept = nullptr);
+
+// Secrets stored for one host are never sent to another on the strength of
+// the old values: when `updated` moves setting `url_key` of `stored` to
+// another origin (scheme, host, port), the secrets must have been sent again
+// in full (`secrets_resent`); otherwise InvalidArgument naming
+// provider.<secret_fields>.
+Status SecretsFollowOrigin(const nlohmann::json& stored, const nlohmann::json& updated, const char* url_key,
+                           bool secrets_resent, const std::string& secret_fields);
 
 class SecretRedactor {
  public:

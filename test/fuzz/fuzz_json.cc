@@ -17,6 +17,7 @@
 #include "fuzz_support.h"
 #include "phone/phone_validator.h"
 #include "telephony/http/http_agent_provider.h"
+#include "telephony/provider_kinds.h"
 
 namespace {
 
@@ -26,7 +27,7 @@ using nlohmann::json;
 void AgentSettings(const json& body) {
   const OutboundPolicy policy;
   Agent created;
-  if (ApplyAgentJson(body, /*partial=*/false, &created, policy).ok()) {
+  if (ApplyAgentJson(body, /*partial=*/false, &created, policy, BuiltInProviderKinds()).ok()) {
     (void)AgentView(created).dump();
   }
   // A PATCH of stored agents of each provider type (masked secrets, origins).
@@ -39,8 +40,8 @@ void AgentSettings(const json& body) {
   };
   for (const json& stored : kStored) {
     Agent agent;
-    if (!ApplyAgentJson(stored, false, &agent, policy).ok()) fuzz::Fail("a stored agent seed is invalid");
-    if (ApplyAgentJson(body, /*partial=*/true, &agent, policy).ok()) {
+    if (!ApplyAgentJson(stored, false, &agent, policy, BuiltInProviderKinds()).ok()) fuzz::Fail("a stored agent seed is invalid");
+    if (ApplyAgentJson(body, /*partial=*/true, &agent, policy, BuiltInProviderKinds()).ok()) {
       (void)AgentView(agent).dump();
       fuzz::Check(agent.calls_per_second == 0 || (agent.calls_per_second >= 0.01 && agent.calls_per_second <= 1000),
                   "calls_per_second outside 0 and [0.01, 1000]");

@@ -7,7 +7,8 @@
 // names the provider call id; otherwise the attempt id is used.
 //
 // Results come back to POST {callback_base}/webhooks/agent/{execution_id};
-// see ParseAgentResult / VerifyAgentCallback.
+// see ParseAgentResult / VerifyAgentCallback, called by http_agent_kind.h's
+// callback handler. Settings are validated by that kind's apply_settings.
 //
 // Thread-safety: thread-safe.
 #pragma once

@@ -40,14 +40,28 @@ struct SimulatorConfig {
   double talk_min_seconds = 20;  // talk time of answered calls, uniform
   double talk_max_seconds = 90;
 
-  // Parses the provider JSON (`{"type":"simulator","speed":1,...}`). Omitted
-  // settings keep the defaults above; unknown settings are ignored. Rates are
-  // normalised by their sum. InvalidArgument (naming the field) for a wrong
-  // type, a negative or > 1 rate, rates not summing to 1 (+-0.01), speed not in
-  // (0, 1e9], a range that is not [min, max] with 0 <= min <= max <= 86400, or
-  // a `type` other than "simulator".
+  // Decodes the provider JSON (`{"type":"simulator","speed":1,...}`) under
+  // the simulator's one set of rules (CheckSimulatorSetting and
+  // CheckSimulatorRates below, which the simulator kind's apply_settings
+  // uses too): omitted settings keep the defaults above, rates are
+  // normalised by their sum. InvalidArgument naming the field for anything
+  // those rules refuse, a `type` other than "simulator", or settings that
+  // are not an object.
   static Result<SimulatorConfig> FromJson(const nlohmann::json& provider);
 };
+
+// SimulatorConfig's defaults as stored settings (what a new simulator agent
+// gets): {"type":"simulator","speed":1.0,...,"ring_seconds":[3,15],...}.
+nlohmann::json DefaultSimulatorSettings();
+
+// The simulator's settings rules, the contract of docs/api.md, used by the
+// simulator kind (what users save) and by FromJson (what the simulator runs):
+// speed 0.001..1e6; seed a whole number; each rate 0..1; ring_seconds and
+// talk_seconds [min, max] within 0..3600 with min <= max; no other key but
+// "type". InvalidArgument "provider.<key> ...".
+Status CheckSimulatorSetting(std::string_view key, const nlohmann::json& value);
+// The five rates (answer, busy, no_answer, voicemail, failure) must sum to 1 (+-0.001).
+Status CheckSimulatorRates(double sum);
 
 struct SimulatorOptions {
   // Optional append-only log of placed / ended calls (one JSON line each,

@@ -10,36 +10,29 @@ using nlohmann::json;
 
 Status Bad(std::string_view field, std::string_view what) {
   std::string m = "provider.";
-  m.append(field).append(" ").append(what);
+  m.append(field).append(" ").append(what).append(".");
   return InvalidArgument(std::move(m));
 }
 
-Status ReadNumber(const json& p, const char* field, double lo, double hi, bool lo_open, double* out) {
-  auto it = p.find(field);
-  if (it == p.end()) return Status::Ok();
-  if (!it->is_number()) return Bad(field, "must be a number");
-  double v = it->get<double>();
-  if (!std::isfinite(v) || v < lo || (lo_open && v == lo) || v > hi) {
-    std::string range = "must be in ";
-    range.append(lo_open ? "(" : "[").append(json(lo).dump()).append(", ").append(json(hi).dump()).append("]");
-    return Bad(field, range);
-  }
-  *out = v;
+Status CheckNumber(const json& v, std::string_view field, double lo, double hi) {
+  if (!v.is_number()) return Bad(field, "must be a number");
+  const double d = v.get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi)
+    return Bad(field, "must be between " + json(lo).dump() + " and " + json(hi).dump());
   return Status::Ok();
 }
 
-Status ReadRange(const json& p, const char* field, double* lo, double* hi) {
-  auto it = p.find(field);
-  if (it == p.end()) return Status::Ok();
-  if (!it->is_array() || it->size() != 2 || !(*it)[0].is_number() || !(*it)[1].is_number())
-    return Bad(field, "must be [min, max] in seconds");
-  double a = (*it)[0].get<double>();
-  double b = (*it)[1].get<double>();
-  if (!std::isfinite(a) || !std::isfinite(b) || a < 0 || b > 86400 || a > b)
-    return Bad(field, "must be [min, max] with 0 <= min <= max <= 86400");
-  *lo = a;
-  *hi = b;
+Status CheckRange(const json& v, std::string_view field) {
+  if (!v.is_array() || v.size() != 2) return Bad(field, "must be [min, max] in seconds");
+  BC_RETURN_IF_ERROR(CheckNumber(v[0], field, 0, 3600));
+  BC_RETURN_IF_ERROR(CheckNumber(v[1], field, 0, 3600));
+  if (v[0].get<double>() > v[1].get<double>()) return Bad(field, "must have min <= max");
   return Status::Ok();
+}
+
+bool IsRate(std::string_view key) {
+  return key == "answer_rate" || key == "busy_rate" || key == "no_answer_rate" || key == "voicemail_rate" ||
+         key == "failure_rate";
 }
 
 bool IsNameChar(char c) {
@@ -55,39 +48,78 @@ std::string_view Trim(std::string_view s) {
 
 }  // namespace
 
+json DefaultSimulatorSettings() {
+  const SimulatorConfig c;
+  // Whole seconds, as users write them.
+  auto seconds = [](double lo, double hi) {
+    return json::array({static_cast<int64_t>(lo), static_cast<int64_t>(hi)});
+  };
+  return {{"type", "simulator"},
+          {"speed", c.speed},
+          {"seed", c.seed},
+          {"answer_rate", c.answer_rate},
+          {"busy_rate", c.busy_rate},
+          {"no_answer_rate", c.no_answer_rate},
+          {"voicemail_rate", c.voicemail_rate},
+          {"failure_rate", c.failure_rate},
+          {"ring_seconds", seconds(c.ring_min_seconds, c.ring_max_seconds)},
+          {"talk_seconds", seconds(c.talk_min_seconds, c.talk_max_seconds)}};
+}
+
+Status CheckSimulatorSetting(std::string_view key, const json& v) {
+  if (key == "speed") return CheckNumber(v, key, 0.001, 1e6);
+  if (key == "seed") return v.is_number_integer() ? Status::Ok() : Bad(key, "must be a whole number");
+  if (IsRate(key)) return CheckNumber(v, key, 0, 1);
+  if (key == "ring_seconds" || key == "talk_seconds") return CheckRange(v, key);
+  return Bad(key, "is not a simulator setting (speed, seed, answer_rate, busy_rate, "
+                  "no_answer_rate, voicemail_rate, failure_rate, ring_seconds, talk_seconds)");
+}
+
+Status CheckSimulatorRates(double sum) {
+  if (std::fabs(sum - 1.0) > 0.001)
+    return InvalidArgument("provider rates (answer, busy, no_answer, voicemail, failure) must sum to 1; they sum to " +
+                           json(sum).dump() + ".");
+  return Status::Ok();
+}
+
 Result<SimulatorConfig> SimulatorConfig::FromJson(const json& p) {
   if (!p.is_object()) return InvalidArgument("provider settings must be a JSON object");
-  auto type = p.find("type");
-  if (type != p.end() && (!type->is_string() || type->get<std::string>() != "simulator"))
-    return Bad("type", "must be \"simulator\"");
   SimulatorConfig c;
-  BC_RETURN_IF_ERROR(ReadNumber(p, "speed", 0, 1e9, true, &c.speed));
-  if (auto it = p.find("seed"); it != p.end()) {
-    if (it->is_number_unsigned()) {
-      c.seed = it->get<uint64_t>();
-    } else if (it->is_number_integer()) {
-      c.seed = static_cast<uint64_t>(it->get<int64_t>());
-    } else {
-      return Bad("seed", "must be a whole number");
+  for (const auto& [key, v] : p.items()) {
+    if (key == "type") {
+      if (!v.is_string() || v.get<std::string>() != "simulator") return Bad("type", "must be \"simulator\"");
+      continue;
+    }
+    BC_RETURN_IF_ERROR(CheckSimulatorSetting(key, v));
+    if (key == "speed") {
+      c.speed = v.get<double>();
+    } else if (key == "seed") {
+      c.seed = v.is_number_unsigned() ? v.get<uint64_t>() : static_cast<uint64_t>(v.get<int64_t>());
+    } else if (key == "answer_rate") {
+      c.answer_rate = v.get<double>();
+    } else if (key == "busy_rate") {
+      c.busy_rate = v.get<double>();
+    } else if (key == "no_answer_rate") {
+      c.no_answer_rate = v.get<double>();
+    } else if (key == "voicemail_rate") {
+      c.voicemail_rate = v.get<double>();
+    } else if (key == "failure_rate") {
+      c.failure_rate = v.get<double>();
+    } else if (key == "ring_seconds") {
+      c.ring_min_seconds = v[0].get<double>();
+      c.ring_max_seconds = v[1].get<double>();
+    } else if (key == "talk_seconds") {
+      c.talk_min_seconds = v[0].get<double>();
+      c.talk_max_seconds = v[1].get<double>();
     }
   }
-  BC_RETURN_IF_ERROR(ReadNumber(p, "answer_rate", 0, 1, false, &c.answer_rate));
-  BC_RETURN_IF_ERROR(ReadNumber(p, "busy_rate", 0, 1, false, &c.busy_rate));
-  BC_RETURN_IF_ERROR(ReadNumber(p, "no_answer_rate", 0, 1, false, &c.no_answer_rate));
-  BC_RETURN_IF_ERROR(ReadNumber(p, "voicemail_rate", 0, 1, false, &c.voicemail_rate));
-  BC_RETURN_IF_ERROR(ReadNumber(p, "failure_rate", 0, 1, false, &c.failure_rate));
-  double sum = c.answer_rate + c.busy_rate + c.no_answer_rate + c.voicemail_rate + c.failure_rate;
-  if (std::fabs(sum - 1) > 0.01)
-    return InvalidArgument(std::string("provider rates (answer, busy, no_answer, voicemail, failure) must sum to 1; ")
-                               .append("they sum to ")
-                               .append(json(sum).dump()));
+  const double sum = c.answer_rate + c.busy_rate + c.no_answer_rate + c.voicemail_rate + c.failure_rate;
+  BC_RETURN_IF_ERROR(CheckSimulatorRates(sum));
   c.answer_rate /= sum;
   c.busy_rate /= sum;
   c.no_answer_rate /= sum;
   c.voicemail_rate /= sum;
   c.failure_rate /= sum;
-  BC_RETURN_IF_ERROR(ReadRange(p, "ring_seconds", &c.ring_min_seconds, &c.ring_max_seconds));
-  BC_RETURN_IF_ERROR(ReadRange(p, "talk_seconds", &c.talk_min_seconds, &c.talk_max_seconds));
   return c;
 }
 

@@ -76,7 +76,7 @@ TEST(SimulatorConfigTest, RejectsBadSettings) {
 
 TEST(SimulatorConfigTest, RatesAreNormalised) {
   auto c = SimulatorConfig::FromJson(json::parse(
-      R"({"answer_rate":0.605,"busy_rate":0.1,"no_answer_rate":0.15,"voicemail_rate":0.1,"failure_rate":0.05})"));
+      R"({"answer_rate":0.6005,"busy_rate":0.1,"no_answer_rate":0.15,"voicemail_rate":0.1,"failure_rate":0.05})"));
   ASSERT_TRUE(c.ok());
   EXPECT_NEAR(c->answer_rate + c->busy_rate + c->no_answer_rate + c->voicemail_rate + c->failure_rate, 1, 1e-12);
 }

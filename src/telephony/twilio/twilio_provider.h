@@ -4,8 +4,9 @@
 // reconciliation. Parameter names and encodings: docs/providers.md.
 //
 // Status callbacks arrive at {callback_base}/webhooks/twilio/{attempt_id}
-// and are verified and parsed by twilio_callback.h (the API routes them);
-// this class only sends.
+// and are verified and parsed by twilio_callback.h (twilio_kind.h's callback
+// handler, which the API's generic callback route calls); this class only
+// sends.
 //
 // Retries: 429 and 5xx (and no response at all) are retried up to
 // max_tries with exponential backoff, honouring Retry-After. A 429 means
