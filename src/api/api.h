@@ -14,6 +14,7 @@
 #include "http/http_server.h"
 #include "api/router.h"
 #include "base/clock.h"
+#include "csv/ingest.h"
 #include "domain/call_event.h"
 #include "metrics/app_metrics.h"
 #include "net/outbound_policy.h"
@@ -23,7 +24,10 @@
 namespace batchcall {
 
 struct ApiOptions {
-  int64_t max_rows = 1'000'000;  // data rows per uploaded CSV; more is 413
+  // What every CSV upload (POST /batches, DNC files) starts from: max_rows
+  // (data rows per file; more is 413) and check_threads. Each request sets
+  // its own mode, default_country and allow_duplicates.
+  IngestOptions ingest;
   // How far in the past a scheduled_at may lie (clock skew) before it is refused.
   std::chrono::milliseconds schedule_skew{5'000};
   // Rows per store page when streaming executions and reports.

@@ -227,11 +227,10 @@ Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
   draft.file_name = SafeFileName(file->filename);
   BC_RETURN_IF_ERROR(ApplyBatchForm(form, options_.outbound, &draft));
 
-  IngestOptions options;
+  IngestOptions options = options_.ingest;
   options.mode = draft.phone_validation;
   options.default_country = draft.default_country;
   options.allow_duplicates = draft.allow_duplicates;
-  options.max_rows = options_.max_rows;
 
   std::ifstream in(file->path, std::ios::binary);
   if (!in) return Internal("cannot open the spooled upload " + file->path);

@@ -62,10 +62,9 @@ Result<HttpResponse> Api::AddDnc(RouteContext& ctx) {
     region = RegionOf(req.form->Get("default_country"));
     if (!region.empty() && !PhoneValidator::IsKnownRegion(region))
       return InvalidArgument("default_country must be a two-letter ISO region such as \"US\".");
-    IngestOptions options;
+    IngestOptions options = options_.ingest;
     options.mode = PhoneValidationMode::kE164;
     options.default_country = region;
-    options.max_rows = options_.max_rows;
     std::ifstream in(file->path, std::ios::binary);
     NumberSink sink;
     auto summary = IngestContacts(in, options, sink);

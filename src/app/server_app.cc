@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -20,60 +21,19 @@
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "metrics/app_metrics.h"
-#include "api/auth.h"
 #include "base/clock.h"
-#include "base/crypto.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/time.h"
 #include "api/webhook_payload.h"
 #include "net/http_transport.h"
-#include "store/postgres/pg_store.h"
-#include "store/sqlite/sqlite_store.h"
 #include "telephony/provider_kinds.h"
 #include "telephony/simulator/simulator.h"
-#include "webhook/signature.h"
 
 namespace batchcall {
 namespace fs = std::filesystem;
 
 namespace {
-
-constexpr std::string_view kSqlitePrefix = "sqlite:";
-
-Result<std::string> SqlitePath(const std::string& db) {
-  if (db.rfind(kSqlitePrefix, 0) == 0 && db.size() > kSqlitePrefix.size()) return db.substr(kSqlitePrefix.size());
-  return InvalidArgument(
-      "--db must be sqlite:PATH (for example sqlite:./data/batchcall.db) or a postgresql:// URL.");
-}
-
-// postgresql://... or postgres://... (libpq connection URLs).
-bool IsPostgresUrl(const std::string& db) {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
-
-// Reads the at-rest encryption key, creating it (mode 0600) on first start.
-Result<std::string> LoadOrCreateSecretKey(const fs::path& file) {
-  std::error_code ec;
-  if (fs::exists(file, ec)) {
-    std::ifstream in(file);
-    std::string key;
-    in >> key;
-    if (key.size() != 64) return InvalidArgument("The secret key file " + file.string() + " is malformed.");
-    return key;
-  }
-  std::string key = RandomHex(32);
-  std::string tmp = file.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) return Internal("cannot write " + tmp);
-    out << key << "\n";
-  }
-  ::chmod(tmp.c_str(), 0600);
-  fs::rename(tmp, file, ec);
-  if (ec) return Internal("cannot create " + file.string() + ": " + ec.message());
-  return key;
-}
 
 Agent DemoAgent(const std::string& account_id, TimePoint now) {
   Agent a;
@@ -92,65 +52,6 @@ Agent DemoAgent(const std::string& account_id, TimePoint now) {
 }
 
 }  // namespace
-
-// SQLite: the database file's directory. PostgreSQL: ./data under the
-// working directory (each node keeps its temp files and, unless
-// BATCHCALL_SECRET_KEY is set, its secret.key there).
-std::string DataDirOf(const std::string& db) {
-  if (IsPostgresUrl(db)) return "./data";
-  auto path = SqlitePath(db);
-  if (!path.ok()) return "./data";
-  fs::path parent = fs::path(*path).parent_path();
-  return parent.empty() ? "." : parent.string();
-}
-
-// --db sqlite:PATH opens the SQLite file; --db postgresql://... (or
-// postgres://) opens the PostgreSQL store, which every node of a cluster
-// shares. The at-rest key seals provider settings and webhook secrets in the
-// database, so with PostgreSQL every node must use the same key: set the same
-// BATCHCALL_SECRET_KEY on all of them (a key generated into one node's
-// ./data/secret.key is unknown to the others).
-Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key, int pool_size) {
-  const bool postgres = IsPostgresUrl(db);
-  Result<std::string> path = postgres ? Result<std::string>(db) : SqlitePath(db);
-  if (!path.ok()) return path.status();
-  fs::path dir = DataDirOf(db);
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return InvalidArgument("Cannot create the data directory " + dir.string() + ": " + ec.message());
-  std::string key = secret_key;
-  if (key.empty()) {
-    auto loaded = LoadOrCreateSecretKey(dir / "secret.key");
-    if (!loaded.ok()) return loaded.status();
-    key = *loaded;
-    if (postgres) {
-      LogWarn("BATCHCALL_SECRET_KEY is not set; every node sharing this PostgreSQL database must use the same key",
-              {{"secret_key_file", (dir / "secret.key").string()}});
-    }
-  }
-  if (key.size() != 64 || key.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
-    return InvalidArgument("BATCHCALL_SECRET_KEY must be 64 hex characters.");
-  OpenedStore opened;
-  opened.secret_box = std::make_unique<SecretBox>(key);
-  if (postgres) {
-    PostgresStoreOptions options;
-    options.url = db;
-    options.secret_box = opened.secret_box.get();
-    if (pool_size > 0) options.pool_size = static_cast<size_t>(pool_size);
-    auto store = OpenPostgresStore(options);
-    if (!store.ok()) return store.status();
-    opened.store = std::move(store).value();
-    return opened;
-  }
-  SqliteStoreOptions options;
-  options.path = *path;
-  options.secret_box = opened.secret_box.get();
-  if (pool_size > 0) options.pool_size = pool_size;
-  auto store = SqliteStore::Open(options);
-  if (!store.ok()) return store.status();
-  opened.store = std::move(store).value();
-  return opened;
-}
 
 // Forwards provider events to the dispatcher once it exists.
 class SinkForwarder final : public CallEventSink {
@@ -193,7 +94,7 @@ std::string NodeId(const ServerOptions& options) {
   if (!options.node_id.empty()) return options.node_id;
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
-  std::string port = options.listen.substr(options.listen.rfind(':') + 1);
+  std::string port = options.http.listen.substr(options.http.listen.rfind(':') + 1);
   return std::string(host) + ":" + port;
 }
 
@@ -202,7 +103,7 @@ std::string NodeId(const ServerOptions& options) {
 // and upload threads, the dial threads, the webhook delivery threads, plus
 // the engine, webhook render and timer threads.
 int StorePoolSize(const ServerOptions& options) {
-  return options.http.worker_threads + options.http.upload_threads + options.dial_threads +
+  return options.http.worker_threads + options.http.upload_threads + options.dispatch.dial_threads +
          options.webhook.delivery_threads + 3;
 }
 
@@ -229,7 +130,7 @@ Status ServerApp::ShowSecret(const std::string& text_lines, const std::string& f
     out_ << text_lines;
     return Status::Ok();
   }
-  const std::string path = (fs::path(DataDirOf(options_.db)) / file_name).string();
+  const std::string path = (fs::path(DataDirOf(options_.store.db)) / file_name).string();
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return Internal("cannot write " + path);
   ::fchmod(fd, 0600);
@@ -247,46 +148,27 @@ Status ServerApp::Bootstrap() {
   auto keys = store.CountApiKeys();
   if (!keys.ok()) return keys.status();
   bool first_start = *keys == 0;
-  auto account = store.EnsureDefaultAccount(now);
-  if (!account.ok()) return account.status();
-  if (!options_.api_key.empty()) {
-    std::string hash = Sha256Hex(options_.api_key);
-    auto owner = store.FindApiKeyByHash(hash);
-    if (!owner.ok()) {
-      if (owner.status().code() != StatusCode::kNotFound) return owner.status();
-      Status added = store.AddApiKey(
-          {NewUuid(), account->id, "BATCHCALL_API_KEY", hash, now, ApiKeyPrefix(options_.api_key), std::nullopt});
-      // The hash is taken, but not by an active key: it was revoked, and a
-      // revoked key never comes back.
-      if (added.code() == StatusCode::kConflict)
-        return InvalidArgument(
-            "The key set by api_key (BATCHCALL_API_KEY) was revoked; unset it or set a new key (batchcall keys "
-            "list shows the active keys).");
-      BC_RETURN_IF_ERROR(added);
-    }
-  } else if (first_start) {
-    std::string key = NewApiKey();
-    BC_RETURN_IF_ERROR(
-        store.AddApiKey({NewUuid(), account->id, "first key", Sha256Hex(key), now, ApiKeyPrefix(key), std::nullopt}));
-    BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + key + "\n" +
-                                      "Use it as: Authorization: Bearer " + key + "\n",
-                                  "first-api-key", key, "first API key"));
+  AccountSetup setup;
+  setup.adopt_key = options_.api_key;
+  if (options_.api_key.empty() && first_start) setup.new_key_name = "first key";
+  setup.ensure_webhook_secret = true;
+  auto account = BootstrapAccount(store, setup, now, [this](CreatedSecret what, const std::string& secret) -> Status {
+    if (what == CreatedSecret::kWebhookSecret)
+      return ShowSecret(
+          "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  " + secret +
+              "\n",
+          "webhook-secret", secret, "webhook signing secret");
+    BC_RETURN_IF_ERROR(ShowSecret("Created the first API key (shown once, keep it safe):\n  " + secret + "\n" +
+                                      "Use it as: Authorization: Bearer " + secret + "\n",
+                                  "first-api-key", secret, "first API key"));
     if (options_.log.format == LogFormat::kJson) {
-      first_start_.key_file = (fs::path(DataDirOf(options_.db)) / "first-api-key").string();
+      first_start_.key_file = (fs::path(DataDirOf(options_.store.db)) / "first-api-key").string();
     } else {
-      first_start_.key = key;
+      first_start_.key = secret;
     }
-  }
-  auto secrets = store.GetWebhookSecrets(account->id);
-  if (!secrets.ok()) return secrets.status();
-  if (secrets->current.empty()) {
-    std::string secret = NewWebhookSecret();
-    BC_RETURN_IF_ERROR(store.RotateWebhookSecret(account->id, secret, now, now));
-    BC_RETURN_IF_ERROR(ShowSecret(
-        "Created the webhook signing secret (shown once; rotate with POST /account/webhook-secret):\n  " + secret +
-            "\n",
-        "webhook-secret", secret, "webhook signing secret"));
-  }
+    return Status::Ok();
+  });
+  if (!account.ok()) return account.status();
   if (first_start) {
     Agent demo = DemoAgent(account->id, now);
     BC_RETURN_IF_ERROR(store.CreateAgent(demo));
@@ -301,7 +183,7 @@ Status ServerApp::Bootstrap() {
 }
 
 Result<std::string> ServerApp::WriteDemoContacts() {
-  const std::string path = (fs::path(DataDirOf(options_.db)) / "demo_contacts.csv").string();
+  const std::string path = (fs::path(DataDirOf(options_.store.db)) / "demo_contacts.csv").string();
   std::error_code ec;
   if (fs::exists(path, ec)) return path;
   const std::string tmp = path + ".tmp";
@@ -320,7 +202,7 @@ void ServerApp::AnnounceNextSteps(uint16_t port) {
   std::error_code ec;
   const std::string cwd = fs::current_path(ec).string();
   NextStepsInput in;
-  in.listen = options_.listen;
+  in.listen = options_.http.listen;
   in.port = port;
   if (!first_start_.key.empty()) {
     in.key_source = KeySource::kPrinted;
@@ -353,7 +235,7 @@ void ServerApp::AnnounceNextSteps(uint16_t port) {
   in.demo_agent_id = first_start_.demo_agent_id;
   std::vector<std::string> lines = NextSteps(in);
   if (options_.log.format == LogFormat::kJson) {
-    Announce("next steps", {{"dashboard", DashboardUrl(options_.listen, port)}, {"demo_command", lines[2].substr(11)}});
+    Announce("next steps", {{"dashboard", DashboardUrl(options_.http.listen, port)}, {"demo_command", lines[2].substr(11)}});
     return;
   }
   std::string text;
@@ -364,19 +246,19 @@ void ServerApp::AnnounceNextSteps(uint16_t port) {
 Status ServerApp::Start() {
   // Upload temp files left by a server killed before it could clean up are
   // removed now; servers sharing the directory keep theirs (spool_dir.h).
-  auto spool = SpoolDir::Claim((fs::path(DataDirOf(options_.db)) / "tmp").string());
+  auto spool = SpoolDir::Claim((fs::path(DataDirOf(options_.store.db)) / "tmp").string());
   if (!spool.ok()) return spool.status();
   parts_->spool = std::move(spool).value();
   if (const SpoolSweep& swept = parts_->spool->swept(); swept.files > 0 || swept.directories > 0) {
     LogInfo("removed upload temp files left by a server that did not stop cleanly",
             {{"files", swept.files}, {"bytes", static_cast<int64_t>(swept.bytes)}, {"directories", swept.directories}});
   }
-  auto store = OpenStore(options_.db, options_.secret_key, StorePoolSize(options_));
+  auto store = OpenStore(options_.store, StorePoolSize(options_));
   if (!store.ok()) return store.status();
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();
   const std::string simulator_record = options_.simulator_record.empty()
-                                           ? (fs::path(DataDirOf(options_.db)) / "simulator-calls.jsonl").string()
+                                           ? (fs::path(DataDirOf(options_.store.db)) / "simulator-calls.jsonl").string()
                                            : options_.simulator_record;
   // Every simulated call is appended to the record: with an unwritable one
   // no simulator batch could dial. Checked before the first start's setup.
@@ -399,7 +281,7 @@ Status ServerApp::Start() {
   const metrics::AppMetrics& app_metrics = metrics::App();  // also stamps process_start_time_seconds
   ProviderRegistryOptions registry;
   registry.simulator_record_path = simulator_record;
-  const bool shared_store = IsPostgresUrl(options_.db);
+  const bool shared_store = IsPostgresUrl(options_.store.db);
   // With several nodes, another node's unfinished simulated calls in a shared
   // record are not this node's to play out: it adopts them only when that
   // node stops, and then asks the record (Lookup).
@@ -407,11 +289,9 @@ Status ServerApp::Start() {
   registry.transport = parts_->transport.get();
   registry.metrics = &app_metrics;
   parts_->providers = std::make_unique<AppProviderRegistry>(parts_->clock, *parts_->timers, parts_->sink, registry);
-  DispatcherOptions dispatch;
+  DispatcherOptions dispatch = options_.dispatch;
   dispatch.worker_id = NodeId(options_);
   dispatch.shared_store = shared_store;
-  dispatch.callback_base_url = options_.public_url;
-  dispatch.dial_threads = options_.dial_threads;
   parts_->engine_metrics = std::make_unique<AppEngineMetrics>(app_metrics);
   parts_->dispatcher =
       std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch, *parts_->engine_metrics);
@@ -419,14 +299,11 @@ Status ServerApp::Start() {
   parts_->engine = std::make_unique<Engine>(*parts_->dispatcher, parts_->clock);
   BC_RETURN_IF_ERROR(parts_->engine->Start());
 
-  ApiOptions api_options;
-  api_options.max_rows = options_.max_rows;
+  ApiOptions api_options = options_.api;
   Engine* engine = parts_->engine.get();
   api_options.on_batch_change = [engine] { engine->Notify(); };
   Dispatcher* dispatcher = parts_->dispatcher.get();
   api_options.on_call_event = [dispatcher](CallEvent e) { dispatcher->OnCallEvent(std::move(e)); };
-  api_options.public_url = options_.public_url;
-  api_options.metrics_token = options_.metrics_token;
   api_options.key_auth.flush_every = std::chrono::seconds(10);
   api_options.outbound = *outbound;
   api_options.metrics = &app_metrics;
@@ -435,13 +312,13 @@ Status ServerApp::Start() {
 
   WebhookOptions webhook = options_.webhook;
   webhook.worker_id = dispatch.worker_id;
+  webhook.lease = std::max(webhook.lease, 2 * webhook.request_timeout);  // a claim outlives its request
   parts_->webhooks = std::make_unique<WebhookService>(*parts_->store, *parts_->transport, parts_->clock,
                                                       WebhookPayloadRenderer(*parts_->store, parts_->clock), webhook,
                                                       app_metrics);
   BC_RETURN_IF_ERROR(parts_->webhooks->Start());
 
   HttpServerOptions http = options_.http;
-  http.listen = options_.listen;
   http.temp_dir = parts_->spool->path();
   http.on_request = [&app_metrics, next = std::move(http.on_request)](const HttpRequestRecord& r) {
     app_metrics.ObserveHttp(r.method, r.route, r.status, r.duration);
@@ -452,9 +329,9 @@ Status ServerApp::Start() {
       http, [api](const HttpRequest& r) { return api->Handle(r); },
       [api](const HttpRequest& head) { return api->Admit(head); });
   BC_RETURN_IF_ERROR(parts_->server->Start());
-  std::string host = options_.listen.substr(0, options_.listen.rfind(':'));
+  std::string host = options_.http.listen.substr(0, options_.http.listen.rfind(':'));
   Announce("batchcall listening on http://" + host + ":" + std::to_string(parts_->server->port()) + "\n",
-           {{"listen", options_.listen}, {"node_id", dispatch.worker_id}});
+           {{"listen", options_.http.listen}, {"node_id", dispatch.worker_id}});
   AnnounceNextSteps(parts_->server->port());
   return Status::Ok();
 }

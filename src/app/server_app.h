@@ -1,67 +1,23 @@
 // ServerApp: the composition root. The only place that names concrete
-// classes: opens the store named by --db, bootstraps the default account,
-// keys and the demo agent, and wires the API into the HTTP server.
+// classes: opens the store named by --db and bootstraps the default account
+// and its keys (app/bootstrap.h), creates the demo agent on the first start,
+// and wires the API into the HTTP server.
 //
 // Not thread-safe: Start/Stop from the main thread.
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <string>
-#include <vector>
 
-#include "http/http_server.h"
-#include "base/crypto.h"
+#include "app/bootstrap.h"
+#include "app/server_options.h"
 #include "base/log.h"
 #include "base/status.h"
-#include "store/store.h"
-#include "webhook/webhook_service.h"
 
 namespace batchcall {
-
-struct ServerOptions {
-  std::string listen = "127.0.0.1:8080";           // --listen / BATCHCALL_LISTEN
-  std::string db = "sqlite:./data/batchcall.db";   // --db / BATCHCALL_DB
-  std::string api_key;     // BATCHCALL_API_KEY: accepted for the default account when set
-  std::string secret_key;  // BATCHCALL_SECRET_KEY (64 hex); else <db dir>/secret.key
-  std::string public_url;  // BATCHCALL_PUBLIC_URL: base of the callback URLs given to providers
-  // metrics_token (file) / BATCHCALL_METRICS_TOKEN: the bearer token of
-  // GET /metrics; empty = /metrics answers 403.
-  std::string metrics_token;
-  int dial_threads = 8;    // pool for remote providers' dials and lookups
-  // --node-id / BATCHCALL_NODE_ID: stable name of this node (owner of its
-  // claims and calls; a restart under the same name takes them back).
-  // Empty: "<hostname>:<listen port>".
-  std::string node_id;
-  // --simulator-record: the simulator's record file; empty = <data dir>/simulator-calls.jsonl.
-  std::string simulator_record;
-  WebhookOptions webhook;  // outbound webhook delivery (worker_id is set by the app)
-  int64_t max_rows = 1'000'000;                     // rows per uploaded CSV
-  // --outbound-allow / BATCHCALL_OUTBOUND_ALLOW: CIDRs outbound requests may
-  // reach besides public addresses (net/outbound_policy.h); empty = none.
-  std::vector<std::string> outbound_allow;
-  HttpServerOptions http;  // limits and timeouts; http.listen is overwritten by listen
-  // --log-format / --log-level. main calls InitLogging with it; the app uses
-  // the format for its start-up lines on `out` (JSON events in json mode, with
-  // the first API key and webhook secret written to files instead of shown).
-  LogOptions log;
-};
-
-// A store and the at-rest encryption key it uses (which must outlive it).
-struct OpenedStore {
-  std::unique_ptr<SecretBox> secret_box;
-  std::unique_ptr<Store> store;  // declared last: destroyed first
-};
-
-// Opens the store named by a --db value ("sqlite:PATH" or a postgresql://
-// URL). Creates the data directory and the secret key file when missing
-// (with PostgreSQL every node must share one key: set BATCHCALL_SECRET_KEY).
-// pool_size: connections for concurrent callers; 0 = the backend's default.
-Result<OpenedStore> OpenStore(const std::string& db, const std::string& secret_key, int pool_size = 0);
-
-// Directory holding the database (for temp files and the secret key).
-std::string DataDirOf(const std::string& db);
 
 class ServerApp {
  public:

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "cli/client_actions.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "cli/http_client.h"
 
 namespace batchcall {
@@ -20,7 +20,7 @@ using cli::HttpClient;
 
 // Options every client command takes.
 struct Connection {
-  std::string server = "http://127.0.0.1:8080";
+  std::string server = config::ClientOptions().server_url;
   std::string api_key;
   std::string config_file;  // --config: server_url and api_key when neither flag nor env gives them
   CLI::Option* server_option = nullptr;
@@ -52,13 +52,12 @@ void ApplyConfigFile(Connection& c) {
     for (std::string line; std::getline(lines, line);) std::cerr << "batchcall: " << line << "\n";
     Exit(cli::kExitUsage);
   }
-  const auto& server = loaded->Get("server_url");
-  if (c.server_option->count() == 0 && server.source == config::Source::kFile) {
-    c.server = std::get<std::string>(server.value);
+  using config::ClientOptions;
+  if (c.server_option->count() == 0 && loaded->SourceOf(&ClientOptions::server_url) == config::Source::kFile) {
+    c.server = loaded->client().server_url;
   }
-  const auto& key = loaded->Get("api_key");
-  if (c.api_key_option->count() == 0 && key.source == config::Source::kFile) {
-    c.api_key = std::get<std::string>(key.value);
+  if (c.api_key_option->count() == 0 && loaded->SourceOf(&ClientOptions::api_key) == config::Source::kFile) {
+    c.api_key = loaded->client().api_key;
   }
 }
 

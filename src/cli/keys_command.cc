@@ -3,52 +3,42 @@
 #include <iomanip>
 #include <iostream>
 
-#include "api/auth.h"
-#include "app/server_app.h"
+#include "app/bootstrap.h"
 #include "base/clock.h"
-#include "base/crypto.h"
-#include "base/ids.h"
 #include "base/time.h"
-#include "webhook/signature.h"
 
 namespace batchcall {
 
-int RunKeysCreate(const config::Config& config, const std::string& name, const std::string& new_account) {
-  auto opened = OpenStore(config.String("db"), config.String("secret_key"));
+int RunKeysCreate(const StoreOptions& options, const std::string& name, const std::string& new_account) {
+  auto opened = OpenStore(options);
   if (!opened.ok()) {
     std::cerr << "batchcall keys create: " << opened.status().message() << "\n";
     return 1;
   }
-  Store& store = *opened->store;
-  SystemClock clock;
-  auto account = new_account.empty() ? store.EnsureDefaultAccount(clock.Now())
-                                     : store.CreateAccount(new_account, clock.Now());
+  AccountSetup setup;
+  setup.new_account = new_account;
+  setup.new_key_name = name;
+  // A new account gets its webhook signing secret now, shown this once.
+  setup.ensure_webhook_secret = !new_account.empty();
+  std::string key, secret;
+  auto account = BootstrapAccount(*opened->store, setup, SystemClock().Now(),
+                                  [&](CreatedSecret what, const std::string& created) {
+                                    (what == CreatedSecret::kApiKey ? key : secret) = created;
+                                    return Status::Ok();
+                                  });
   if (!account.ok()) {
     std::cerr << "batchcall keys create: " << account.status().message() << "\n";
     return 1;
   }
-  std::string key = NewApiKey();
-  Status s = store.AddApiKey({NewUuid(), account->id, name, Sha256Hex(key), clock.Now(), ApiKeyPrefix(key), std::nullopt});
-  if (!s.ok()) {
-    std::cerr << "batchcall keys create: " << s.message() << "\n";
-    return 1;
-  }
-  if (!new_account.empty()) {
-    // A new account gets its webhook signing secret now, shown this once.
-    std::string secret = NewWebhookSecret();
-    Status rotated = store.RotateWebhookSecret(account->id, secret, clock.Now(), clock.Now());
-    if (!rotated.ok()) {
-      std::cerr << "batchcall keys create: " << rotated.message() << "\n";
-      return 1;
-    }
+  if (!secret.empty()) {
     std::cout << "webhook signing secret for account \"" << new_account << "\" (shown once): " << secret << "\n";
   }
   std::cout << key << std::endl;
   return 0;
 }
 
-int RunKeysList(const config::Config& config) {
-  auto opened = OpenStore(config.String("db"), config.String("secret_key"));
+int RunKeysList(const StoreOptions& options) {
+  auto opened = OpenStore(options);
   if (!opened.ok()) {
     std::cerr << "batchcall keys list: " << opened.status().message() << "\n";
     return 1;
@@ -69,8 +59,8 @@ int RunKeysList(const config::Config& config) {
   return 0;
 }
 
-int RunKeysRevoke(const config::Config& config, const std::string& id) {
-  auto opened = OpenStore(config.String("db"), config.String("secret_key"));
+int RunKeysRevoke(const StoreOptions& options, const std::string& id) {
+  auto opened = OpenStore(options);
   if (!opened.ok()) {
     std::cerr << "batchcall keys revoke: " << opened.status().message() << "\n";
     return 1;

@@ -1,28 +1,22 @@
 // batchcall: one binary, subcommands: serve, validate, keys create, config
 // check/example and the client commands (client_commands.h). Settings come
-// from cli/config.h: flags > environment > the --config file > defaults.
+// from config/config.h: flags > environment > the --config file > defaults.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
-#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <sstream>
 
-#include "api/auth.h"
 #include "app/server_app.h"
 #include "base/build_info.h"
-#include "base/clock.h"
-#include "base/crypto.h"
-#include "base/ids.h"
 #include "base/log.h"
-#include "cli/config.h"
-#include "cli/keys_command.h"
 #include "cli/client_commands.h"
+#include "cli/keys_command.h"
 #include "cli/validate_command.h"
-#include "net/outbound_policy.h"
+#include "config/config.h"
 
 namespace batchcall {
 namespace {
@@ -62,13 +56,15 @@ struct SettingFlags {
   std::vector<std::pair<const cfg::Setting*, CLI::Option*>> options;
   std::map<std::string, std::string> values;  // key -> text (CLI11 writes here)
 
-  void Add(CLI::App* cmd, const std::vector<std::string>& keys) {
+  // Adds a flag for every setting `pick` accepts that has one, in table order.
+  template <typename Pick>
+  void Add(CLI::App* cmd, Pick pick) {
     cmd->add_option("--config", config_file, "TOML configuration file (batchcall config example prints one)")
         ->envname("BATCHCALL_CONFIG");
-    for (const auto& key : keys) {
-      const cfg::Setting* s = cfg::FindSetting(key);
-      values[key];
-      auto* option = cmd->add_option(s->flag, values[key], OptionHelp(*s));
+    for (const cfg::Setting& setting : cfg::Settings()) {
+      if (setting.flag.empty() || !pick(setting)) continue;
+      const cfg::Setting* s = &setting;
+      auto* option = cmd->add_option(s->flag, values[s->key], OptionHelp(*s));
       option->type_name(s->type == cfg::SettingType::kInteger  ? "INT"
                         : s->type == cfg::SettingType::kNumber ? "NUMBER"
                                                                : "TEXT");
@@ -85,42 +81,10 @@ struct SettingFlags {
   }
 };
 
-ServerOptions ServerOptionsFrom(const cfg::Config& c) {
-  ServerOptions o;
-  o.listen = c.String("listen");
-  o.db = c.String("db");
-  o.api_key = c.String("api_key");
-  o.secret_key = c.String("secret_key");
-  o.public_url = c.String("public_url");
-  o.metrics_token = c.String("metrics_token");
-  o.node_id = c.String("node_id");
-  o.simulator_record = c.String("simulator_record");
-  o.dial_threads = static_cast<int>(c.Integer("dial_threads"));
-  o.max_rows = c.Integer("max_rows");
-  o.outbound_allow = SplitList(c.String("outbound_allow"));
-  auto ms = [](double seconds) { return std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)); };
-  o.webhook.max_age = ms(c.Number("webhook_max_age"));
-  o.webhook.backoff_max = ms(c.Number("webhook_backoff_max"));
-  o.webhook.request_timeout = ms(c.Number("webhook_timeout"));
-  o.webhook.lease = std::max(std::chrono::milliseconds(60'000), 2 * o.webhook.request_timeout);
-  o.http.max_upload_bytes = static_cast<uint64_t>(c.Number("max_upload_mb") * 1024 * 1024);
-  o.http.header_timeout = std::chrono::milliseconds(c.Integer("header_timeout_ms"));
-  o.http.body_idle_timeout = std::chrono::milliseconds(c.Integer("body_idle_timeout_ms"));
-  o.http.upload_threads = static_cast<int>(c.Integer("upload_threads"));
-  o.http.upload_queue = static_cast<int>(c.Integer("upload_queue"));
-  o.http.max_connections = static_cast<int>(c.Integer("max_connections"));
-  o.http.max_connections_per_client = static_cast<int>(c.Integer("max_connections_per_client"));
-  o.http.max_body_memory_bytes = static_cast<uint64_t>(c.Number("max_body_memory_mb") * 1024 * 1024);
-  return o;
-}
-
 int RunServe(const cfg::Config& config) {
-  ServerOptions options = ServerOptionsFrom(config);
-  LogOptions log;
-  log.format = *ParseLogFormat(config.String("log_format"));  // checked by the settings table
-  log.level = *ParseLogLevel(config.String("log_level"));
+  ServerOptions options = config.server();
+  const LogOptions log = options.log;
   InitLogging(log);
-  options.log = log;
 
   // Block the stop signals before any thread starts, then wait for one here.
   sigset_t stop_signals;
@@ -168,11 +132,7 @@ int main(int argc, char** argv) {
   // serve
   SettingFlags serve_flags;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server (API, dashboard, engine)");
-  std::vector<std::string> serve_keys;
-  for (const cfg::Setting& s : cfg::Settings()) {
-    if (s.scope != cfg::Scope::kClient && !s.secret) serve_keys.push_back(s.key);
-  }
-  serve_flags.Add(serve_cmd, serve_keys);
+  serve_flags.Add(serve_cmd, [](const cfg::Setting& s) { return s.scope != cfg::Scope::kClient; });
   serve_cmd->footer(
       "Precedence per setting: flags > environment > --config file > defaults.\n"
       "Secrets have no flags (a flag would show in ps): set api_key, secret_key and metrics_token\n"
@@ -197,12 +157,14 @@ int main(int argc, char** argv) {
   keys_create->add_option("--name", key_name, "a label for the key")->capture_default_str();
   keys_create->add_option("--new-account", new_account, "create a new, separate account with this name for the key");
   SettingFlags keys_flags;
-  keys_flags.Add(keys_create, {"db"});
+  // The keys commands open the store: db (secret_key has no flag).
+  auto opens_store = [](const cfg::Setting& s) { return s.opens_store; };
+  keys_flags.Add(keys_create, opens_store);
   keys_create->footer("Reads db and secret_key like serve: flags > environment > --config file > defaults.");
   auto* keys_list = keys_cmd->add_subcommand(
       "list", "List the active API keys of every account (id, account, name, prefix, created, last used)");
   SettingFlags keys_list_flags;
-  keys_list_flags.Add(keys_list, {"db"});
+  keys_list_flags.Add(keys_list, opens_store);
   keys_list->footer("Reads the database directly, like keys create; never shows a key.");
   auto* keys_revoke = keys_cmd->add_subcommand(
       "revoke", "Revoke an API key by id: it fails at once on new connections to this database, within 5 s on "
@@ -210,7 +172,7 @@ int main(int argc, char** argv) {
   std::string revoke_id;
   keys_revoke->add_option("id", revoke_id, "the key's id (keys list, GET /keys)")->required();
   SettingFlags keys_revoke_flags;
-  keys_revoke_flags.Add(keys_revoke, {"db"});
+  keys_revoke_flags.Add(keys_revoke, opens_store);
   keys_revoke->footer("Reads the database directly, like keys create; may revoke an account's last key.");
 
   // config check / example
@@ -247,17 +209,17 @@ int main(int argc, char** argv) {
   if (keys_create->parsed()) {
     auto config = LoadOrReport("keys create", keys_flags.Input());
     if (!config) return kExitUsage;
-    return RunKeysCreate(*config, key_name, new_account);
+    return RunKeysCreate(config->server().store, key_name, new_account);
   }
   if (keys_list->parsed()) {
     auto config = LoadOrReport("keys list", keys_list_flags.Input());
     if (!config) return kExitUsage;
-    return RunKeysList(*config);
+    return RunKeysList(config->server().store);
   }
   if (keys_revoke->parsed()) {
     auto config = LoadOrReport("keys revoke", keys_revoke_flags.Input());
     if (!config) return kExitUsage;
-    return RunKeysRevoke(*config, revoke_id);
+    return RunKeysRevoke(config->server().store, revoke_id);
   }
   if (config_check->parsed()) return RunConfigCheck(check_file);
   if (config_example->parsed()) {

@@ -1,11 +1,11 @@
-#include "cli/toml_guard.h"
+#include "config/toml_guard.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 namespace batchcall::config {
 namespace {

@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <toml++/toml.h>
 
@@ -9,145 +9,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/toml_guard.h"
+#include "config/toml_guard.h"
 #include "net/outbound_policy.h"
 
 namespace batchcall::config {
 namespace {
-
-std::string Upper(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return s;
-}
-
-Setting Make(std::string key, SettingType type, std::string default_value, std::string help) {
-  Setting s;
-  s.flag = "--" + key;
-  std::replace(s.flag.begin(), s.flag.end(), '_', '-');
-  s.env = "BATCHCALL_" + Upper(key);
-  s.key = std::move(key);
-  s.type = type;
-  s.default_value = std::move(default_value);
-  s.help = std::move(help);
-  return s;
-}
-
-Setting Ranged(Setting s, double min, double max) {
-  s.min = min;
-  s.max = max;
-  return s;
-}
-
-Setting Secret(Setting s) {
-  s.secret = true;
-  s.flag.clear();
-  return s;
-}
-
-std::vector<Setting> BuildSettings() {
-  using T = SettingType;
-  std::vector<Setting> v;
-  v.push_back(Make("listen", T::kString, "127.0.0.1:8080", "host:port the server listens on"));
-  v.push_back(Make("db", T::kString, "sqlite:./data/batchcall.db",
-                   "database: sqlite:PATH or a postgresql:// URL (serve, keys create)"));
-  {
-    Setting s =
-        Secret(Make("api_key", T::kString, "",
-                    "API key accepted for the default account (serve); sent as a Bearer token "
-                    "(client commands)"));
-    s.scope = Scope::kBoth;
-    v.push_back(s);
-  }
-  {
-    Setting s = Secret(Make("secret_key", T::kString, "",
-                            "64 hex characters encrypting provider secrets at rest; unset: "
-                            "<data dir>/secret.key, created when missing"));
-    s.format = "hex64";
-    v.push_back(s);
-  }
-  v.push_back(Secret(Make("metrics_token", T::kString, "",
-                          "bearer token operators send to GET /metrics (tenant API keys are refused); "
-                          "unset: /metrics answers 403")));
-  {
-    Setting s = Make("public_url", T::kString, "",
-                     "address providers call back, e.g. https://calls.example.com");
-    s.format = "url";
-    v.push_back(s);
-  }
-  v.push_back(Make("node_id", T::kString, "",
-                   "this node's stable name among nodes sharing a database; unset: host:port"));
-  v.push_back(Make("simulator_record", T::kString, "",
-                   "the simulator's call record file; unset: <data dir>/simulator-calls.jsonl"));
-  v.push_back(
-      Ranged(Make("dial_threads", T::kInteger, "8", "threads dialling remote providers"), 1, 256));
-  v.push_back(
-      Ranged(Make("max_upload_mb", T::kNumber, "100", "largest accepted CSV upload, in MiB"), 0.001,
-             1024 * 1024));
-  v.push_back(
-      Ranged(Make("max_rows", T::kInteger, "1000000", "most data rows in one CSV"), 1, 1e9));
-  v.push_back(Ranged(Make("upload_threads", T::kInteger, "2",
-                          "threads ingesting uploads (POST /batches, DNC files), apart from other requests"),
-                     1, 256));
-  v.push_back(Ranged(Make("upload_queue", T::kInteger, "8",
-                          "uploads accepted beyond those being ingested; more get 503 with Retry-After"),
-                     0, 100'000));
-  v.push_back(Ranged(Make("max_connections", T::kInteger, "1024",
-                          "open HTTP connections in total; more get 503 (0 = no cap)"),
-                     0, 1'000'000));
-  v.push_back(Ranged(Make("max_connections_per_client", T::kInteger, "64",
-                          "open HTTP connections from one client address; more get 503 (0 = no cap, "
-                          "e.g. behind a proxy)"),
-                     0, 1'000'000));
-  v.push_back(Ranged(Make("max_body_memory_mb", T::kNumber, "64",
-                          "request bodies held in memory at once (JSON, forms; not upload files), MiB; "
-                          "more get 503 with Retry-After (0 = no bound)"),
-                     0, 1024 * 1024));
-  v.push_back(
-      Ranged(Make("header_timeout_ms", T::kInteger, "10000", "time allowed for a request head, ms"),
-             1, 3'600'000));
-  v.push_back(Ranged(
-      Make("body_idle_timeout_ms", T::kInteger, "15000", "longest pause inside a request body, ms"),
-      1, 3'600'000));
-  {
-    Setting s = Make("outbound_allow", T::kString, "",
-                     "address ranges outbound requests (webhooks, voice-agent servers, Twilio) may reach "
-                     "besides public addresses: CIDRs, comma-separated (file: a list), e.g. 127.0.0.0/8 "
-                     "for a voice agent on this host; unset: public addresses only");
-    s.format = "cidr_list";
-    v.push_back(s);
-  }
-  v.push_back(Ranged(Make("webhook_max_age", T::kNumber, "259200",
-                          "seconds a webhook delivery is retried before it is given up"),
-                     0.001, 365 * 86400));
-  v.push_back(Ranged(Make("webhook_backoff_max", T::kNumber, "600",
-                          "longest wait between two tries of a webhook delivery, seconds"),
-                     0.001, 86400));
-  v.push_back(
-      Ranged(Make("webhook_timeout", T::kNumber, "10", "seconds a webhook receiver has to answer"),
-             0.001, 3600));
-  {
-    Setting s = Make("log_format", T::kString, "text",
-                     "log lines as human-readable text or JSON: text | json");
-    s.choices = {"text", "json"};
-    v.push_back(s);
-  }
-  {
-    Setting s = Make("log_level", T::kString, "info",
-                     "least severe level logged: debug | info | warn | error");
-    s.choices = {"debug", "info", "warn", "error"};
-    v.push_back(s);
-  }
-  {
-    Setting s = Make("server_url", T::kString, "http://127.0.0.1:8080",
-                     "URL of the batchcall server the client commands talk to");
-    s.scope = Scope::kClient;
-    s.flag = "--server";
-    s.env = "BATCHCALL_URL";
-    s.format = "url";
-    v.push_back(s);
-  }
-  return v;
-}
 
 std::string Quoted(std::string_view s) { return "'" + std::string(s) + "'"; }
 
@@ -333,11 +199,6 @@ void ApplyFile(const ConfigInput& in, std::vector<Entry>& entries,
 
 }  // namespace
 
-const std::vector<Setting>& Settings() {
-  static const std::vector<Setting> settings = BuildSettings();
-  return settings;
-}
-
 const Setting* FindSetting(std::string_view key) {
   for (const Setting& s : Settings()) {
     if (s.key == key) return &s;
@@ -387,18 +248,18 @@ std::string_view SourceName(Source source) {
   return "";
 }
 
-const Entry& Config::Get(std::string_view key) const {
-  for (const Entry& e : entries_) {
-    if (e.setting->key == key) return e;
-  }
-  throw std::logic_error("no setting " + std::string(key));
+const Entry& Config::entry(const Setting& setting) const {
+  return entries_.at(static_cast<size_t>(&setting - Settings().data()));
 }
 
-const std::string& Config::String(std::string_view key) const {
-  return std::get<std::string>(Get(key).value);
+Source Config::SourceAt(const void* address) const {
+  for (const Entry& e : entries_) {
+    for (const auto& member : e.setting->binding.members) {
+      if (member(options_) == address) return e.source;
+    }
+  }
+  return Source::kDefault;
 }
-int64_t Config::Integer(std::string_view key) const { return std::get<int64_t>(Get(key).value); }
-double Config::Number(std::string_view key) const { return std::get<double>(Get(key).value); }
 
 Result<Value> ParseSettingText(const Setting& s, std::string_view text) {
   Value value;
@@ -425,12 +286,9 @@ Result<Value> ParseSettingText(const Setting& s, std::string_view text) {
 }
 
 Result<Config> LoadConfig(const ConfigInput& in) {
+  Options options;  // every member at its in-class default
   std::vector<Entry> entries;
-  for (const Setting& s : Settings()) {
-    auto value = ParseSettingText(s, s.default_value);
-    if (!value.ok()) throw std::logic_error("bad default for " + s.key);
-    entries.push_back({&s, *value, Source::kDefault, ""});
-  }
+  for (const Setting& s : Settings()) entries.push_back({&s, s.binding.get(options), Source::kDefault, ""});
   std::vector<std::string> errors;
   if (!in.file.empty()) ApplyFile(in, entries, errors);
   for (Entry& e : entries) {
@@ -462,7 +320,10 @@ Result<Config> LoadConfig(const ConfigInput& in) {
     for (const auto& e : errors) message += (message.empty() ? "" : "\n") + e;
     return InvalidArgument(message);
   }
-  return Config(std::move(entries));
+  for (const Entry& e : entries) {
+    if (e.source != Source::kDefault) e.setting->binding.set(options, e.value);
+  }
+  return Config(std::move(options), std::move(entries));
 }
 
 }  // namespace batchcall::config

@@ -1,4 +1,4 @@
-#include "cli/toml_guard.h"
+#include "config/toml_guard.h"
 
 namespace batchcall::config {
 

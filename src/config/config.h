@@ -1,6 +1,9 @@
 // Configuration: one table of settings drives the TOML file, the
 // command-line flags, the environment variables, validation, `batchcall
-// config check` and the help text (docs/operations.md#configuration).
+// config check`, `config example` and the help text
+// (docs/operations.md#configuration). Each row binds a typed member of
+// Options (binding.h): loading fills a ServerOptions and a ClientOptions, and
+// the default every row shows is read from a default-constructed Options.
 //
 // Every setting has a flat top-level file key (e.g. `webhook_max_age`), a
 // flag ("--" + key with '_' -> '-', unless it is a secret) and an
@@ -20,10 +23,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "config/binding.h"
 
 namespace batchcall::config {
-
-enum class SettingType { kString, kInteger, kNumber };
 
 // Which commands read a setting.
 enum class Scope { kServer, kClient, kBoth };
@@ -31,18 +33,22 @@ enum class Scope { kServer, kClient, kBoth };
 struct Setting {
   std::string key;  // file key, e.g. "webhook_max_age"
   SettingType type;
-  std::string default_value;  // textual default; "" = not set (strings only)
-  std::string help;           // one line, shown by --help, `config example` and the docs
+  // The bound member's default as text ("" = not set, strings only), read
+  // from a default-constructed Options when the table is built.
+  std::string default_value;
+  std::string help;  // one line, shown by --help, `config example` and the docs
   Scope scope = Scope::kServer;
+  bool opens_store = false;          // read by the `keys` commands too (they open the store)
   bool secret = false;               // masked in `config check`; file and environment only, no flag
   std::string flag;                  // "--webhook-max-age"; empty for secrets
   std::string env;                   // "BATCHCALL_WEBHOOK_MAX_AGE"
   double min = 0, max = 0;           // numbers: allowed closed range
-  std::vector<std::string> choices;  // strings: allowed values (empty = any)
+  std::vector<std::string> choices;  // strings: allowed values (empty = any), the binding's
   // Strings: "url" (http:// or https://), "hex64" (empty or 64 hex characters),
   // "cidr_list" (comma-separated CIDRs, see net/outbound_policy.h; in the file
   // also an array of strings), "" (any).
   std::string format;
+  Binding binding;  // the member(s) it sets
 };
 
 // Every setting, in documentation order.
@@ -55,8 +61,6 @@ size_t EditDistance(std::string_view a, std::string_view b);
 // The valid key nearest to `key` by edit distance (ties: table order).
 const std::string& ClosestKey(std::string_view key);
 
-using Value = std::variant<std::string, int64_t, double>;
-
 enum class Source { kDefault, kFile, kEnv, kFlag };
 std::string_view SourceName(Source source);  // "default" | "file" | "env" | "flag"
 
@@ -67,18 +71,27 @@ struct Entry {
   std::string origin;  // "batchcall.toml:3", "BATCHCALL_DB", "--db" or "" for a default
 };
 
-// The effective configuration: one entry per setting, in table order.
+// The effective configuration: the filled options, and one entry per
+// setting, in table order, saying where its value came from.
 class Config {
  public:
-  explicit Config(std::vector<Entry> entries) : entries_(std::move(entries)) {}
+  Config(Options options, std::vector<Entry> entries) : options_(std::move(options)), entries_(std::move(entries)) {}
+  const ServerOptions& server() const { return options_.server; }
+  const ClientOptions& client() const { return options_.client; }
   const std::vector<Entry>& entries() const { return entries_; }
-  // Precondition: `key` names a setting of the right type.
-  const Entry& Get(std::string_view key) const;
-  const std::string& String(std::string_view key) const;
-  int64_t Integer(std::string_view key) const;
-  double Number(std::string_view key) const;
+  // The entry of `setting`, a row of Settings().
+  const Entry& entry(const Setting& setting) const;
+  // Where the value of a member of ClientOptions came from.
+  template <typename T>
+  Source SourceOf(T ClientOptions::*member) const {
+    return SourceAt(&(options_.client.*member));
+  }
 
  private:
+  // The source of the setting bound to the member at `address` in options_.
+  Source SourceAt(const void* address) const;
+
+  Options options_;
   std::vector<Entry> entries_;
 };
 

@@ -1,4 +1,4 @@
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -15,6 +15,12 @@ ConfigInput WithFile(std::string text) {
   in.file_text = std::move(text);
   return in;
 }
+
+// The entry of the setting `key` (what `config check` prints for it).
+const Entry& EntryOf(const Config& c, std::string_view key) { return c.entry(*FindSetting(key)); }
+std::string String(const Config& c, std::string_view key) { return std::get<std::string>(EntryOf(c, key).value); }
+int64_t Integer(const Config& c, std::string_view key) { return std::get<int64_t>(EntryOf(c, key).value); }
+double Number(const Config& c, std::string_view key) { return std::get<double>(EntryOf(c, key).value); }
 
 std::string ErrorOf(const ConfigInput& in) {
   auto c = LoadConfig(in);
@@ -42,19 +48,19 @@ std::string FileLine(const Setting& s, const std::string& text) {
 TEST(ConfigTest, DefaultsMatchTheServeFlagsOfOld) {
   auto c = LoadConfig({});
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->String("listen"), "127.0.0.1:8080");
-  EXPECT_EQ(c->String("db"), "sqlite:./data/batchcall.db");
-  EXPECT_EQ(c->Integer("dial_threads"), 8);
-  EXPECT_EQ(c->Number("max_upload_mb"), 100);
-  EXPECT_EQ(c->Integer("max_rows"), 1'000'000);
-  EXPECT_EQ(c->Integer("header_timeout_ms"), 10'000);
-  EXPECT_EQ(c->Integer("body_idle_timeout_ms"), 15'000);
-  EXPECT_EQ(c->Number("webhook_max_age"), 72 * 3600);
-  EXPECT_EQ(c->Number("webhook_backoff_max"), 600);
-  EXPECT_EQ(c->Number("webhook_timeout"), 10);
-  EXPECT_EQ(c->String("log_format"), "text");
-  EXPECT_EQ(c->String("log_level"), "info");
-  EXPECT_EQ(c->String("api_key"), "");
+  EXPECT_EQ(String(*c, "listen"), "127.0.0.1:8080");
+  EXPECT_EQ(String(*c, "db"), "sqlite:./data/batchcall.db");
+  EXPECT_EQ(Integer(*c, "dial_threads"), 8);
+  EXPECT_EQ(Number(*c, "max_upload_mb"), 100);
+  EXPECT_EQ(Integer(*c, "max_rows"), 1'000'000);
+  EXPECT_EQ(Integer(*c, "header_timeout_ms"), 10'000);
+  EXPECT_EQ(Integer(*c, "body_idle_timeout_ms"), 15'000);
+  EXPECT_EQ(Number(*c, "webhook_max_age"), 72 * 3600);
+  EXPECT_EQ(Number(*c, "webhook_backoff_max"), 600);
+  EXPECT_EQ(Number(*c, "webhook_timeout"), 10);
+  EXPECT_EQ(String(*c, "log_format"), "text");
+  EXPECT_EQ(String(*c, "log_level"), "info");
+  EXPECT_EQ(String(*c, "api_key"), "");
   for (const Entry& e : c->entries()) EXPECT_EQ(e.source, Source::kDefault) << e.setting->key;
 }
 
@@ -78,23 +84,23 @@ TEST(ConfigTest, PrecedencePerKey) {
     ConfigInput in = WithFile(FileLine(s, file_text));
     auto from_file = LoadConfig(in);
     ASSERT_TRUE(from_file.ok()) << from_file.status().message();
-    EXPECT_EQ(from_file->Get(s.key).source, Source::kFile);
-    EXPECT_EQ(from_file->Get(s.key).origin, "batchcall.toml:1");
-    EXPECT_EQ(from_file->Get(s.key).value, *ParseSettingText(s, file_text));
+    EXPECT_EQ(from_file->entry(s).source, Source::kFile);
+    EXPECT_EQ(from_file->entry(s).origin, "batchcall.toml:1");
+    EXPECT_EQ(from_file->entry(s).value, *ParseSettingText(s, file_text));
 
     in.env[s.env] = env_text;
     auto from_env = LoadConfig(in);
     ASSERT_TRUE(from_env.ok()) << from_env.status().message();
-    EXPECT_EQ(from_env->Get(s.key).source, Source::kEnv);
-    EXPECT_EQ(from_env->Get(s.key).value, *ParseSettingText(s, env_text));
+    EXPECT_EQ(from_env->entry(s).source, Source::kEnv);
+    EXPECT_EQ(from_env->entry(s).value, *ParseSettingText(s, env_text));
 
     if (s.flag.empty()) continue;
     in.flags[s.key] = flag_text;
     auto from_flag = LoadConfig(in);
     ASSERT_TRUE(from_flag.ok()) << from_flag.status().message();
-    EXPECT_EQ(from_flag->Get(s.key).source, Source::kFlag);
-    EXPECT_EQ(from_flag->Get(s.key).origin, s.flag);
-    EXPECT_EQ(from_flag->Get(s.key).value, *ParseSettingText(s, flag_text));
+    EXPECT_EQ(from_flag->entry(s).source, Source::kFlag);
+    EXPECT_EQ(from_flag->entry(s).origin, s.flag);
+    EXPECT_EQ(from_flag->entry(s).value, *ParseSettingText(s, flag_text));
 
     // The other keys stay at their defaults.
     for (const Entry& e : from_flag->entries()) {
@@ -110,7 +116,7 @@ TEST(ConfigTest, EmptyEnvironmentVariableCountsAsUnset) {
   in.env["BATCHCALL_LISTEN"] = "";
   auto c = LoadConfig(in);
   ASSERT_TRUE(c.ok());
-  EXPECT_EQ(c->String("listen"), "0.0.0.0:9000");
+  EXPECT_EQ(String(*c, "listen"), "0.0.0.0:9000");
 }
 
 TEST(ConfigTest, UnknownKeyNamesLineAndClosestKey) {
@@ -152,8 +158,8 @@ TEST(ConfigTest, WrongTypesNameFileAndLine) {
 TEST(ConfigTest, NumbersAcceptIntegersAndFloats) {
   auto c = LoadConfig(WithFile("webhook_timeout = 3\nmax_upload_mb = 0.5\n"));
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->Number("webhook_timeout"), 3.0);
-  EXPECT_EQ(c->Number("max_upload_mb"), 0.5);
+  EXPECT_EQ(Number(*c, "webhook_timeout"), 3.0);
+  EXPECT_EQ(Number(*c, "max_upload_mb"), 0.5);
 }
 
 TEST(ConfigTest, ValuesAreChecked) {
@@ -173,12 +179,12 @@ TEST(ConfigTest, ValuesAreChecked) {
 TEST(ConfigTest, OutboundAllowIsAListOfCheckedRanges) {
   auto c = LoadConfig(WithFile("outbound_allow = [\"127.0.0.0/8\", \"::1/128\"]\n"));
   ASSERT_TRUE(c.ok()) << c.status().message();
-  EXPECT_EQ(c->String("outbound_allow"), "127.0.0.0/8,::1/128");
-  EXPECT_EQ(c->Get("outbound_allow").origin, "batchcall.toml:1");
+  EXPECT_EQ(String(*c, "outbound_allow"), "127.0.0.0/8,::1/128");
+  EXPECT_EQ(EntryOf(*c, "outbound_allow").origin, "batchcall.toml:1");
   auto text = LoadConfig(WithFile("outbound_allow = \"10.0.0.0/8, 192.168.1.20\"\n"));
   ASSERT_TRUE(text.ok()) << text.status().message();
-  EXPECT_EQ(text->String("outbound_allow"), "10.0.0.0/8, 192.168.1.20");
-  EXPECT_EQ(LoadConfig({})->String("outbound_allow"), "");
+  EXPECT_EQ(String(*text, "outbound_allow"), "10.0.0.0/8, 192.168.1.20");
+  EXPECT_EQ(String(*LoadConfig({}), "outbound_allow"), "");
   EXPECT_THAT(ErrorOf(WithFile("outbound_allow = [\"10.0.0.1/8\"]\n")),
               HasSubstr("outbound_allow at batchcall.toml:1: '10.0.0.1/8' has host bits set; did you mean 10.0.0.0/8?"));
   EXPECT_THAT(ErrorOf(WithFile("outbound_allow = [8]\n")),
@@ -253,8 +259,8 @@ TEST(ConfigTest, PrintedConfigIsValidTomlThatLoadsBack) {
   ASSERT_TRUE(c.ok()) << c.status().message();
   auto again = LoadConfig(WithFile(FormatConfig(*c, "batchcall.toml")));
   ASSERT_TRUE(again.ok()) << again.status().message();
-  EXPECT_EQ(again->String("node_id"), "a \"quoted\" \\ name");
-  EXPECT_EQ(again->Number("max_upload_mb"), 0.25);
+  EXPECT_EQ(String(*again, "node_id"), "a \"quoted\" \\ name");
+  EXPECT_EQ(Number(*again, "max_upload_mb"), 0.25);
 }
 
 TEST(ConfigTest, MaskSecret) {

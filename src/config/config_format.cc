@@ -2,7 +2,7 @@
 #include <charconv>
 #include <cstdio>
 
-#include "cli/config.h"
+#include "config/config.h"
 
 namespace batchcall::config {
 namespace {
