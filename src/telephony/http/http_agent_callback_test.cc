@@ -7,24 +7,19 @@
 #include <cstdio>
 
 #include "telephony/http/http_agent_provider.h"
+#include "telephony/http/http_agent_test_util.h"
 
 namespace batchcall {
 namespace {
 
+using http_agent_test::Config;
+using http_agent_test::kSigningSecret;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kSigningSecret[] = "whsec-agent-secret";
 const std::string kBody = R"({"status":"completed"})";
 constexpr long long kNow = 1'700'000'000;
-
-HttpAgentConfig Config() {
-  HttpAgentConfig c;
-  c.url = "https://agent.example.com/call";
-  c.signing_secret = kSigningSecret;
-  return c;
-}
 
 TimePoint At(long long unix_seconds) { return FromUnixMillis(unix_seconds * 1000); }
 

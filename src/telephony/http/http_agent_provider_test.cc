@@ -4,11 +4,15 @@
 #include <gtest/gtest.h>
 
 #include "telephony/provider_secrets.h"
+#include "telephony/http/http_agent_test_util.h"
 #include "testing/fake_transport.h"
 
 namespace batchcall {
 namespace {
 
+using http_agent_test::Config;
+using http_agent_test::kApiKey;
+using http_agent_test::kSigningSecret;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -20,16 +24,6 @@ class FakeTransport final : public test::FakeTransport {
   FakeTransport() : test::FakeTransport(OutboundResponse{200, {}, "done"}) {}
 };
 
-constexpr char kApiKey[] = "sk-live-very-secret-key";
-constexpr char kSigningSecret[] = "whsec-agent-secret";
-
-HttpAgentConfig Config() {
-  HttpAgentConfig c;
-  c.url = "https://agent.example.com/call";
-  c.headers = {{"Authorization", std::string("Bearer ") + kApiKey}, {"X-Tenant", "acme"}};
-  c.signing_secret = kSigningSecret;
-  return c;
-}
 
 // Config() as an agent's stored provider settings.
 json ConfigJson() {
