@@ -19,6 +19,22 @@ void StoreConformanceTest::SetUp() {
   ASSERT_TRUE(harness_.set_execution_status);
 }
 
+void StoreConformanceTest::TearDown() {
+  if (harness_.store) {
+    for (const Batch& b : imported_) ExpectCountsMatchRows(b);
+  }
+  harness_.store.reset();
+}
+
+void StoreConformanceTest::ExpectCountsMatchRows(const Batch& batch) {
+  auto kept = store().CountExecutions(batch.id);
+  if (kept.status().code() == StatusCode::kNotFound) return;
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  StatusCounts counted;
+  for (const Execution& e : AllExecutions(batch)) counted[e.status]++;
+  EXPECT_EQ(*kept, counted) << "batch " << batch.id;
+}
+
 TimePoint StoreConformanceTest::T(int64_t seconds) {
   return FromUnixMillis(1767225600000LL + seconds * 1000);
 }
@@ -97,6 +113,7 @@ Batch StoreConformanceTest::Import(const Agent& agent, int contacts, int rejects
   }
   auto batch = (*import)->Commit(contacts + rejects, contacts, rejects);
   EXPECT_TRUE(batch.ok()) << batch.status().ToString();
+  if (batch.ok()) imported_.push_back(*batch);
   return batch.ok() ? *batch : Batch{};
 }
 

@@ -37,7 +37,9 @@ using StoreFactory = std::function<StoreHarness()>;
 class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
  protected:
   void SetUp() override;
-  void TearDown() override { harness_.store.reset(); }
+  // Checks every batch the test imported (ExpectCountsMatchRows), then
+  // closes the store.
+  void TearDown() override;
 
   Store& store() { return *harness_.store; }
   Status SetStatus(const std::string& execution_id, ExecutionStatus s) {
@@ -58,6 +60,9 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   Batch Import(const Agent& agent, int contacts, int rejects = 0, TimePoint created = T(0));
   // Every execution of the batch, CSV order.
   std::vector<Execution> AllExecutions(const Batch& batch);
+  // CountExecutions (kept by the store as statuses change) equals a count of
+  // the batch's execution rows by status; nothing when the batch is gone.
+  void ExpectCountsMatchRows(const Batch& batch);
   // Drives a created batch to `status` through allowed transitions.
   void DriveTo(const Batch& batch, BatchStatus status);
   // Like Import, but the batch has no webhook_url (conformance_webhooks_test.cc).
@@ -67,6 +72,8 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreFactory> {
   std::vector<int64_t> JournalChanges(int n);
 
   StoreHarness harness_;
+  // Every batch Import and ImportWithoutBatchWebhook committed.
+  std::vector<Batch> imported_;
 };
 
 // store.ApplyCallUpdates(updates, now), expected to succeed; its outcomes

@@ -93,6 +93,7 @@ Batch StoreConformanceTest::ImportWithoutBatchWebhook(const Agent& agent, int co
   }
   auto batch = (*import)->Commit(contacts, contacts, 0);
   EXPECT_TRUE(batch.ok()) << batch.status().ToString();
+  if (batch.ok()) imported_.push_back(*batch);
   return batch.ok() ? *batch : Batch{};
 }
 

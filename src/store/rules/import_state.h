@@ -69,6 +69,8 @@ class ImportState {
     ids_.push_back(IdKey{{}, key});
     id.copy(ids_.back().id.data(), ids_.back().id.size());
   }
+  // How many ids (rows) were added so far.
+  size_t IdCount() const { return ids_.size(); }
   // The ids added so far, sorted by id.
   const std::vector<IdKey>& SortedIds() {
     std::sort(ids_.begin(), ids_.end(), [](const IdKey& a, const IdKey& b) { return a.id < b.id; });

@@ -73,6 +73,16 @@ Result<ExecutionStatus> ParseStoredStatus(std::string_view text) {
   return *s;
 }
 
+Status AddStatusCount(std::string_view status, int64_t n, StatusCounts* counts) {
+  BC_ASSIGN_OR_RETURN(ExecutionStatus s, ParseStoredStatus(status));
+  if (n < 0) {
+    return Internal("stored count of " + std::string(status) + " executions is below zero: " +
+                    std::to_string(n));
+  }
+  if (n > 0) (*counts)[s] += n;
+  return Status::Ok();
+}
+
 Result<int64_t> DialAllowance(
     const DialLimits& limits, TimePoint now, int64_t wanted,
     const std::function<Result<int64_t>()>& count_open,

@@ -39,6 +39,12 @@ Status InFlightConflict(const std::string& batch_id);
 // name this binary does not know.
 Result<ExecutionStatus> ParseStoredStatus(std::string_view text);
 
+// Adds one stored per-batch count row (status, n) to `counts`, as
+// CountExecutions reports it: statuses whose count is 0 are left out; a
+// status this binary does not know or a count below zero is Internal (the
+// stored counts are out of step with the executions).
+Status AddStatusCount(std::string_view status, int64_t n, StatusCounts* counts);
+
 // --- dial limits
 
 // How many of `wanted` attempts the agent may begin at `now` under `limits`.

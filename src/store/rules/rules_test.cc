@@ -49,6 +49,19 @@ TEST(RulesTest, StoredStatusParsing) {
   EXPECT_EQ(bad.status().message(), "stored status is unknown: ringing-ish");
 }
 
+TEST(RulesTest, StoredStatusCountsLeaveOutZerosAndRefuseNegatives) {
+  StatusCounts counts;
+  ASSERT_TRUE(AddStatusCount("queued", 3, &counts).ok());
+  ASSERT_TRUE(AddStatusCount("busy", 0, &counts).ok());
+  ASSERT_TRUE(AddStatusCount("queued", 2, &counts).ok());  // rows of one status add up
+  EXPECT_EQ(counts, (StatusCounts{{E::kQueued, 5}}));
+  Status negative = AddStatusCount("completed", -1, &counts);
+  EXPECT_EQ(negative.code(), StatusCode::kInternal);
+  EXPECT_EQ(negative.message(), "stored count of completed executions is below zero: -1");
+  EXPECT_EQ(AddStatusCount("ringing-ish", 1, &counts).code(), StatusCode::kInternal);
+  EXPECT_EQ(counts, (StatusCounts{{E::kQueued, 5}}));
+}
+
 // Counting stubs that record whether they were asked.
 struct Counts {
   int64_t open = 0;

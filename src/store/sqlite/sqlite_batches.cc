@@ -42,7 +42,8 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
   }
   // Pending webhook changes of the batch and its executions go with them
   // (ReadWebhookChanges would find their objects gone).
-  for (const char* seq_sql : {sql::kDeleteWebhookChangesOfBatch, sql::kDeleteRejects, sql::kDeleteBatch}) {
+  for (const char* seq_sql :
+       {sql::kDeleteWebhookChangesOfBatch, sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteBatch}) {
     BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(seq_sql));
     BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
   }
@@ -133,15 +134,13 @@ Result<std::vector<Batch>> SqliteStore::ListBatches(const std::string& account_i
 Result<StatusCounts> SqliteStore::CountExecutions(const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
-  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kCountExecutionsByStatus));
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectStatusCounts));
   st.Bind(1, seq);
   StatusCounts counts;
   for (;;) {
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) break;
-    auto status = ParseExecutionStatus(st.TextView(0));
-    if (!status) return Internal("stored execution status is unknown: " + st.Text(0));
-    counts[*status] = st.Int(1);
+    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(st.TextView(0), st.Int(1), &counts));
   }
   return counts;
 }

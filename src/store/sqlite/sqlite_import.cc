@@ -113,6 +113,11 @@ class SqliteBatchImport final : public BatchImport {
       st.Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
       BC_RETURN_IF_ERROR(st.Run());
     }
+    if (state_.IdCount() > 0) {
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertPreparedCount));
+      st.Bind(1, seq_).Bind(2, static_cast<int64_t>(state_.IdCount()));
+      BC_RETURN_IF_ERROR(st.Run());
+    }
     BC_RETURN_IF_ERROR(InsertIds());
     if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
     Result<Batch> stored = Internal("unread");

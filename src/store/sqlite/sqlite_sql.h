@@ -267,6 +267,28 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 )sql"},
+    {7, R"sql(
+-- How many executions of each batch are in each status, kept in the
+-- transaction of every change, so that reading a batch's progress never
+-- counts its rows. An import adds its rows (all 'prepared') when it commits;
+-- this trigger moves one execution from its old status to its new one;
+-- DeleteBatchRows deletes the batch's counts with its rows.
+CREATE TABLE batch_status_counts (
+  batch_seq INTEGER NOT NULL,
+  status    TEXT NOT NULL,
+  n         INTEGER NOT NULL,
+  PRIMARY KEY (batch_seq, status)
+) WITHOUT ROWID;
+INSERT INTO batch_status_counts(batch_seq, status, n)
+  SELECT batch_seq, status, COUNT(*) FROM executions GROUP BY batch_seq, status;
+CREATE TRIGGER executions_status_counts AFTER UPDATE OF status ON executions
+WHEN NEW.status IS NOT OLD.status
+BEGIN
+  UPDATE batch_status_counts SET n = n - 1 WHERE batch_seq = OLD.batch_seq AND status = OLD.status;
+  INSERT INTO batch_status_counts(batch_seq, status, n) VALUES (NEW.batch_seq, NEW.status, 1)
+    ON CONFLICT (batch_seq, status) DO UPDATE SET n = n + 1;
+END;
+)sql"},
 };
 
 inline constexpr const char* kJournalModeWal = "PRAGMA journal_mode = WAL";
@@ -412,8 +434,13 @@ inline constexpr const char* kSelectExecutionById =
 // Keys of one status of one batch from key_lo on, in key order (index only).
 inline constexpr const char* kSelectExecutionKeysByStatus =
     "SELECT key FROM executions WHERE batch_seq = ? AND status = ? AND key >= ? ORDER BY key LIMIT ?";
-inline constexpr const char* kCountExecutionsByStatus =
-    "SELECT status, COUNT(*) FROM executions WHERE batch_seq = ? GROUP BY status";
+// (status, n) of one batch: batch_status_counts, never a count of its rows.
+inline constexpr const char* kSelectStatusCounts =
+    "SELECT status, n FROM batch_status_counts WHERE batch_seq = ?";
+// (batch_seq, n): an import's rows, all 'prepared', at its commit.
+inline constexpr const char* kInsertPreparedCount =
+    "INSERT INTO batch_status_counts(batch_seq, status, n) VALUES (?, 'prepared', ?)";
+inline constexpr const char* kDeleteStatusCounts = "DELETE FROM batch_status_counts WHERE batch_seq = ?";
 inline constexpr const char* kSelectAnyInFlight =
     "SELECT 1 FROM executions WHERE batch_seq = ? AND status IN "
     "('initiated', 'ringing', 'in-progress', 'call-disconnected') LIMIT 1";

@@ -215,6 +215,45 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentAndDataSurvivesReopen) {
   EXPECT_EQ(RawQuery(db(), "PRAGMA journal_mode"), "wal");
 }
 
+// Migration 7 fills the per-batch counts of the batches stored before it.
+TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
+  auto store = Open();
+  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
+  Agent a = MakeAgent(acc->id);
+  ASSERT_TRUE(store->CreateAgent(a).ok());
+  Batch draft;
+  draft.id = std::string(32, 'e');
+  draft.account_id = acc->id;
+  draft.agent_id = a.id;
+  std::vector<std::string> ids;
+  {
+    auto import = store->BeginImport(draft);
+    ASSERT_TRUE(import.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
+    ASSERT_TRUE((*import)->Commit(5, 5, 0).ok());
+  }
+  auto listed = store->ListExecutions({acc->id, draft.id, {}, std::nullopt, 10});
+  ASSERT_TRUE(listed.ok());
+  for (const Execution& e : *listed) ids.push_back(e.id);
+  ASSERT_EQ(ids.size(), 5u);
+  ASSERT_TRUE(store->SetExecutionStatusForTesting(ids[0], ExecutionStatus::kCompleted, FromUnixMillis(1)).ok());
+  ASSERT_TRUE(store->SetExecutionStatusForTesting(ids[1], ExecutionStatus::kBusy, FromUnixMillis(1)).ok());
+  const StatusCounts expected{{ExecutionStatus::kPrepared, 3}, {ExecutionStatus::kCompleted, 1}, {ExecutionStatus::kBusy, 1}};
+  EXPECT_EQ(*store->CountExecutions(draft.id), expected);
+  store.reset();
+  // The file as the version before: no counts table, no trigger.
+  RawQuery(db(), "DROP TRIGGER executions_status_counts");
+  RawQuery(db(), "DROP TABLE batch_status_counts");
+  RawQuery(db(), "DELETE FROM schema_migrations WHERE version = 7");
+  store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(*store->CountExecutions(draft.id), expected);
+  // And the trigger is back.
+  ASSERT_TRUE(store->SetExecutionStatusForTesting(ids[2], ExecutionStatus::kQueued, FromUnixMillis(2)).ok());
+  EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kQueued), 1);
+  EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kPrepared), 2);
+}
+
 TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   ASSERT_TRUE(Open());
   RawQuery(db(), "INSERT INTO schema_migrations(version, applied_at) VALUES (999, 0)");
@@ -247,7 +286,8 @@ TEST_F(SqliteStoreTest, AbandonedImportLeavesNoRows) {
     for (int i = 0; i < 100; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
     ASSERT_TRUE((*import)->AddReject({200, "x", "invalid_number", "Bad."}).ok());
   }
-  for (const char* table : {"batches", "contacts", "executions", "execution_ids", "rejected_rows"})
+  for (const char* table :
+       {"batches", "contacts", "executions", "execution_ids", "rejected_rows", "batch_status_counts"})
     EXPECT_EQ(RawQuery(db(), std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
 }
 
