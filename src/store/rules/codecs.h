@@ -29,6 +29,8 @@ inline int64_t RowKey(int64_t batch_seq, int64_t row_index) {
   return (batch_seq << 32) | row_index;
 }
 inline int64_t FirstKey(int64_t batch_seq) { return RowKey(batch_seq, 0); }
+// The batch_seq of a row key.
+inline int64_t SeqOfKey(int64_t key) { return key >> 32; }
 inline int64_t LastKey(int64_t batch_seq) { return RowKey(batch_seq, kMaxRowIndex); }
 
 // Parses a stored JSON column; Internal ("stored <what>: ...") when it is

@@ -8,9 +8,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 #include "base/time.h"
@@ -44,6 +47,35 @@ Result<ExecutionStatus> ParseStoredStatus(std::string_view text);
 // status this binary does not know or a count below zero is Internal (the
 // stored counts are out of step with the executions).
 Status AddStatusCount(std::string_view status, int64_t n, StatusCounts* counts);
+
+// The changes one transaction makes to per-batch status counts, gathered as
+// its statements change executions and written with it (one upsert per
+// (batch, status) whose count moved), so a step that moves a thousand
+// executions writes a handful of count rows. Not thread-safe.
+class StatusDeltas {
+ public:
+  using Key = std::pair<int64_t, ExecutionStatus>;  // (batch_seq, status)
+  // `n` executions of batch `seq` moved from `from` to `to` (nothing when equal).
+  void Move(int64_t seq, ExecutionStatus from, ExecutionStatus to, int64_t n = 1) {
+    if (from == to || n == 0) return;
+    deltas_[{seq, from}] -= n;
+    deltas_[{seq, to}] += n;
+  }
+  // `n` executions of batch `seq` added in `status` (an import's rows).
+  void Add(int64_t seq, ExecutionStatus status, int64_t n) {
+    if (n != 0) deltas_[{seq, status}] += n;
+  }
+  // Every (batch, status) whose count changed, with its change (never 0).
+  std::vector<std::pair<Key, int64_t>> Changes() const {
+    std::vector<std::pair<Key, int64_t>> out;
+    for (const auto& [key, n] : deltas_)
+      if (n != 0) out.emplace_back(key, n);
+    return out;
+  }
+
+ private:
+  std::map<Key, int64_t> deltas_;
+};
 
 // --- dial limits
 

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "domain/model.h"
+#include "store/rules/rules.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace batchcall::sqlite {
@@ -19,6 +20,9 @@ Result<Batch> LoadBatch(Connection& conn, const std::string& account_id, const s
 // True when an execution of the batch is initiated, ringing, in progress or
 // call-disconnected.
 Result<bool> AnyInFlight(Connection& conn, int64_t seq);
+// Writes a transaction's status count changes (batch_status_counts); call
+// inside that transaction, after its last status change.
+Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas);
 // Deletes the batch row, its executions (with their contacts and attempts),
 // rejected rows and pending webhook journal rows.
 Status DeleteBatchRows(Connection& conn, int64_t seq);

@@ -33,6 +33,14 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
   return st.Step();
 }
 
+Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas) {
+  for (const auto& [key, n] : deltas.Changes()) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kAddStatusCount));
+    BC_RETURN_IF_ERROR(st.Bind(1, key.first).Bind(2, ToString(key.second)).Bind(3, n).Run());
+  }
+  return Status::Ok();
+}
+
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // execution_ids first: its rows are found through executions.
   for (const char* range_sql : {sql::kDeleteAttemptRange, sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
@@ -168,10 +176,14 @@ Result<Batch> SqliteStore::StopBatch(const std::string& account_id, const std::s
   BC_ASSIGN_OR_RETURN(auto batch, sqlite::LoadBatch(*conn, account_id, batch_id, &seq));
   BC_RETURN_IF_ERROR(store_rules::CheckStoppable(batch.status));
   // Executions first: their webhook changes are journaled before the batch's.
-  {
+  store_rules::StatusDeltas deltas;
+  for (ExecutionStatus from : {ExecutionStatus::kPrepared, ExecutionStatus::kQueued,
+                               ExecutionStatus::kRescheduled, ExecutionStatus::kScheduled}) {
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kStopPreDialExecutions));
-    BC_RETURN_IF_ERROR(st.Bind(1, Millis(now)).Bind(2, seq).Run());
+    BC_RETURN_IF_ERROR(st.Bind(1, Millis(now)).Bind(2, seq).Bind(3, ToString(from)).Run());
+    deltas.Move(seq, from, ExecutionStatus::kStopped, conn->Changes());
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BatchTransition t;
   t.to = BatchStatus::kStopped;
   BC_RETURN_IF_ERROR(UpdateBatch(*conn, seq, t, now));

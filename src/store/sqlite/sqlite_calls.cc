@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "store/rules/rules.h"
+#include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -46,7 +47,8 @@ Result<AttemptRow> LoadAttempt(Connection& conn, const std::string& attempt_id) 
 }
 
 // A progress event: executes store_rules::PlanProgress.
-Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, TimePoint now) {
+Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, TimePoint now,
+                     store_rules::StatusDeltas& deltas) {
   const store_rules::ProgressPlan plan = store_rules::PlanProgress(e, a);
   if (plan.advance_attempt) {
     BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kAdvanceAttempt));
@@ -57,12 +59,15 @@ Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, 
   }
   if (!plan.advance_execution) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kAdvanceExecution));
-  return st.Bind(1, ToString(e.status)).Bind(2, Millis(now)).Bind(3, a.execution_key).Run();
+  BC_RETURN_IF_ERROR(st.Bind(1, ToString(e.status)).Bind(2, Millis(now)).Bind(3, a.execution_key).Run());
+  deltas.Move(store_rules::SeqOfKey(a.execution_key), a.execution_status, e.status, conn.Changes());
+  return Status::Ok();
 }
 
 // An outcome: executes store_rules::PlanOutcome.
 Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const AttemptRow& a,
-                                    const std::string& provider_type, TimePoint now) {
+                                    const std::string& provider_type, TimePoint now,
+                                    store_rules::StatusDeltas& deltas) {
   const CallEvent& e = u.event;
   {
     BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kCloseAttempt));
@@ -103,6 +108,10 @@ Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const
     st.Bind(11, plan.telephony_data).Bind(12, e.error_message);
   }
   BC_RETURN_IF_ERROR(st.Run());
+  if (plan.finish_execution) {
+    deltas.Move(store_rules::SeqOfKey(a.execution_key), a.execution_status, plan.execution_status,
+                conn.Changes());
+  }
   return plan.applied;
 }
 
@@ -116,6 +125,7 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   std::unordered_map<std::string, std::string> provider_types;  // agent id -> provider_type
+  store_rules::StatusDeltas deltas;
   for (const CallUpdate& u : updates) {
     auto a = LoadAttempt(*conn, u.event.attempt_id);
     if (!a.ok()) {
@@ -124,7 +134,7 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
     }
     if (a->closed) continue;  // duplicate or late event of a finished attempt
     if (!IsOutcome(u.event)) {
-      BC_RETURN_IF_ERROR(ApplyProgress(*conn, u.event, *a, now));
+      BC_RETURN_IF_ERROR(ApplyProgress(*conn, u.event, *a, now, deltas));
       continue;
     }
     auto type = provider_types.find(a->agent_id);
@@ -134,9 +144,10 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
       BC_ASSIGN_OR_RETURN(auto row, st.Step());
       type = provider_types.emplace(a->agent_id, row ? st.Text(0) : std::string()).first;
     }
-    BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(*conn, u, *a, type->second, now));
+    BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(*conn, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(txn.Commit());
   return applied;
 }

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "store/rules/rules.h"
+#include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -58,9 +59,24 @@ Result<int> RunLeasedUpdate(Connection& conn, const char* text, Bind&& bind) {
 }
 
 // Queues the prepared executions of batch `seq` (which must be running).
-Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now) {
+Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now, store_rules::StatusDeltas& deltas) {
   BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kQueuePrepared));
-  return st.Bind(1, Millis(now)).Bind(2, seq).Run();
+  BC_RETURN_IF_ERROR(st.Bind(1, Millis(now)).Bind(2, seq).Run());
+  deltas.Move(seq, ExecutionStatus::kPrepared, ExecutionStatus::kQueued, conn.Changes());
+  return Status::Ok();
+}
+
+// Runs a single-row UPDATE ... RETURNING key keyed by (execution id, worker)
+// after `bind` filled the leading parameters; moves the changed row (if
+// any) from `from` to `to` in `deltas`.
+template <typename Bind>
+Status RunLeasedMove(Connection& conn, const char* text, ExecutionStatus from, ExecutionStatus to,
+                     store_rules::StatusDeltas& deltas, Bind&& bind) {
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(text));
+  bind(st);
+  BC_ASSIGN_OR_RETURN(auto row, st.Step());
+  if (row) deltas.Move(store_rules::SeqOfKey(st.Int(0)), from, to);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -83,12 +99,13 @@ Result<std::vector<std::string>> SqliteStore::StartDueBatches(TimePoint now) {
 
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  store_rules::StatusDeltas deltas;
   for (const SeqId& b : due) {
     auto changed = RunLeasedUpdate(*conn, sql::kStartBatch,
                                    [&](Statement& st) { st.Bind(1, Millis(now)).Bind(2, b.seq); });
     if (!changed.ok()) return changed.status();
     if (*changed == 0) continue;  // no longer scheduled
-    BC_RETURN_IF_ERROR(QueuePrepared(*conn, b.seq, now));
+    BC_RETURN_IF_ERROR(QueuePrepared(*conn, b.seq, now, deltas));
     started.push_back(b.id);
   }
   if (!unqueued.empty()) {
@@ -96,9 +113,10 @@ Result<std::vector<std::string>> SqliteStore::StartDueBatches(TimePoint now) {
                         SelectSeqIds(*conn, sql::kSelectRunningBatchSeqs, std::nullopt));
     for (const SeqId& r : still_running) {
       if (std::find(unqueued.begin(), unqueued.end(), r.seq) == unqueued.end()) continue;
-      BC_RETURN_IF_ERROR(QueuePrepared(*conn, r.seq, now));
+      BC_RETURN_IF_ERROR(QueuePrepared(*conn, r.seq, now, deltas));
     }
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(txn.Commit());
   return started;
 }
@@ -154,19 +172,22 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
   if (batch.status != BatchStatus::kRunning) return out;
 
   // Due retries (and calling-hours waits) first, by due time; then CSV order.
-  std::vector<int64_t> keys;
+  std::vector<std::pair<int64_t, ExecutionStatus>> keys;  // key, status before the claim
   for (const char* text : {sql::kSelectDueRetryKeys, sql::kSelectQueuedKeys}) {
     const int64_t want = limit - static_cast<int64_t>(keys.size());
     if (want <= 0) break;
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(text));
     st.Bind(1, seq).Bind(2, Millis(now)).Bind(3, worker).Bind(4, want);
-    BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) {
-      keys.push_back(s.Int(0));
+    BC_RETURN_IF_ERROR(ForEachRow(st, [&](Statement& s) -> Status {
+      BC_ASSIGN_OR_RETURN(ExecutionStatus status, store_rules::ParseStoredStatus(s.TextView(1)));
+      keys.emplace_back(s.Int(0), status);
       return Status::Ok();
     }));
   }
   out.reserve(keys.size());
-  for (int64_t key : keys) {
+  store_rules::StatusDeltas deltas;
+  for (const auto& [key, status] : keys) {
+    deltas.Move(seq, status, ExecutionStatus::kQueued);
     {
       BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kClaimExecution));
       BC_RETURN_IF_ERROR(
@@ -178,6 +199,7 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
     BC_ASSIGN_OR_RETURN(auto e, sqlite::ReadExecution(st, batch));
     out.push_back(std::move(e));
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
@@ -188,12 +210,14 @@ Status SqliteStore::RescheduleExecutions(const std::vector<std::pair<std::string
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  store_rules::StatusDeltas deltas;
   for (const auto& [id, at] : ids_and_times) {
-    auto changed = RunLeasedUpdate(*conn, sql::kRescheduleExecution, [&](Statement& st) {
-      st.Bind(1, Millis(at)).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
-    });
-    if (!changed.ok()) return changed.status();
+    BC_RETURN_IF_ERROR(RunLeasedMove(*conn, sql::kRescheduleExecution, ExecutionStatus::kQueued,
+                                     ExecutionStatus::kRescheduled, deltas, [&](Statement& st) {
+                                       st.Bind(1, Millis(at)).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
+                                     }));
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   return txn.Commit();
 }
 
@@ -203,12 +227,14 @@ Status SqliteStore::CancelExecutions(const std::vector<std::pair<std::string, st
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  store_rules::StatusDeltas deltas;
   for (const auto& [id, message] : ids_and_messages) {
-    auto changed = RunLeasedUpdate(*conn, sql::kCancelExecution, [&](Statement& st) {
-      st.Bind(1, message).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
-    });
-    if (!changed.ok()) return changed.status();
+    BC_RETURN_IF_ERROR(RunLeasedMove(*conn, sql::kCancelExecution, ExecutionStatus::kQueued,
+                                     ExecutionStatus::kCanceled, deltas, [&](Statement& st) {
+                                       st.Bind(1, message).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
+                                     }));
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   return txn.Commit();
 }
 
@@ -268,6 +294,7 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
     BC_ASSIGN_OR_RETURN(auto a, DialAllowance(*conn, *limits, now, allowance));
     allowance = a;
   }
+  store_rules::StatusDeltas deltas;
   for (const AttemptStart& s : starts) {
     int64_t key = 0;
     bool startable = false, ours = false;
@@ -309,8 +336,11 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
       BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kBeginExecution));
       BC_RETURN_IF_ERROR(st.Bind(1, s.from_number).Bind(2, Millis(now)).Bind(3, key).Run());
     }
+    // Startable means queued.
+    deltas.Move(store_rules::SeqOfKey(key), ExecutionStatus::kQueued, ExecutionStatus::kInitiated);
     begun.push_back(s.attempt_id);
   }
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(txn.Commit());
   return begun;
 }

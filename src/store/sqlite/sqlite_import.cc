@@ -7,6 +7,7 @@
 
 #include "base/ids.h"
 #include "store/rules/import_state.h"
+#include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_sql.h"
@@ -113,10 +114,10 @@ class SqliteBatchImport final : public BatchImport {
       st.Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
       BC_RETURN_IF_ERROR(st.Run());
     }
-    if (state_.IdCount() > 0) {
-      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertPreparedCount));
-      st.Bind(1, seq_).Bind(2, static_cast<int64_t>(state_.IdCount()));
-      BC_RETURN_IF_ERROR(st.Run());
+    {
+      store_rules::StatusDeltas added;
+      added.Add(seq_, ExecutionStatus::kPrepared, static_cast<int64_t>(state_.IdCount()));
+      BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn_, added));
     }
     BC_RETURN_IF_ERROR(InsertIds());
     if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());

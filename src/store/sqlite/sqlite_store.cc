@@ -106,13 +106,25 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
 Status SqliteStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
                                                  TimePoint now) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  int64_t key = 0;
+  ExecutionStatus old_status = status;
+  {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionStatusById));
+    st.Bind(1, execution_id);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) return NotFound("execution " + execution_id + " not found");
+    key = st.Int(0);
+    BC_ASSIGN_OR_RETURN(old_status, store_rules::ParseStoredStatus(st.TextView(1)));
+  }
   BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSetExecutionStatus));
-  st.Bind(1, ToString(status))
-      .Bind(2, static_cast<int64_t>(ToUnixMillis(now)))
-      .Bind(3, execution_id);
+  st.Bind(1, ToString(status)).Bind(2, static_cast<int64_t>(ToUnixMillis(now))).Bind(3, key);
   BC_RETURN_IF_ERROR(st.Run());
-  if (conn->Changes() == 0) return NotFound("execution " + execution_id + " not found");
-  return Status::Ok();
+  store_rules::StatusDeltas deltas;
+  deltas.Move(store_rules::SeqOfKey(key), old_status, status);
+  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
+  return txn.Commit();
 }
 
 // --- accounts and API keys

@@ -241,14 +241,13 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
   const StatusCounts expected{{ExecutionStatus::kPrepared, 3}, {ExecutionStatus::kCompleted, 1}, {ExecutionStatus::kBusy, 1}};
   EXPECT_EQ(*store->CountExecutions(draft.id), expected);
   store.reset();
-  // The file as the version before: no counts table, no trigger.
-  RawQuery(db(), "DROP TRIGGER executions_status_counts");
+  // The file as the version before: no counts table.
   RawQuery(db(), "DROP TABLE batch_status_counts");
   RawQuery(db(), "DELETE FROM schema_migrations WHERE version = 7");
   store = Open();
   ASSERT_TRUE(store);
   EXPECT_EQ(*store->CountExecutions(draft.id), expected);
-  // And the trigger is back.
+  // And changes are counted again.
   ASSERT_TRUE(store->SetExecutionStatusForTesting(ids[2], ExecutionStatus::kQueued, FromUnixMillis(2)).ok());
   EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kQueued), 1);
   EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kPrepared), 2);
