@@ -253,6 +253,25 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
   EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kPrepared), 2);
 }
 
+// An idle webhook poll (nothing due) takes no write lock: it answers while
+// another connection holds the write lock (an upload, say), instead of
+// waiting for it and failing after the busy timeout.
+TEST_F(SqliteStoreTest, IdleWebhookClaimTakesNoWriteLock) {
+  SqliteStoreOptions options;
+  options.path = db();
+  options.busy_timeout_ms = 100;
+  auto store = SqliteStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open(db().c_str(), &writer), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  auto claimed = (*store)->ClaimWebhookDeliveries(FromUnixMillis(1000), 10, "w", FromUnixMillis(61000));
+  EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
+  EXPECT_TRUE(claimed.ok() && claimed->empty());
+  sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+}
+
 TEST_F(SqliteStoreTest, NewerSchemaIsRefused) {
   ASSERT_TRUE(Open());
   RawQuery(db(), "INSERT INTO schema_migrations(version, applied_at) VALUES (999, 0)");

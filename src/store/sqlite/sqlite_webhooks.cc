@@ -149,6 +149,14 @@ Result<std::vector<WebhookDelivery>> SqliteStore::ClaimWebhookDeliveries(TimePoi
   std::vector<WebhookDelivery> out;
   if (limit <= 0) return out;
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  {
+    // Look first without the write lock: usually nothing is due, and an idle
+    // poller then never waits behind (or holds up) a writer such as an upload.
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDueDeliveries));
+    st.Bind(1, Millis(now)).Bind(2, 1);
+    BC_ASSIGN_OR_RETURN(auto due, st.Step());
+    if (!due) return out;
+  }
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   {
