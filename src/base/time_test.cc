@@ -1,6 +1,9 @@
 #include "base/time.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 namespace batchcall {
 namespace {
@@ -9,6 +12,25 @@ TimePoint Utc(const char* rfc) {
   auto r = ParseIso8601(rfc);
   EXPECT_TRUE(r.ok()) << rfc << ": " << r.status().ToString();
   return r.ok() ? *r : TimePoint{};
+}
+
+// FormatRfc3339 writes exactly what date's iostream formatting wrote (its
+// previous body), for instants across and beyond years 0000-9999.
+TEST(FormatRfc3339, SameTextAsDateFormat) {
+  auto reference = [](TimePoint t) { return date::format("%Y-%m-%dT%H:%M:%S", t) + "+00:00"; };
+  std::vector<int64_t> millis = {0, -1, 1, 999, 1000, 86'399'999, 86'400'000, -86'400'000,
+                                 951'782'400'000,      // 2000-02-29T00:00Z
+                                 253'402'300'799'999,  // 9999-12-31T23:59:59.999Z
+                                 253'402'300'800'000,  // 10000-01-01
+                                 -62'167'219'200'000,  // 0000-01-01
+                                 -62'167'219'200'001};
+  std::mt19937_64 random(20261204);
+  std::uniform_int_distribution<int64_t> any(-100'000'000'000'000, 400'000'000'000'000);
+  for (int i = 0; i < 50'000; ++i) millis.push_back(any(random));
+  for (int64_t ms : millis) {
+    const TimePoint t = FromUnixMillis(ms);
+    ASSERT_EQ(FormatRfc3339(t), reference(t)) << ms;
+  }
 }
 
 TEST(ParseIso8601, AcceptsOffsetsAndNormalizesToUtc) {
