@@ -70,15 +70,28 @@ std::string RawQuery(const std::string& path, const std::string& sql_text) {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<SqliteStore> Open(const SecretBox* box = nullptr) {
+  std::unique_ptr<SqliteStore> Open(const SecretBox* box = nullptr, int busy_timeout_ms = 30000) {
     SqliteStoreOptions options;
     options.path = dir_.File("store.db");
     options.secret_box = box;
+    options.busy_timeout_ms = busy_timeout_ms;
     auto s = SqliteStore::Open(options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(s).value() : nullptr;
   }
   std::string db() const { return dir_.File("store.db"); }
+  // A draft batch (id: 32 times `id_char`) of a new agent of the default account.
+  Batch DraftOfNewAgent(SqliteStore& store, char id_char) {
+    auto acc = store.EnsureDefaultAccount(FromUnixMillis(0));
+    EXPECT_TRUE(acc.ok()) << acc.status().ToString();
+    Agent a = MakeAgent(acc.ok() ? acc->id : "");
+    EXPECT_TRUE(store.CreateAgent(a).ok());
+    Batch draft;
+    draft.id = std::string(32, id_char);
+    draft.account_id = a.account_id;
+    draft.agent_id = a.id;
+    return draft;
+  }
 
   Agent MakeAgent(const std::string& account_id) {
     Agent a;
@@ -218,13 +231,8 @@ TEST_F(SqliteStoreTest, MigrationsAreIdempotentAndDataSurvivesReopen) {
 // Migration 7 fills the per-batch counts of the batches stored before it.
 TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
   auto store = Open();
-  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
-  Agent a = MakeAgent(acc->id);
-  ASSERT_TRUE(store->CreateAgent(a).ok());
-  Batch draft;
-  draft.id = std::string(32, 'e');
-  draft.account_id = acc->id;
-  draft.agent_id = a.id;
+  ASSERT_TRUE(store);
+  const Batch draft = DraftOfNewAgent(*store, 'e');
   std::vector<std::string> ids;
   {
     auto import = store->BeginImport(draft);
@@ -232,7 +240,7 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
     for (int i = 0; i < 5; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
     ASSERT_TRUE((*import)->Commit(5, 5, 0).ok());
   }
-  auto listed = store->ListExecutions({acc->id, draft.id, {}, std::nullopt, 10});
+  auto listed = store->ListExecutions({draft.account_id, draft.id, {}, std::nullopt, 10});
   ASSERT_TRUE(listed.ok());
   for (const Execution& e : *listed) ids.push_back(e.id);
   ASSERT_EQ(ids.size(), 5u);
@@ -257,15 +265,12 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
 // another connection holds the write lock (an upload, say), instead of
 // waiting for it and failing after the busy timeout.
 TEST_F(SqliteStoreTest, IdleWebhookClaimTakesNoWriteLock) {
-  SqliteStoreOptions options;
-  options.path = db();
-  options.busy_timeout_ms = 100;
-  auto store = SqliteStore::Open(options);
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto store = Open(nullptr, /*busy_timeout_ms=*/100);
+  ASSERT_TRUE(store);
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &writer), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  auto claimed = (*store)->ClaimWebhookDeliveries(FromUnixMillis(1000), 10, "w", FromUnixMillis(61000));
+  auto claimed = store->ClaimWebhookDeliveries(FromUnixMillis(1000), 10, "w", FromUnixMillis(61000));
   EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
   EXPECT_TRUE(claimed.ok() && claimed->empty());
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -291,13 +296,8 @@ TEST_F(SqliteStoreTest, MissingDirectoryIsAnError) {
 
 TEST_F(SqliteStoreTest, AbandonedImportLeavesNoRows) {
   auto store = Open();
-  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
-  Agent a = MakeAgent(acc->id);
-  ASSERT_TRUE(store->CreateAgent(a).ok());
-  Batch draft;
-  draft.id = std::string(32, 'b');
-  draft.account_id = acc->id;
-  draft.agent_id = a.id;
+  ASSERT_TRUE(store);
+  const Batch draft = DraftOfNewAgent(*store, 'b');
   {
     auto import = store->BeginImport(draft);
     ASSERT_TRUE(import.ok());
@@ -311,13 +311,8 @@ TEST_F(SqliteStoreTest, AbandonedImportLeavesNoRows) {
 
 TEST_F(SqliteStoreTest, ImportRefusesRowsOutOfOrder) {
   auto store = Open();
-  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
-  Agent a = MakeAgent(acc->id);
-  ASSERT_TRUE(store->CreateAgent(a).ok());
-  Batch draft;
-  draft.id = std::string(32, 'c');
-  draft.account_id = acc->id;
-  draft.agent_id = a.id;
+  ASSERT_TRUE(store);
+  const Batch draft = DraftOfNewAgent(*store, 'c');
   auto import = store->BeginImport(draft);
   ASSERT_TRUE(import.ok());
   EXPECT_EQ((*import)->AddContact({-1, 2, "+14155550000", {}}).code(), StatusCode::kInvalidArgument);
