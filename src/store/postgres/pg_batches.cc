@@ -56,7 +56,7 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
         conn.Run(range_sql, Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
             .status());
   }
-  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteBatch}) {
+  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
     BC_RETURN_IF_ERROR(conn.Run(seq_sql, Params().Add(seq)).status());
   }
   return Status::Ok();
@@ -137,7 +137,10 @@ Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account
 Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
-  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectStatusCounts, Params().Add(seq)));
+  BC_ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Query(sql::kCountExecutionsByStatus,
+                  Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq))));
   StatusCounts counts;
   for (int i = 0; i < rows.size(); ++i) {
     BC_RETURN_IF_ERROR(store_rules::AddStatusCount(rows.TextView(i, 0), rows.Int(i, 1), &counts));

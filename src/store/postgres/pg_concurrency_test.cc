@@ -161,8 +161,7 @@ TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
   auto rest = setup->ClaimExecutions(draft.id, 10, "late", t0, t0 + std::chrono::minutes(1));
   ASSERT_TRUE(rest.ok());
   EXPECT_TRUE(rest->empty());
-  // The per-batch counts the four nodes kept while they changed statuses at
-  // once (each appending its deltas, none waiting for another's).
+  // The batch's counts after four nodes changed its statuses at once.
   auto counts = setup->CountExecutions(draft.id);
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
   EXPECT_EQ(*counts, (StatusCounts{{ExecutionStatus::kInitiated, kContacts}}));

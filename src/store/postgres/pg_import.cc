@@ -136,7 +136,6 @@ class PgBatchImport final : public BatchImport {
     state_.Finish();
     BC_RETURN_IF_ERROR(SendCopyBuffer());
     BC_RETURN_IF_ERROR(conn_->CopyEnd());
-    const auto rows_added = static_cast<int64_t>(state_.IdCount());
     BC_RETURN_IF_ERROR(CopyIds());
     if (!rejects_.empty()) {
       BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyRejects));
@@ -151,10 +150,6 @@ class PgBatchImport final : public BatchImport {
             ->Run(sql::kUpdateBatchCounts,
                   Params().Add(total_contacts).Add(valid_contacts).Add(invalid_contacts).Add(seq_))
             .status());
-    if (rows_added > 0) {
-      BC_RETURN_IF_ERROR(
-          conn_->Run(sql::kInsertPreparedCount, Params().Add(seq_).Add(rows_added)).status());
-    }
     if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
     BC_ASSIGN_OR_RETURN(auto rows, conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_)));
     if (rows.size() == 0) return Internal("batch vanished during its import");

@@ -173,64 +173,6 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at);
 )sql";
 
-// Migration 4: how many executions of each batch are in each status, kept in
-// the transaction of every change, so that reading a batch's progress never
-// counts its rows. A batch's count of a status is the sum of its rows
-// (batch_seq, status): every UPDATE of executions appends one delta row per
-// (batch, status) it changed (a statement-level trigger, like the webhook
-// journal's), so concurrent transactions of many nodes never wait on a
-// shared counter row or deadlock over two of them. Now and then (one
-// statement in 16) the trigger folds a batch's rows into one per status,
-// skipping rows another transaction holds (SKIP LOCKED: it never waits).
-// An import adds its rows (all 'prepared') when it commits; DeleteBatchRows
-// deletes the batch's counts with its rows.
-inline constexpr const char* kStatusCountsV4 = R"sql(
-CREATE TABLE batch_status_counts (
-  batch_seq BIGINT NOT NULL,
-  status    TEXT COLLATE "C" NOT NULL,
-  n         BIGINT NOT NULL
-);
-CREATE INDEX batch_status_counts_batch ON batch_status_counts(batch_seq);
-INSERT INTO batch_status_counts(batch_seq, status, n)
-  SELECT batch_seq, status, COUNT(*) FROM executions GROUP BY batch_seq, status;
-CREATE FUNCTION executions_status_counts() RETURNS trigger LANGUAGE plpgsql AS $fn$
-DECLARE
-  seqs BIGINT[];
-  s BIGINT;
-BEGIN
-  WITH changed AS (
-    SELECT n.batch_seq, n.status AS new_status, o.status AS old_status
-      FROM new_rows n JOIN old_rows o ON o.key = n.key
-     WHERE n.status IS DISTINCT FROM o.status),
-  deltas AS (
-    SELECT t.batch_seq, t.status, SUM(t.d)::BIGINT AS n
-      FROM (SELECT batch_seq, new_status AS status, 1 AS d FROM changed
-            UNION ALL
-            SELECT batch_seq, old_status, -1 FROM changed) t
-     GROUP BY t.batch_seq, t.status HAVING SUM(t.d) <> 0),
-  added AS (
-    INSERT INTO batch_status_counts(batch_seq, status, n)
-    SELECT batch_seq, status, n FROM deltas RETURNING batch_seq)
-  SELECT array_agg(DISTINCT batch_seq) INTO seqs FROM added;
-  IF seqs IS NULL OR random() >= 1.0 / 16 THEN
-    RETURN NULL;
-  END IF;
-  FOREACH s IN ARRAY seqs LOOP
-    WITH folded AS (
-      DELETE FROM batch_status_counts
-       WHERE ctid IN (SELECT ctid FROM batch_status_counts WHERE batch_seq = s FOR UPDATE SKIP LOCKED)
-      RETURNING status, n)
-    INSERT INTO batch_status_counts(batch_seq, status, n)
-    SELECT s, status, SUM(n) FROM folded GROUP BY status HAVING SUM(n) <> 0;
-  END LOOP;
-  RETURN NULL;
-END
-$fn$;
-CREATE TRIGGER executions_status_counts AFTER UPDATE ON executions
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-  FOR EACH STATEMENT EXECUTE FUNCTION executions_status_counts();
-)sql";
-
 struct Migration {
   int version;
   std::array<const char*, 2> parts;  // run in order in the migration's transaction; nullptr = none
@@ -241,7 +183,6 @@ inline constexpr Migration kMigrations[] = {
     {1, {kCoreSchemaV1, kEngineSchema}},
     {2, {kApiKeysV2, nullptr}},
     {3, {kIdempotencyV3, nullptr}},
-    {4, {kStatusCountsV4, nullptr}},
 };
 
 // Several nodes may start at once: migrations run under this advisory lock.
@@ -379,13 +320,9 @@ inline constexpr const char* kSelectExecutionsByKeys =
 #define BC_PG_KEY_OF_ID "(SELECT x.key FROM execution_ids x WHERE x.id = $1)"
 inline constexpr const char* kSelectExecutionById =
     "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.key = " BC_PG_KEY_OF_ID;
-// (batch_seq) -> (status, n): batch_status_counts, never a count of its rows.
-inline constexpr const char* kSelectStatusCounts =
-    "SELECT status, SUM(n)::BIGINT FROM batch_status_counts WHERE batch_seq = $1 GROUP BY status";
-// (batch_seq, n): an import's rows, all 'prepared', at its commit.
-inline constexpr const char* kInsertPreparedCount =
-    "INSERT INTO batch_status_counts(batch_seq, status, n) VALUES ($1, 'prepared', $2)";
-inline constexpr const char* kDeleteStatusCounts = "DELETE FROM batch_status_counts WHERE batch_seq = $1";
+// (lo, hi)
+inline constexpr const char* kCountExecutionsByStatus =
+    "SELECT status, COUNT(*) FROM executions WHERE key BETWEEN $1 AND $2 GROUP BY status";
 inline constexpr const char* kSelectAnyInFlight =
     "SELECT 1 FROM executions WHERE batch_seq = $1 AND status IN "
     "('initiated', 'ringing', 'in-progress', 'call-disconnected') LIMIT 1";

@@ -221,58 +221,6 @@ TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
   EXPECT_EQ(PostgresStore::Open(options).status().code(), StatusCode::kInvalidArgument);
 }
 
-// The per-batch counts: deltas appended by every status change are folded
-// now and then, the counts stay those of the rows, and migration 4 fills the
-// counts of batches stored before it.
-TEST_F(PostgresStoreTest, StatusCountsAreFoldedAndFilledByTheirMigration) {
-  auto store = Open();
-  ASSERT_TRUE(store);
-  auto acc = store->EnsureDefaultAccount(FromUnixMillis(0));
-  ASSERT_TRUE(acc.ok());
-  Agent a = MakeAgent(acc->id);
-  ASSERT_TRUE(store->CreateAgent(a).ok());
-  Batch draft;
-  draft.id = std::string(32, 'f');
-  draft.account_id = acc->id;
-  draft.agent_id = a.id;
-  constexpr int kContacts = 50;
-  {
-    auto import = store->BeginImport(draft);
-    ASSERT_TRUE(import.ok());
-    for (int i = 0; i < kContacts; ++i)
-      ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
-    ASSERT_TRUE((*import)->Commit(kContacts, kContacts, 0).ok());
-  }
-  // 200 one-row status changes: 400 delta rows unless they are folded.
-  constexpr int kChanges = 200;
-  for (int i = 0; i < kChanges; ++i) {
-    const std::string update =
-        "UPDATE executions SET status = CASE WHEN status = 'prepared' THEN 'queued' ELSE 'prepared' END "
-        "WHERE key = (SELECT key FROM executions ORDER BY key OFFSET " + std::to_string(i % kContacts) +
-        " LIMIT 1)";
-    RawQuery(db_.url(), update.c_str());
-  }
-  const std::string counted = RawQuery(
-      db_.url(), "SELECT string_agg(status || '=' || n, ',' ORDER BY status) FROM "
-                 "(SELECT status, count(*) AS n FROM executions GROUP BY status) c");
-  EXPECT_EQ(counted, "prepared=" + std::to_string(kContacts));  // every row flipped 4 times
-  EXPECT_EQ(*store->CountExecutions(draft.id), (StatusCounts{{ExecutionStatus::kPrepared, kContacts}}));
-  EXPECT_LT(std::stoi(RawQuery(db_.url(), "SELECT count(*) FROM batch_status_counts")), 2 * kChanges);
-  RawQuery(db_.url(),
-           "UPDATE executions SET status = 'completed' WHERE key = (SELECT min(key) FROM executions)");
-  const StatusCounts expected{{ExecutionStatus::kPrepared, kContacts - 1}, {ExecutionStatus::kCompleted, 1}};
-  EXPECT_EQ(*store->CountExecutions(draft.id), expected);
-  store.reset();
-  // The database as the version before: no counts table, no trigger.
-  RawQuery(db_.url(), "DROP TRIGGER executions_status_counts ON executions");
-  RawQuery(db_.url(), "DROP FUNCTION executions_status_counts()");
-  RawQuery(db_.url(), "DROP TABLE batch_status_counts");
-  RawQuery(db_.url(), "DELETE FROM schema_migrations WHERE version = 4");
-  store = Open();
-  ASSERT_TRUE(store);
-  EXPECT_EQ(*store->CountExecutions(draft.id), expected);
-}
-
 TEST_F(PostgresStoreTest, UnreachableServerIsUnavailable) {
   PostgresStoreOptions options;
   options.url = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2";
