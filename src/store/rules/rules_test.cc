@@ -62,6 +62,20 @@ TEST(RulesTest, StoredStatusCountsLeaveOutZerosAndRefuseNegatives) {
   EXPECT_EQ(counts, (StatusCounts{{E::kQueued, 5}}));
 }
 
+TEST(RulesTest, StatusDeltasNetEachBatchAndStatus) {
+  StatusDeltas d;
+  EXPECT_TRUE(d.Changes().empty());
+  d.Add(7, E::kPrepared, 5);
+  d.Move(7, E::kPrepared, E::kQueued, 3);
+  d.Move(7, E::kQueued, E::kInitiated);
+  d.Move(7, E::kInitiated, E::kInitiated);  // no move
+  d.Move(8, E::kQueued, E::kRinging, 0);    // nothing moved
+  d.Move(8, E::kRinging, E::kCompleted);
+  d.Move(8, E::kCompleted, E::kRinging);    // back again: nets to nothing
+  using C = std::vector<std::pair<StatusDeltas::Key, int64_t>>;
+  EXPECT_EQ(d.Changes(), (C{{{7, E::kPrepared}, 2}, {{7, E::kQueued}, 2}, {{7, E::kInitiated}, 1}}));
+}
+
 // Counting stubs that record whether they were asked.
 struct Counts {
   int64_t open = 0;

@@ -1,5 +1,5 @@
-// The webhook SQL of the SQLite backend (migration 3 is in sqlite_sql.h,
-// which includes this file): the executions journal trigger the store creates
+// The webhook SQL of the SQLite backend (migration 3 is in
+// sqlite_migrations.h; sqlite_sql.h includes this file): the executions journal trigger the store creates
 // and drops, and the journal, outbox and secret statements. Constants only;
 // thread-safe.
 #pragma once
