@@ -87,7 +87,7 @@ std::string DataDirOf(const std::string& db) {
 // database, so with PostgreSQL every node must use the same key: set the same
 // BATCHCALL_SECRET_KEY on all of them (a key generated into one node's
 // ./data/secret.key is unknown to the others).
-Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size) {
+Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size, const std::string& node_id) {
   const std::string& db = options.db;
   const bool postgres = IsPostgresUrl(db);
   Result<std::string> path = postgres ? Result<std::string>(db) : SqlitePath(db);
@@ -124,6 +124,7 @@ Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size) {
   sqlite.path = *path;
   sqlite.secret_box = opened.secret_box.get();
   if (pool_size > 0) sqlite.pool_size = pool_size;
+  sqlite.node_id = node_id;
   auto store = SqliteStore::Open(sqlite);
   if (!store.ok()) return store.status();
   opened.store = std::move(store).value();

@@ -32,7 +32,9 @@ struct OpenedStore {
 // Creates the data directory and the secret key file when missing (with
 // PostgreSQL every node must share one key: set BATCHCALL_SECRET_KEY).
 // pool_size: connections for concurrent callers; 0 = the backend's default.
-Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size = 0);
+// node_id: the serving node's name (SQLite: uploads a previous run under it
+// left unfinished are deleted now); empty for tools.
+Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size = 0, const std::string& node_id = "");
 
 // Directory holding the database (for temp files and the secret key).
 std::string DataDirOf(const std::string& db);

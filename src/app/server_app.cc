@@ -253,7 +253,7 @@ Status ServerApp::Start() {
     LogInfo("removed upload temp files left by a server that did not stop cleanly",
             {{"files", swept.files}, {"bytes", static_cast<int64_t>(swept.bytes)}, {"directories", swept.directories}});
   }
-  auto store = OpenStore(options_.store, StorePoolSize(options_));
+  auto store = OpenStore(options_.store, StorePoolSize(options_), NodeId(options_));
   if (!store.ok()) return store.status();
   parts_->opened = std::move(store).value();
   parts_->store = parts_->opened.store.get();

@@ -1,7 +1,11 @@
 """Black-box: contacts upload, schedule, status, listings, exports, stop, pause, resume, delete."""
 import csv
 import io
+import os
 import re
+import signal
+import sqlite3
+import threading
 import time
 import unittest
 from datetime import datetime, timedelta, timezone
@@ -361,6 +365,72 @@ class Limits(unittest.TestCase):
         self.assertIn("100", r.json()["message"])
         self.assertEqual(self.s.get("/batches/%s/all" % self.agent).json(), [])
         self.assertEqual(self.s.get("/healthz").status, 200)
+
+
+def db_rows(server, sql):
+    """One value from the server's SQLite file, read on a connection of its own."""
+    con = sqlite3.connect("file:%s?mode=ro" % os.path.join(server.dir, "batchcall.db"), uri=True, timeout=30)
+    try:
+        return con.execute(sql).fetchone()[0]
+    finally:
+        con.close()
+
+
+def numbers(n, exchange=200):
+    return "".join("+1415%03d%04d,r%d\n" % (exchange + i // 10000, i % 10000, i) for i in range(n))
+
+
+class UploadsInShortTransactions(unittest.TestCase):
+    """An upload is written in short transactions into a hidden batch (issue
+    15): a failure late in the file, or a kill -9, leaves no batch behind."""
+
+    def test_a_file_failing_at_its_end_leaves_no_rows(self):
+        s = Server().start()
+        try:
+            agent = s.demo_agent_id()
+            body = "contact_number,name\n" + numbers(20000) + '+14155550000,"never closed\n'
+            r = s.upload(agent, body.encode())
+            self.assertEqual(r.status, 400, r)
+            self.assertIn("quote", r.json()["message"])
+            self.assertEqual(s.get("/batches/%s/all" % agent).json(), [])
+            for table in ("batches", "executions", "execution_ids", "rejected_rows", "batch_status_counts"):
+                self.assertEqual(db_rows(s, "SELECT COUNT(*) FROM " + table), 0, table)
+            r = s.upload(agent, ("contact_number,name\n" + numbers(10)).encode())
+            self.assertEqual(r.status, 201, r)
+        finally:
+            s.stop()
+            s.cleanup()
+
+    def test_kill_9_during_an_upload_leaves_no_batch_after_restart(self):
+        env = {"BATCHCALL_NODE_ID": "upload-crash-node"}
+        s = Server(env=env).start()
+        try:
+            agent = s.demo_agent_id()
+            body = ("contact_number,name\n" + numbers(600000)).encode()
+            threading.Thread(target=lambda: s.upload(agent, body, timeout=300), daemon=True).start()
+            deadline = time.time() + 240
+            written = 0
+            while time.time() < deadline:
+                written = db_rows(s, "SELECT COUNT(*) FROM executions")
+                if written > 0:
+                    break
+                time.sleep(0.05)
+            self.assertGreater(written, 0, "the upload never wrote a row")
+            self.assertEqual(db_rows(s, "SELECT status FROM batches WHERE file_name = 'contacts.csv'"), "importing")
+            self.assertEqual(s.get("/batches/%s/all" % agent).json(), [], "an importing batch is hidden")
+            s.proc.send_signal(signal.SIGKILL)
+            s.proc.wait()
+            self.assertGreater(db_rows(s, "SELECT COUNT(*) FROM executions"), 0)
+            s2 = Server(data_dir=s.dir, env=env).start()
+            try:
+                self.assertEqual(s2.get("/batches/%s/all" % agent).json(), [])
+                for table in ("batches", "executions", "execution_ids", "rejected_rows", "batch_status_counts"):
+                    self.assertEqual(db_rows(s2, "SELECT COUNT(*) FROM " + table), 0, table)
+                self.assertIn("did not finish", s2.startup_output)
+            finally:
+                s2.stop()
+        finally:
+            s.cleanup()
 
 
 if __name__ == "__main__":

@@ -252,9 +252,11 @@ Result<Execution> SqliteStore::GetExecution(const std::string& account_id, const
   BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionById));
   st.Bind(1, execution_id);
   BC_RETURN_IF_ERROR(st.StepRow(not_found));
-  BC_ASSIGN_OR_RETURN(auto batch, ReloadBatch(*conn, st.Int(2)));
-  if (batch.account_id != account_id) return NotFound(not_found);
-  return sqlite::ReadExecution(st, batch);
+  auto batch = ReloadBatch(*conn, st.Int(2));  // NotFound while the batch is importing
+  if (!batch.ok() && batch.status().code() == StatusCode::kNotFound) return NotFound(not_found);
+  if (!batch.ok()) return batch.status();
+  if (batch->account_id != account_id) return NotFound(not_found);
+  return sqlite::ReadExecution(st, *batch);
 }
 
 Result<std::vector<RejectedRow>> SqliteStore::ListRejects(const std::string& batch_id, int64_t after_line,

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_db.h"
 
+#include <algorithm>
 #include <string>
 
 namespace batchcall::sqlite {
@@ -32,6 +33,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const ConnectionOptions& op
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   std::unique_ptr<Connection> conn(new Connection(db));
+  conn->write_gate_ = options.write_gate;
+  conn->busy_timeout_ = std::chrono::milliseconds(options.busy_timeout_ms);
   BC_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL"));
   std::string cache = "PRAGMA cache_size = -" + std::to_string(options.cache_kib);
   BC_RETURN_IF_ERROR(conn->Exec(cache.c_str()));
@@ -126,35 +129,63 @@ std::string_view Statement::TextView(int col) const {
 
 std::string Statement::Text(int col) const { return std::string(TextView(col)); }
 
+bool WriteGate::Enter(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  if (!busy_ && waiters_.empty()) {
+    busy_ = true;
+    return true;
+  }
+  Waiter me;
+  waiters_.push_back(&me);
+  if (me.cv.wait_for(lock, timeout, [&] { return me.admitted; })) return true;
+  waiters_.erase(std::find(waiters_.begin(), waiters_.end(), &me));
+  return false;
+}
+
+void WriteGate::Leave() {
+  std::lock_guard lock(mu_);
+  if (waiters_.empty()) {
+    busy_ = false;
+    return;
+  }
+  Waiter* next = waiters_.front();  // busy_ passes to it
+  waiters_.pop_front();
+  next->admitted = true;
+  next->cv.notify_one();
+}
+
 Transaction::~Transaction() {
   if (open_) (void)conn_.Exec("ROLLBACK");
+  LeaveGate();
+}
+
+void Transaction::LeaveGate() {
+  if (in_gate_) conn_.write_gate()->Leave();
+  in_gate_ = false;
 }
 
 Status Transaction::Begin(bool immediate) {
-  BC_RETURN_IF_ERROR(conn_.Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN"));
+  if (immediate && conn_.write_gate() != nullptr) {
+    if (!conn_.write_gate()->Enter(conn_.busy_timeout()))
+      return Unavailable("the database is busy (waited for the other writers of this process)");
+    in_gate_ = true;
+  }
+  Status s = conn_.Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN");
+  if (!s.ok()) {
+    LeaveGate();
+    return s;
+  }
   open_ = true;
   return Status::Ok();
 }
 
 Status Transaction::Commit() {
   Status s = conn_.Exec("COMMIT");
-  if (s.ok()) open_ = false;
-  return s;
-}
-
-TurnQueue::Turn TurnQueue::Wait(const std::shared_ptr<TurnQueue>& queue) {
-  std::unique_lock lock(queue->mu_);
-  const uint64_t ticket = queue->next_ticket_++;
-  queue->cv_.wait(lock, [&] { return queue->serving_ == ticket; });
-  return Turn(queue);
-}
-
-void TurnQueue::Next() {
-  {
-    std::lock_guard lock(mu_);
-    ++serving_;
+  if (s.ok()) {
+    open_ = false;
+    LeaveGate();
   }
-  cv_.notify_all();
+  return s;
 }
 
 }  // namespace batchcall::sqlite

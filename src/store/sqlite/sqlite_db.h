@@ -8,8 +8,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,10 +31,39 @@ namespace batchcall::sqlite {
 // NotFound, everything else -> Internal. `what` names the operation.
 Status ErrorStatus(sqlite3* db, int rc, std::string_view what);
 
+// The write transactions of one store's connections take SQLite's write
+// lock in arrival order. Without it a waiter polls the lock through SQLite's
+// busy handler (sleeps of 1 to 100 ms) and can lose it, again and again, to
+// a writer that begins its next short transaction at once (an upload's
+// writes), until busy_timeout_ms fails it. Thread-safe.
+class WriteGate {
+ public:
+  // Blocks until every Enter() before it has been followed by its Leave(),
+  // or `timeout` has passed (false: the caller did not enter).
+  bool Enter(std::chrono::milliseconds timeout);
+  void Leave();
+  // How many callers wait in Enter() (for tests).
+  size_t Waiting() {
+    std::lock_guard lock(mu_);
+    return waiters_.size();
+  }
+
+ private:
+  struct Waiter {
+    std::condition_variable cv;
+    bool admitted = false;
+  };
+  std::mutex mu_;
+  bool busy_ = false;            // guarded by mu_
+  std::deque<Waiter*> waiters_;  // guarded by mu_
+};
+
 struct ConnectionOptions {
   std::string path;
   int busy_timeout_ms = 30000;
   int64_t cache_kib = 32 * 1024;  // page cache of this connection
+  // Shared by the store's connections (may be null: no ordering).
+  std::shared_ptr<WriteGate> write_gate;
 };
 
 class Statement;
@@ -57,11 +88,15 @@ class Connection {
   sqlite3* raw() { return db_; }
   // For ConnectionPool: an SQLite connection is always reusable.
   bool ReadyForReuse() { return true; }
+  WriteGate* write_gate() const { return write_gate_.get(); }
+  std::chrono::milliseconds busy_timeout() const { return busy_timeout_; }
 
  private:
   explicit Connection(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   std::unordered_map<const char*, sqlite3_stmt*> cache_;
+  std::shared_ptr<WriteGate> write_gate_;
+  std::chrono::milliseconds busy_timeout_{0};
 };
 
 // A cursor over one cached prepared statement. Bind indexes are 1-based.
@@ -133,8 +168,11 @@ class Transaction {
   Status Commit();
 
  private:
+  void LeaveGate();
+
   Connection& conn_;
   bool open_ = false;
+  bool in_gate_ = false;  // entered conn_'s write gate
 };
 
 // Up to `max_size` connections, opened on demand and reused. Acquire()
@@ -144,43 +182,5 @@ class ConnectionPool : public store::ConnectionPool<Connection, ConnectionOption
   using store::ConnectionPool<Connection, ConnectionOptions>::ConnectionPool;
 };
 
-// A first-come, first-served turn: Wait() blocks until every turn taken
-// before it has been released. Used for the one writer that holds SQLite's
-// write lock for long (an import), whose waiters would otherwise poll the
-// lock through the busy handler, lose it again and again to the holder's next
-// turn, and give up after busy_timeout_ms.
-class TurnQueue {
- public:
-  class Turn {
-   public:
-    Turn() = default;
-    explicit Turn(std::shared_ptr<TurnQueue> queue) : queue_(std::move(queue)) {}
-    Turn(Turn&&) = default;
-    Turn& operator=(Turn&& other) {
-      Release();
-      queue_ = std::move(other.queue_);
-      return *this;
-    }
-    ~Turn() { Release(); }
-    void Release() {
-      if (queue_) std::exchange(queue_, nullptr)->Next();
-    }
-
-   private:
-    std::shared_ptr<TurnQueue> queue_;
-  };
-
-  // Blocks until this caller's turn comes; the turn lasts until the returned
-  // Turn is released or destroyed.
-  static Turn Wait(const std::shared_ptr<TurnQueue>& queue);
-
- private:
-  void Next();
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t next_ticket_ = 0;
-  uint64_t serving_ = 0;
-};
 
 }  // namespace batchcall::sqlite

@@ -1,11 +1,18 @@
-// SqliteStore::BeginImport and its BatchImport: one dedicated connection and
-// one BEGIN IMMEDIATE transaction per upload, begun when the imports begun
-// before it have ended (SqliteStore::import_turns_).
+// SqliteStore::BeginImport and its BatchImport. An upload never holds the
+// write lock for long: its batch is stored first with status 'importing'
+// (hidden from every read), its rows are written a few thousand per short
+// transaction as the ingest emits them (validation never runs under the
+// lock), its execution ids in id order at Commit, and its last transaction
+// writes the counts and makes it 'created'. An import that does not finish
+// is discarded: marked 'discarding', its rows deleted in short transactions,
+// its batch row last. One its process could not discard (kill -9) is found
+// again by DiscardAbandonedImports (at Open, and at every BeginImport).
 #include <algorithm>
-#include <array>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/ids.h"
+#include "base/log.h"
 #include "store/rules/import_state.h"
 #include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
@@ -22,61 +29,126 @@ using store_rules::Millis;
 namespace sql = sqlite_sql;
 
 // Page cache of an import's connection. Kept small: dirty pages spill to
-// the WAL, so a big upload costs bounded memory (the ids are sorted in C++
-// and inserted in order, which needs no large cache).
+// the WAL, so a big upload costs bounded memory.
 constexpr int64_t kImportCacheKib = 16 * 1024;
 // seq << 32 must stay a positive int64.
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
+// Rows (contacts or rejects) per write transaction, ids per id transaction,
+// rows per delete transaction: each holds the write lock for a few
+// milliseconds (store/README.md, "Measured").
+constexpr size_t kRowsPerWrite = 4096;
+constexpr size_t kIdsPerWrite = 16384;
+constexpr int64_t kRowsPerDelete = 4096;
+// An import nobody has written for this long is abandoned (its node died
+// without coming back under the same name). A live import writes every few
+// milliseconds, or fails after busy_timeout_ms.
+constexpr std::chrono::minutes kAbandonedAfter{10};
 
+int64_t WallMillis() { return static_cast<int64_t>(ToUnixMillis(SystemClock().Now())); }
+
+// Whether batch `seq` is still being discarded (another connection may have
+// finished the discard).
+Result<bool> StillDiscarding(Connection& conn, int64_t seq) {
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectDiscarding));
+  return st.Bind(1, seq).Step();
+}
+
+// One short transaction of a discard: deletes up to kRowsPerDelete
+// executions (with their ids) of batch `seq`, or else up to kRowsPerDelete
+// of its rejects; false once none is left.
+Result<bool> DeleteSome(Connection& conn, int64_t seq) {
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
+  if (!discarding) return false;
+  for (const char* range_sql : {sql::kDeleteExecutionIdsChunk, sql::kDeleteExecutionsChunk}) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(range_sql));
+    st.Bind(1, store_rules::FirstKey(seq)).Bind(2, store_rules::LastKey(seq)).Bind(3, kRowsPerDelete);
+    BC_RETURN_IF_ERROR(st.Run());
+  }
+  if (conn.Changes() == 0) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kDeleteRejectsChunk));
+    BC_RETURN_IF_ERROR(st.Bind(1, seq).Bind(2, kRowsPerDelete).Run());
+  }
+  const bool more = conn.Changes() > 0;
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return more;
+}
+
+// Deletes batch `seq` (importing or discarding) in short transactions: marks
+// it discarding, deletes its rows, then what is left (the batch row last, so
+// an interrupted discard is found again).
+Status DiscardImport(Connection& conn, int64_t seq) {
+  {
+    Transaction txn(conn);
+    BC_RETURN_IF_ERROR(txn.Begin());
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kMarkDiscarding));
+    BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
+    if (conn.Changes() == 0) return Status::Ok();  // finished, or already gone
+    BC_RETURN_IF_ERROR(txn.Commit());
+  }
+  for (;;) {
+    BC_ASSIGN_OR_RETURN(bool more, DeleteSome(conn, seq));
+    if (!more) break;
+  }
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
+  if (!discarding) return Status::Ok();
+  BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(conn, seq));
+  return txn.Commit();
+}
 
 class SqliteBatchImport final : public BatchImport {
  public:
-  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch, sqlite::TurnQueue::Turn turn)
-      : conn_(std::move(conn)),
-        txn_(std::make_unique<Transaction>(*conn_)),
-        turn_(std::move(turn)),
-        batch_(std::move(batch)) {}
-
-  ~SqliteBatchImport() override {
-    txn_.reset();  // rolls back unless committed
-    conn_.reset();
-    turn_.Release();  // only once the write lock is gone
+  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch, std::string importer)
+      : conn_(std::move(conn)), batch_(std::move(batch)), importer_(std::move(importer)) {
+    rows_.resize(kRowsPerWrite);
   }
 
-  // Takes the write lock and inserts the batch row (status created, counts 0).
+  ~SqliteBatchImport() override {
+    if (seq_ == 0 || committed_) return;
+    if (Status s = DiscardImport(*conn_, seq_); !s.ok()) {
+      LogWarn("could not delete the rows of an unfinished upload; they are deleted later",
+              {{"batch_id", batch_.id}, {"error", s.message()}});
+    }
+  }
+
+  // Stores the batch row (status importing, counts 0) in its own transaction.
   Status Start() {
-    BC_RETURN_IF_ERROR(txn_->Begin());
+    Transaction txn(*conn_);
+    BC_RETURN_IF_ERROR(txn.Begin());
     {
       BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kSelectAgentOfAccount));
       st.Bind(1, batch_.agent_id).Bind(2, batch_.account_id);
       BC_RETURN_IF_ERROR(st.StepRow("agent " + batch_.agent_id + " not found"));
     }
-    BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertBatch));
+    BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertImportingBatch));
     const Batch& b = batch_;
-    st.Bind(1, b.id)
-        .Bind(2, b.account_id)
-        .Bind(3, b.agent_id)
-        .Bind(4, ToString(BatchStatus::kCreated));
+    st.Bind(1, b.id).Bind(2, b.account_id).Bind(3, b.agent_id);
     if (b.scheduled_at) {
-      st.Bind(5, Millis(*b.scheduled_at));
+      st.Bind(4, Millis(*b.scheduled_at));
     } else {
-      st.BindNull(5);
+      st.BindNull(4);
     }
-    st.Bind(6, Millis(b.created_at)).Bind(7, Millis(b.updated_at)).Bind(8, b.file_name);
-    st.Bind(9, store_rules::JsonStringArray(b.columns))
-        .Bind(10, store_rules::JsonStringArray(b.from_phone_numbers));
+    st.Bind(5, Millis(b.created_at)).Bind(6, Millis(b.updated_at)).Bind(7, b.file_name);
+    st.Bind(8, store_rules::JsonStringArray(b.columns))
+        .Bind(9, store_rules::JsonStringArray(b.from_phone_numbers));
     if (b.retry_config) {
-      st.Bind(11, store_rules::EncodeRetryConfig(*b.retry_config));
+      st.Bind(10, store_rules::EncodeRetryConfig(*b.retry_config));
     } else {
-      st.BindNull(11);
+      st.BindNull(10);
     }
-    st.Bind(12, b.webhook_url).Bind(13, ToString(b.phone_validation)).Bind(14, b.default_country);
-    st.Bind(15, b.allow_duplicates).Bind(16, b.bypass_call_guardrails);
+    st.Bind(11, b.webhook_url).Bind(12, ToString(b.phone_validation)).Bind(13, b.default_country);
+    st.Bind(14, b.allow_duplicates).Bind(15, b.bypass_call_guardrails);
+    st.Bind(16, importer_).Bind(17, WallMillis());
     Status s = st.Run();
     if (s.code() == StatusCode::kConflict) return Conflict("batch " + b.id + " already exists");
     BC_RETURN_IF_ERROR(s);
-    seq_ = conn_->LastInsertRowId();
-    if (seq_ > kMaxBatchSeq) return Internal("batch sequence exhausted");
+    const int64_t seq = conn_->LastInsertRowId();
+    if (seq > kMaxBatchSeq) return Internal("batch sequence exhausted");
+    BC_RETURN_IF_ERROR(txn.Commit());
+    seq_ = seq;
     created_at_ = Millis(b.created_at);
     return Status::Ok();
   }
@@ -84,7 +156,7 @@ class SqliteBatchImport final : public BatchImport {
   Status AddContact(const ContactRow& contact) override {
     BC_RETURN_IF_ERROR(state_.CheckOpen());
     BC_RETURN_IF_ERROR(state_.AcceptRow(contact.row_index));
-    PendingRow& row = pending_[pending_count_++];
+    StagedRow& row = rows_[row_count_++];
     row.row_index = contact.row_index;
     row.line = contact.line;
     row.id = NewUuid();
@@ -92,34 +164,46 @@ class SqliteBatchImport final : public BatchImport {
     row.contact_number = contact.contact_number;
     row.variables.clear();
     store_rules::AppendJsonStringArray(contact.variables, &row.variables);
-    if (pending_count_ == pending_.size()) return state_.Fail(Flush());
+    if (row_count_ == rows_.size()) return state_.Fail(WriteStaged());
     return Status::Ok();
   }
 
   Status AddReject(const RejectedRow& reject) override {
     BC_RETURN_IF_ERROR(state_.CheckOpen());
-    auto st = conn_->Prepare(sql::kInsertReject);
-    if (!st.ok()) return state_.Fail(st.status());
-    st->Bind(1, seq_).Bind(2, reject.line).Bind(3, reject.contact_number).Bind(4, reject.code);
-    st->Bind(5, reject.message);
-    return state_.Fail(st->Run());
+    rejects_.push_back(reject);
+    if (rejects_.size() == kRowsPerWrite) return state_.Fail(WriteStaged());
+    return Status::Ok();
   }
 
   Result<Batch> Commit(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) override {
     BC_RETURN_IF_ERROR(state_.CheckOpen());
     state_.Finish();
-    BC_RETURN_IF_ERROR(Flush());
+    auto batch = Finish(total_contacts, valid_contacts, invalid_contacts);
+    if (batch.ok()) committed_ = true;
+    return batch;
+  }
+
+  void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
+    state_.Remember(std::move(response), expired_before);
+  }
+
+ private:
+  Result<Batch> Finish(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) {
+    BC_RETURN_IF_ERROR(WriteStaged());
+    BC_RETURN_IF_ERROR(InsertIds());
+    Transaction txn(*conn_);
+    BC_RETURN_IF_ERROR(txn.Begin());
     {
-      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kUpdateBatchCounts));
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kFinishImport));
       st.Bind(1, total_contacts).Bind(2, valid_contacts).Bind(3, invalid_contacts).Bind(4, seq_);
       BC_RETURN_IF_ERROR(st.Run());
+      if (conn_->Changes() == 0) return Gone();
     }
     {
       store_rules::StatusDeltas added;
-      added.Add(seq_, ExecutionStatus::kPrepared, static_cast<int64_t>(state_.IdCount()));
+      added.Add(seq_, ExecutionStatus::kPrepared, last_id_count_);
       BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn_, added));
     }
-    BC_RETURN_IF_ERROR(InsertIds());
     if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
     Result<Batch> stored = Internal("unread");
     {
@@ -129,18 +213,22 @@ class SqliteBatchImport final : public BatchImport {
       stored = sqlite::ReadBatch(st, nullptr);
       if (!stored.ok()) return stored.status();
     }
-    BC_RETURN_IF_ERROR(txn_->Commit());
-    txn_.reset();
-    conn_.reset();
-    turn_.Release();
+    BC_RETURN_IF_ERROR(txn.Commit());
     return stored;
   }
 
-  void RememberResponse(IdempotentResponse response, TimePoint expired_before) override {
-    state_.Remember(std::move(response), expired_before);
+  // The batch row is gone: its agent was deleted during the upload.
+  Status Gone() const { return NotFound("agent " + batch_.agent_id + " was deleted during the upload"); }
+
+  // Opens a write transaction in which the import's batch is still there.
+  Status BeginWrite(Transaction& txn) {
+    BC_RETURN_IF_ERROR(txn.Begin());
+    BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kTouchImport));
+    BC_RETURN_IF_ERROR(st.Bind(1, WallMillis()).Bind(2, seq_).Run());
+    if (conn_->Changes() == 0) return Gone();
+    return Status::Ok();
   }
 
- private:
   Status InsertRemembered() {
     {
       BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kDeleteExpiredIdempotencyKeys));
@@ -160,80 +248,118 @@ class SqliteBatchImport final : public BatchImport {
     return s;
   }
 
-  // Inserts the pending rows: one multi-row statement when the buffer is
-  // full, else one statement per row.
-  Status Flush() {
-    const bool full = pending_count_ == pending_.size();
-    auto st = conn_->Prepare(full ? sql::InsertExecutionsSql() : sql::kInsertExecution);
-    const int n = sql::kExecutionParams;
-    if (!st.ok()) return st.status();
-    for (size_t i = 0; i < pending_count_; ++i) {
-      const PendingRow& r = pending_[i];
-      const int p = full ? static_cast<int>(i) * n : 0;
-      st->Bind(p + 1, store_rules::RowKey(seq_, r.row_index))
-          .BindStatic(p + 2, r.id)
-          .Bind(p + 3, seq_);
-      st->Bind(p + 4, r.row_index).Bind(p + 5, r.line).BindStatic(p + 6, r.contact_number);
-      st->BindStatic(p + 7, r.variables).Bind(p + 8, created_at_).Bind(p + 9, created_at_);
-      if (!full) BC_RETURN_IF_ERROR(st->Run());
+  // Writes the staged rows and rejects in one short transaction: full
+  // multi-row statements of kImportRowsPerInsert rows, the tail one by one.
+  Status WriteStaged() {
+    if (row_count_ == 0 && rejects_.empty()) return Status::Ok();
+    Transaction txn(*conn_);
+    BC_RETURN_IF_ERROR(BeginWrite(txn));
+    constexpr size_t kPer = sql::kImportRowsPerInsert;
+    const size_t full_end = row_count_ - row_count_ % kPer;
+    for (size_t i = 0; i < row_count_;) {
+      const bool full = i < full_end;
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(full ? sql::InsertExecutionsSql() : sql::kInsertExecution));
+      const size_t n = full ? kPer : 1;
+      for (size_t j = 0; j < n; ++j, ++i) {
+        const StagedRow& r = rows_[i];
+        const int p = static_cast<int>(j) * sql::kExecutionParams;
+        st.Bind(p + 1, store_rules::RowKey(seq_, r.row_index)).BindStatic(p + 2, r.id).Bind(p + 3, seq_);
+        st.Bind(p + 4, r.row_index).Bind(p + 5, r.line).BindStatic(p + 6, r.contact_number);
+        st.BindStatic(p + 7, r.variables).Bind(p + 8, created_at_).Bind(p + 9, created_at_);
+      }
+      BC_RETURN_IF_ERROR(st.Run());
     }
-    if (full) BC_RETURN_IF_ERROR(st->Run());
-    pending_count_ = 0;
+    for (const RejectedRow& r : rejects_) {
+      BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertReject));
+      st.Bind(1, seq_).Bind(2, r.line).BindStatic(3, r.contact_number).BindStatic(4, r.code);
+      BC_RETURN_IF_ERROR(st.BindStatic(5, r.message).Run());
+    }
+    BC_RETURN_IF_ERROR(txn.Commit());
+    row_count_ = 0;
+    rejects_.clear();
     return Status::Ok();
   }
 
-  // Registers every id of the batch in execution_ids, in id order: the
-  // B-tree is then filled page by page instead of at random places.
+  // Registers every id of the batch in execution_ids, in id order (the
+  // B-tree is then filled page by page instead of at random places),
+  // kIdsPerWrite per transaction.
   Status InsertIds() {
     const auto& ids = state_.SortedIds();
-    constexpr size_t kRows = sql::kImportRowsPerInsert;
-    const size_t full_end = ids.size() - ids.size() % kRows;
-    for (size_t i = 0; i < ids.size();) {
-      const bool full = i < full_end;
-      BC_ASSIGN_OR_RETURN(
-          auto st, conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId));
-      const size_t rows = full ? kRows : 1;
-      for (size_t j = 0; j < rows; ++j, ++i) {
-        const int p = static_cast<int>(j) * sql::kExecutionIdParams;
-        st.BindStatic(p + 1, std::string_view(ids[i].id.data(), ids[i].id.size()))
-            .Bind(p + 2, ids[i].key);
+    last_id_count_ = static_cast<int64_t>(ids.size());
+    constexpr size_t kPer = sql::kImportRowsPerInsert;
+    for (size_t begin = 0; begin < ids.size(); begin += kIdsPerWrite) {
+      const size_t end = std::min(ids.size(), begin + kIdsPerWrite);
+      const size_t full_end = end - (end - begin) % kPer;
+      Transaction txn(*conn_);
+      BC_RETURN_IF_ERROR(BeginWrite(txn));
+      for (size_t i = begin; i < end;) {
+        const bool full = i < full_end;
+        BC_ASSIGN_OR_RETURN(auto st,
+                            conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId));
+        const size_t n = full ? kPer : 1;
+        for (size_t j = 0; j < n; ++j, ++i) {
+          const int p = static_cast<int>(j) * sql::kExecutionIdParams;
+          st.BindStatic(p + 1, std::string_view(ids[i].id.data(), ids[i].id.size())).Bind(p + 2, ids[i].key);
+        }
+        BC_RETURN_IF_ERROR(st.Run());
       }
-      BC_RETURN_IF_ERROR(st.Run());
+      BC_RETURN_IF_ERROR(txn.Commit());
     }
     state_.ReleaseIds();
     return Status::Ok();
   }
 
   std::unique_ptr<Connection> conn_;
-  std::unique_ptr<Transaction> txn_;
-  sqlite::TurnQueue::Turn turn_;
   Batch batch_;
-  int64_t seq_ = 0;
+  const std::string importer_;
+  int64_t seq_ = 0;  // 0 until Start() stored the batch
   int64_t created_at_ = 0;
-  // Rows not inserted yet (their strings are reused from row to row).
-  struct PendingRow {
+  bool committed_ = false;
+  int64_t last_id_count_ = 0;
+  // Rows not written yet (their strings are reused from write to write).
+  struct StagedRow {
     int64_t row_index = 0;
     int64_t line = 0;
     std::string id;
     std::string contact_number;
     std::string variables;  // JSON
   };
-  std::array<PendingRow, sql::kImportRowsPerInsert> pending_;
-  size_t pending_count_ = 0;
+  std::vector<StagedRow> rows_;
+  size_t row_count_ = 0;
+  std::vector<RejectedRow> rejects_;
   // Row order, sticky failure, remembered response and the ids (see ImportState).
   store_rules::ImportState state_;
 };
 
 }  // namespace
 
+Status SqliteStore::DiscardAbandonedImports(bool include_own) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  std::vector<int64_t> seqs;
+  {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAbandonedImports));
+    st.Bind(1, include_own ? options_.node_id : std::string()).Bind(2, WallMillis() - std::chrono::milliseconds(kAbandonedAfter).count());
+    BC_RETURN_IF_ERROR(sqlite::ForEachRow(st, [&](const sqlite::Statement& s) {
+      seqs.push_back(s.Int(0));
+      return Status::Ok();
+    }));
+  }
+  for (int64_t seq : seqs) {
+    BC_RETURN_IF_ERROR(DiscardImport(*conn, seq));
+    LogInfo("deleted the rows of an upload that did not finish", {{"batch_seq", seq}});
+  }
+  return Status::Ok();
+}
+
 Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft) {
-  sqlite::TurnQueue::Turn turn = sqlite::TurnQueue::Wait(import_turns_);
+  BC_RETURN_IF_ERROR(DiscardAbandonedImports(/*include_own=*/false));  // own ones may be live
   sqlite::ConnectionOptions co;
   co.path = options_.path;
   co.busy_timeout_ms = options_.busy_timeout_ms;
   co.cache_kib = kImportCacheKib;
+  co.write_gate = write_gate_;
   BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
-  auto import = std::make_unique<SqliteBatchImport>(std::move(conn), draft, std::move(turn));
+  auto import = std::make_unique<SqliteBatchImport>(std::move(conn), draft, options_.node_id);
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }

@@ -276,6 +276,16 @@ CREATE TABLE batch_status_counts (
 INSERT INTO batch_status_counts(batch_seq, status, n)
   SELECT batch_seq, status, COUNT(*) FROM executions GROUP BY batch_seq, status;
 )sql"},
+    {8, R"sql(
+-- Uploads are written in short transactions into a batch with status
+-- 'importing' (hidden from every read; its last transaction makes it
+-- 'created'), so an upload never holds the write lock for long. importer
+-- names the node writing it, import_seen_at (wall-clock ms) its last
+-- transaction: imports a node left behind (kill -9) are deleted when it
+-- starts again, or by anyone once nobody wrote them for a long time.
+ALTER TABLE batches ADD COLUMN importer TEXT;
+ALTER TABLE batches ADD COLUMN import_seen_at INTEGER;
+)sql"},
 };
 
 }  // namespace batchcall::sqlite_sql

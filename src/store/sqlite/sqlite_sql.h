@@ -76,21 +76,58 @@ inline constexpr const char* kSelectBatchSeqsOfAgent = "SELECT seq FROM batches 
   "seq, id, account_id, agent_id, status, scheduled_at, created_at, updated_at, file_name, "     \
   "total_contacts, valid_contacts, invalid_contacts, columns, from_phone_numbers, retry_config, " \
   "webhook_url, phone_validation, default_country, allow_duplicates, bypass_call_guardrails"
-inline constexpr const char* kInsertBatch =
+// A batch whose upload is still being written is stored with status
+// 'importing', one whose rows are being deleted after a failed upload with
+// 'discarding' (neither is a BatchStatus): every read of a batch row by id or
+// seq and every list leaves them out and nothing claims them
+// (sqlite_import.cc). An import's last transaction makes it 'created'.
+#define BC_NOT_IMPORTING "status NOT IN ('importing', 'discarding')"
+// (id, account_id, agent_id, scheduled_at, created_at, updated_at, file_name,
+// columns, from_phone_numbers, retry_config, webhook_url, phone_validation,
+// default_country, allow_duplicates, bypass_call_guardrails, importer,
+// import_seen_at)
+inline constexpr const char* kInsertImportingBatch =
     "INSERT INTO batches(id, account_id, agent_id, status, scheduled_at, created_at, updated_at, "
     "file_name, columns, from_phone_numbers, retry_config, webhook_url, phone_validation, "
-    "default_country, allow_duplicates, bypass_call_guardrails) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "default_country, allow_duplicates, bypass_call_guardrails, importer, import_seen_at) "
+    "VALUES (?, ?, ?, 'importing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kSelectBatch =
-    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ? AND account_id = ?";
-inline constexpr const char* kSelectBatchBySeq = "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE seq = ?";
-inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id = ?";
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ? AND account_id = ? AND " BC_NOT_IMPORTING;
+inline constexpr const char* kSelectBatchBySeq =
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE seq = ? AND " BC_NOT_IMPORTING;
+inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id = ? AND " BC_NOT_IMPORTING;
 inline constexpr const char* kSelectBatchesOfAgent =
-    "SELECT " BC_BATCH_COLUMNS
-    " FROM batches WHERE account_id = ? AND agent_id = ? ORDER BY created_at DESC, seq DESC";
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE account_id = ? AND agent_id = ? AND " BC_NOT_IMPORTING
+    " ORDER BY created_at DESC, seq DESC";
 inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
-inline constexpr const char* kUpdateBatchCounts =
-    "UPDATE batches SET total_contacts = ?, valid_contacts = ?, invalid_contacts = ? WHERE seq = ?";
+// --- imports in progress (import_seen_at: wall-clock ms of the import's
+// last transaction; importer: the node writing it)
+// (import_seen_at, seq): the import's batch is still there (deleting its agent deletes it).
+inline constexpr const char* kTouchImport =
+    "UPDATE batches SET import_seen_at = ? WHERE seq = ? AND status = 'importing'";
+// (total, valid, invalid, seq): the import's last transaction.
+inline constexpr const char* kFinishImport =
+    "UPDATE batches SET status = 'created', importer = NULL, import_seen_at = NULL, total_contacts = ?, "
+    "valid_contacts = ?, invalid_contacts = ? WHERE seq = ? AND status = 'importing'";
+// (node, seen_before): imports of this node's previous run, or that nobody
+// has written for a long time.
+inline constexpr const char* kSelectAbandonedImports =
+    "SELECT seq FROM batches WHERE status IN ('importing', 'discarding') "
+    "AND ((?1 <> '' AND importer = ?1) OR import_seen_at < ?2)";
+// (seq): the import will not finish; its rows are being deleted.
+inline constexpr const char* kMarkDiscarding =
+    "UPDATE batches SET status = 'discarding' WHERE seq = ? AND status IN ('importing', 'discarding')";
+// (seq): the last step of a discard.
+inline constexpr const char* kSelectDiscarding = "SELECT 1 FROM batches WHERE seq = ? AND status = 'discarding'";
+// (key_lo, key_hi, n): the first n executions of a range, and their ids
+// (ids first: they are found through executions).
+inline constexpr const char* kDeleteExecutionIdsChunk =
+    "DELETE FROM execution_ids WHERE id IN (SELECT id FROM executions WHERE key BETWEEN ?1 AND ?2 ORDER BY key LIMIT ?3)";
+inline constexpr const char* kDeleteExecutionsChunk =
+    "DELETE FROM executions WHERE key IN (SELECT key FROM executions WHERE key BETWEEN ?1 AND ?2 ORDER BY key LIMIT ?3)";
+// (batch_seq, n)
+inline constexpr const char* kDeleteRejectsChunk =
+    "DELETE FROM rejected_rows WHERE rowid IN (SELECT rowid FROM rejected_rows WHERE batch_seq = ? LIMIT ?)";
 // --- idempotency keys
 inline constexpr const char* kDeleteExpiredIdempotencyKeys = "DELETE FROM idempotency_keys WHERE created_at < ?";
 inline constexpr const char* kInsertIdempotencyKey =

@@ -19,10 +19,12 @@ namespace sql = sqlite_sql;
 
 namespace {
 
-sqlite::ConnectionOptions PoolOptions(const SqliteStoreOptions& o) {
+sqlite::ConnectionOptions PoolOptions(const SqliteStoreOptions& o,
+                                      std::shared_ptr<sqlite::WriteGate> gate = nullptr) {
   sqlite::ConnectionOptions c;
   c.path = o.path;
   c.busy_timeout_ms = o.busy_timeout_ms;
+  c.write_gate = std::move(gate);
   return c;
 }
 
@@ -82,9 +84,9 @@ Status Migrate(Connection& conn, TimePoint now) {
 
 SqliteStore::SqliteStore(const SqliteStoreOptions& options)
     : options_(options),
-      pool_(std::make_unique<sqlite::ConnectionPool>(PoolOptions(options),
-                                                     static_cast<size_t>(std::max(1, options.pool_size)))),
-      import_turns_(std::make_shared<sqlite::TurnQueue>()) {}
+      write_gate_(std::make_shared<sqlite::WriteGate>()),
+      pool_(std::make_unique<sqlite::ConnectionPool>(PoolOptions(options, write_gate_),
+                                                     static_cast<size_t>(std::max(1, options.pool_size)))) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -100,7 +102,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(PoolOptions(options)));
   BC_RETURN_IF_ERROR(EnableWal(*conn));
   BC_RETURN_IF_ERROR(Migrate(*conn, SystemClock().Now()));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(options));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(options));
+  BC_RETURN_IF_ERROR(store->DiscardAbandonedImports(/*include_own=*/true));
+  return store;
 }
 
 Status SqliteStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,

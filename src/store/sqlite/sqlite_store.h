@@ -23,7 +23,7 @@ namespace batchcall {
 
 namespace sqlite {
 class ConnectionPool;
-class TurnQueue;
+class WriteGate;
 }
 
 struct SqliteStoreOptions {
@@ -36,6 +36,11 @@ struct SqliteStoreOptions {
   int busy_timeout_ms = 30000;
   // Connections kept for concurrent readers and writers (imports have their own).
   int pool_size = 4;
+  // This node's name (ServerOptions node id). Imports are stored under it;
+  // Open deletes the imports a previous run under the same name left
+  // unfinished (kill -9). Empty (tools, tests): only imports nobody has
+  // written for 10 minutes are deleted.
+  std::string node_id;
 };
 
 class SqliteStore final : public Store {
@@ -63,11 +68,15 @@ class SqliteStore final : public Store {
   Result<std::vector<std::string>> BeginAttemptsImpl(const std::vector<AttemptStart>& starts,
                                                      const std::string& worker, TimePoint now,
                                                      const DialLimits* limits);
+  // Deletes, in short transactions, the imports nobody has written for long
+  // and, with include_own (at Open only: this node's imports are live after
+  // it), those stored under options_.node_id (sqlite_import.cc).
+  Status DiscardAbandonedImports(bool include_own);
 
   SqliteStoreOptions options_;
+  // Orders the write transactions of every connection below (sqlite_db.h).
+  std::shared_ptr<sqlite::WriteGate> write_gate_;
   std::unique_ptr<sqlite::ConnectionPool> pool_;
-  // Imports' turns (shared: an import releases its turn when it ends).
-  std::shared_ptr<sqlite::TurnQueue> import_turns_;
 };
 
 }  // namespace batchcall
