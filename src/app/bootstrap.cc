@@ -114,6 +114,7 @@ Result<OpenedStore> OpenStore(const StoreOptions& options, int pool_size, const 
     PostgresStoreOptions pg;
     pg.url = db;
     pg.secret_box = opened.secret_box.get();
+    pg.node_id = node_id;
     if (pool_size > 0) pg.pool_size = static_cast<size_t>(pool_size);
     auto store = OpenPostgresStore(pg);
     if (!store.ok()) return store.status();

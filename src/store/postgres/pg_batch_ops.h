@@ -9,6 +9,7 @@
 #include "base/status.h"
 #include "domain/model.h"
 #include "store/postgres/pg_db.h"
+#include "store/rules/rules.h"
 
 namespace batchcall::pg {
 
@@ -22,7 +23,10 @@ Result<Batch> LoadBatchBySeq(Connection& conn, int64_t seq);
 // True when an execution of the batch is initiated, ringing, in progress or
 // call-disconnected.
 Result<bool> AnyInFlight(Connection& conn, int64_t seq);
-// Deletes the batch row, its executions, rejected rows and the engine's rows
+// Adds one transaction's status count changes under `node` (one statement;
+// run it just before COMMIT: it holds the node's count rows until then).
+Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas, const std::string& node);
+// Deletes the batch row, its status counts, its executions, rejected rows and the engine's rows
 // of it (attempts, pending webhook changes: pg_sql::kEngineBatchCleanup).
 Status DeleteBatchRows(Connection& conn, int64_t seq);
 

@@ -39,6 +39,22 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
   return rows.size() > 0;
 }
 
+Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas, const std::string& node) {
+  const auto changes = deltas.Changes();
+  if (changes.empty()) return Status::Ok();
+  std::string seqs = "{", statuses = "{", ns = "{";
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const char* sep = i ? "," : "";
+    seqs.append(sep).append(std::to_string(changes[i].first.first));
+    statuses.append(sep).append(ToString(changes[i].first.second));  // plain words: no quoting needed
+    ns.append(sep).append(std::to_string(changes[i].second));
+  }
+  seqs += '}';
+  statuses += '}';
+  ns += '}';
+  return conn.Run(sql::kAddStatusCounts, Params().Add(seqs).Add(statuses).Add(ns).Add(node)).status();
+}
+
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // The engine's rows first (attempts of the executions, pending webhook
   // changes: ReadWebhookChanges would find their objects gone).
@@ -56,7 +72,7 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
         conn.Run(range_sql, Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
             .status());
   }
-  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteBatch}) {
+  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteBatch}) {
     BC_RETURN_IF_ERROR(conn.Run(seq_sql, Params().Add(seq)).status());
   }
   return Status::Ok();
@@ -137,10 +153,7 @@ Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account
 Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
-  BC_ASSIGN_OR_RETURN(
-      auto rows,
-      conn->Query(sql::kCountExecutionsByStatus,
-                  Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq))));
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectStatusCounts, Params().Add(seq)));
   StatusCounts counts;
   for (int i = 0; i < rows.size(); ++i) {
     BC_RETURN_IF_ERROR(store_rules::AddStatusCount(rows.TextView(i, 0), rows.Int(i, 1), &counts));
@@ -174,15 +187,21 @@ Result<Batch> PostgresStore::StopBatch(const std::string& account_id, const std:
                       pg::LoadBatch(*conn, account_id, batch_id, &seq, /*for_update=*/true));
   BC_RETURN_IF_ERROR(store_rules::CheckStoppable(batch.status));
   // Executions first: their webhook changes are journaled before the batch's.
-  BC_RETURN_IF_ERROR(conn->Run(sql::kStopPreDialExecutions, Params()
-                                                                .Add(store_rules::Millis(now))
-                                                                .Add(store_rules::FirstKey(seq))
-                                                                .Add(store_rules::LastKey(seq)))
-                         .status());
+  store_rules::StatusDeltas deltas;
+  for (ExecutionStatus from : {ExecutionStatus::kPrepared, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled,
+                               ExecutionStatus::kScheduled}) {
+    BC_ASSIGN_OR_RETURN(auto stopped, conn->Run(sql::kStopPreDialExecutions, Params()
+                                                                              .Add(store_rules::Millis(now))
+                                                                              .Add(store_rules::FirstKey(seq))
+                                                                              .Add(store_rules::LastKey(seq))
+                                                                              .Add(ToString(from))));
+    deltas.Move(seq, from, ExecutionStatus::kStopped, stopped);
+  }
   BatchTransition t;
   t.to = BatchStatus::kStopped;
   BC_RETURN_IF_ERROR(UpdateBatch(*conn, seq, t, now));
   BC_ASSIGN_OR_RETURN(auto updated, pg::LoadBatchBySeq(*conn, seq));
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(txn.Commit());
   return updated;
 }

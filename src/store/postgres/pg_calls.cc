@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "store/postgres/pg_batch_ops.h"
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
@@ -54,7 +55,8 @@ Result<AttemptRow> LoadAttempt(Connection& conn, const std::string& attempt_id) 
 }
 
 // A progress event: executes store_rules::PlanProgress.
-Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, TimePoint now) {
+Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, TimePoint now,
+                     store_rules::StatusDeltas& deltas) {
   const store_rules::ProgressPlan plan = store_rules::PlanProgress(e, a);
   if (plan.advance_attempt) {
     Params p;
@@ -62,13 +64,18 @@ Status ApplyProgress(Connection& conn, const CallEvent& e, const AttemptRow& a, 
     BC_RETURN_IF_ERROR(conn.Run(sql::kAdvanceAttempt, p).status());
   }
   if (!plan.advance_execution) return Status::Ok();
-  return conn.Run(sql::kAdvanceExecution, Params().Add(ToString(e.status)).Add(Millis(now)).Add(a.execution_key))
-      .status();
+  BC_ASSIGN_OR_RETURN(auto changed, conn.Run(sql::kAdvanceExecution, Params()
+                                                                        .Add(ToString(e.status))
+                                                                        .Add(Millis(now))
+                                                                        .Add(a.execution_key)));
+  deltas.Move(store_rules::SeqOfKey(a.execution_key), a.execution_status, e.status, changed);
+  return Status::Ok();
 }
 
 // An outcome: executes store_rules::PlanOutcome.
 Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const AttemptRow& a,
-                                    const std::string& provider_type, TimePoint now) {
+                                    const std::string& provider_type, TimePoint now,
+                                    store_rules::StatusDeltas& deltas) {
   const CallEvent& e = u.event;
   {
     Params p;
@@ -93,7 +100,8 @@ Result<AppliedOutcome> ApplyOutcome(Connection& conn, const CallUpdate& u, const
   p.Add(e.duration_seconds).Add(e.cost).Add(e.answered_by_voice_mail).Add(e.transcript).Add(e.summary);
   p.Add(plan.extracted_data).Add(plan.telephony_data);
   p.Add(e.error_message).Add(a.number).Add(ToString(e.status)).Add(a.started_at).Add(a.execution_key);
-  BC_RETURN_IF_ERROR(conn.Run(sql::kFinishExecution, p).status());
+  BC_ASSIGN_OR_RETURN(auto changed, conn.Run(sql::kFinishExecution, p));
+  deltas.Move(store_rules::SeqOfKey(a.execution_key), a.execution_status, plan.execution_status, changed);
   return plan.applied;
 }
 
@@ -153,6 +161,7 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
     BC_RETURN_IF_ERROR(c.Query(sql::kLockAttemptsForUpdate, Params().Add(literal)).status());
   }
   std::unordered_map<std::string, std::string> provider_types;  // agent id -> provider_type
+  store_rules::StatusDeltas deltas;
   for (const CallUpdate& u : updates) {
     auto a = LoadAttempt(c, u.event.attempt_id);
     if (!a.ok()) {
@@ -161,7 +170,7 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
     }
     if (a->closed) continue;  // duplicate or late event of a finished attempt
     if (!IsOutcome(u.event)) {
-      BC_RETURN_IF_ERROR(ApplyProgress(c, u.event, *a, now));
+      BC_RETURN_IF_ERROR(ApplyProgress(c, u.event, *a, now, deltas));
       continue;
     }
     auto type = provider_types.find(a->agent_id);
@@ -171,9 +180,10 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
       type = provider_types.emplace(a->agent_id, rows.size() > 0 ? rows.Text(0, 0) : std::string())
                  .first;
     }
-    BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(c, u, *a, type->second, now));
+    BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(c, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
   }
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(txn.Commit());
   return applied;
 }

@@ -51,9 +51,11 @@ class ScratchDatabase {
   std::string url_;
 };
 
-std::unique_ptr<PostgresStore> OpenStore(const std::string& url) {
+// node: the node id (its own status count rows).
+std::unique_ptr<PostgresStore> OpenStore(const std::string& url, const std::string& node = "setup") {
   PostgresStoreOptions options;
   options.url = url;
+  options.node_id = node;
   options.pool_size = 2;
   auto s = PostgresStore::Open(options);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -109,9 +111,9 @@ TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
   std::vector<std::thread> threads;
   for (int w = 0; w < kWorkers; ++w) {
     threads.emplace_back([&, w] {
-      auto store = OpenStore(db.url());  // its own pool: like another node
-      if (!store) return;
       const std::string worker = "node-" + std::to_string(w);
+      auto store = OpenStore(db.url(), worker);  // its own pool and count rows: like another node
+      if (!store) return;
       while (!go.load()) std::this_thread::yield();
       for (;;) {
         // Leases far beyond the test: nothing is ever rescued, so a second

@@ -7,6 +7,7 @@
 #include <map>
 #include <unordered_map>
 
+#include "store/postgres/pg_batch_ops.h"
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
@@ -64,11 +65,13 @@ Result<bool> Exists(Connection& conn, const char* text, const Params& p) {
   return rows.size() > 0;
 }
 
-Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now) {
-  return conn
-      .Run(sql::kQueuePrepared,
-           Params().Add(Millis(now)).Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
-      .status();
+Status QueuePrepared(Connection& conn, int64_t seq, TimePoint now, store_rules::StatusDeltas& deltas) {
+  BC_ASSIGN_OR_RETURN(auto queued, conn.Run(sql::kQueuePrepared, Params()
+                                                                     .Add(Millis(now))
+                                                                     .Add(store_rules::FirstKey(seq))
+                                                                     .Add(store_rules::LastKey(seq))));
+  deltas.Move(seq, ExecutionStatus::kPrepared, ExecutionStatus::kQueued, queued);
+  return Status::Ok();
 }
 
 // How many more attempts the agent may begin at `now`; the caller holds the
@@ -89,7 +92,9 @@ Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePo
 // BeginAttempts, under `limits` when set. Lock order: the agent's dial lock,
 // the batches (FOR SHARE, seq order), then each execution (FOR UPDATE).
 Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::vector<AttemptStart>& starts,
-                                                 const std::string& worker, TimePoint now, const DialLimits* limits) {
+                                                 const std::string& worker, TimePoint now, const DialLimits* limits,
+                                                 const std::string& node) {
+  store_rules::StatusDeltas deltas;
   std::vector<std::string> begun;
   Transaction txn(conn);
   BC_RETURN_IF_ERROR(txn.Begin());
@@ -134,6 +139,7 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
     BC_RETURN_IF_ERROR(
         conn.Run(sql::kBeginExecution, Params().Add(s.from_number).Add(Millis(now)).Add(key))
             .status());
+    deltas.Move(store_rules::SeqOfKey(key), ExecutionStatus::kQueued, ExecutionStatus::kInitiated);
     begun.push_back(s.attempt_id);
   }
   if (!release.empty()) {
@@ -141,6 +147,7 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
         conn.Run(sql::kReleaseExecutionKeys, Params().Add(IntArrayLiteral(release)).Add(worker))
             .status());
   }
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(conn, deltas, node));
   BC_RETURN_IF_ERROR(txn.Commit());
   return begun;
 }
@@ -165,7 +172,9 @@ Result<std::vector<std::string>> PostgresStore::StartDueBatches(TimePoint now) {
     // finds it running and changes nothing.
     BC_ASSIGN_OR_RETURN(auto changed, c.Run(sql::kStartBatch, Params().Add(Millis(now)).Add(seq)));
     if (changed == 0) continue;
-    BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now));
+    store_rules::StatusDeltas deltas;
+    BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now, deltas));
+    BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
     BC_RETURN_IF_ERROR(txn.Commit());
     started.push_back(due.Text(i, 1));
   }
@@ -177,7 +186,9 @@ Result<std::vector<std::string>> PostgresStore::StartDueBatches(TimePoint now) {
     BC_RETURN_IF_ERROR(txn.Begin());
     BC_ASSIGN_OR_RETURN(auto changed, c.Run(sql::kMarkPreparedQueued, Params().Add(seq)));
     if (changed == 0) continue;
-    BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now));
+    store_rules::StatusDeltas deltas;
+    BC_RETURN_IF_ERROR(QueuePrepared(c, seq, now, deltas));
+    BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
     BC_RETURN_IF_ERROR(txn.Commit());
   }
   return started;
@@ -231,12 +242,20 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
   // Due retries (and calling-hours waits) first, by due time; then CSV order.
   // Rows another claimer holds locked are skipped, never waited for.
   std::vector<int64_t> keys;
+  store_rules::StatusDeltas deltas;  // every locked row becomes queued below
   for (const char* text : {sql::kLockDueRetryKeys, sql::kLockQueuedKeys}) {
     const int64_t want = limit - static_cast<int64_t>(keys.size());
     if (want <= 0) break;
     BC_ASSIGN_OR_RETURN(auto rows,
                         c.Query(text, Params().Add(seq).Add(Millis(now)).Add(worker).Add(want)));
-    for (int i = 0; i < rows.size(); ++i) keys.push_back(rows.Int(i, 0));
+    const bool due = text == sql::kLockDueRetryKeys;
+    for (int i = 0; i < rows.size(); ++i) {
+      keys.push_back(rows.Int(i, 0));
+      if (due) {
+        BC_ASSIGN_OR_RETURN(auto from, store_rules::ParseStoredStatus(rows.TextView(i, 1)));
+        deltas.Move(seq, from, ExecutionStatus::kQueued);
+      }
+    }
   }
   if (keys.empty()) return out;
   BC_ASSIGN_OR_RETURN(auto rows, c.Query(kClaimKeys, Params()
@@ -249,6 +268,7 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
     BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(Row(rows, i), batch));
     by_key.emplace(rows.Int(i, 0), std::move(e));
   }
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(txn.Commit());
   out.reserve(keys.size());
   for (int64_t key : keys) {
@@ -264,11 +284,14 @@ Status PostgresStore::RescheduleExecutions(const std::vector<std::pair<std::stri
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  store_rules::StatusDeltas deltas;
   for (const auto& [id, at] : ids_and_times) {
-    BC_RETURN_IF_ERROR(conn->Run(sql::kRescheduleExecution,
-                                 Params().Add(Millis(at)).Add(Millis(now)).Add(id).Add(worker))
-                           .status());
+    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kRescheduleExecution,
+                                               Params().Add(Millis(at)).Add(Millis(now)).Add(id).Add(worker)));
+    if (rows.size() > 0)
+      deltas.Move(store_rules::SeqOfKey(rows.Int(0, 0)), ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
   }
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   return txn.Commit();
 }
 
@@ -278,11 +301,14 @@ Status PostgresStore::CancelExecutions(const std::vector<std::pair<std::string, 
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
+  store_rules::StatusDeltas deltas;
   for (const auto& [id, message] : ids_and_messages) {
-    BC_RETURN_IF_ERROR(
-        conn->Run(sql::kCancelExecution, Params().Add(message).Add(Millis(now)).Add(id).Add(worker))
-            .status());
+    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kCancelExecution,
+                                               Params().Add(message).Add(Millis(now)).Add(id).Add(worker)));
+    if (rows.size() > 0)
+      deltas.Move(store_rules::SeqOfKey(rows.Int(0, 0)), ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
   }
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   return txn.Commit();
 }
 
@@ -299,7 +325,7 @@ Result<std::vector<std::string>> PostgresStore::BeginAttempts(const std::vector<
                                                               const std::string& worker, TimePoint now) {
   if (starts.empty()) return std::vector<std::string>{};
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  return BeginAttemptsOn(*conn, starts, worker, now, nullptr);
+  return BeginAttemptsOn(*conn, starts, worker, now, nullptr, options_.node_id);
 }
 
 Result<std::vector<std::string>> PostgresStore::BeginAttemptsLimited(const std::vector<AttemptStart>& starts,
@@ -307,7 +333,7 @@ Result<std::vector<std::string>> PostgresStore::BeginAttemptsLimited(const std::
                                                                      const DialLimits& limits) {
   if (starts.empty()) return std::vector<std::string>{};
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  return BeginAttemptsOn(*conn, starts, worker, now, &limits);
+  return BeginAttemptsOn(*conn, starts, worker, now, &limits, options_.node_id);
 }
 
 Status PostgresStore::SetProviderCallIds(const std::vector<std::pair<std::string, std::string>>& ids) {

@@ -201,7 +201,7 @@ inline constexpr const char* kMinNextAttemptAt =
 // transaction that committed meanwhile.
 #define BC_PG_LEASE_FREE "(lease_owner IS NULL OR lease_expires_at <= $2 OR lease_owner = $3)"
 inline constexpr const char* kLockDueRetryKeys =
-    "SELECT key FROM executions WHERE batch_seq = $1 AND status IN ('scheduled', 'rescheduled') "
+    "SELECT key, status FROM executions WHERE batch_seq = $1 AND status IN ('scheduled', 'rescheduled') "
     "AND next_attempt_at <= $2 AND " BC_PG_LEASE_FREE " ORDER BY next_attempt_at, key LIMIT $4 "
     "FOR UPDATE SKIP LOCKED";
 inline constexpr const char* kLockQueuedKeys =
@@ -211,12 +211,14 @@ inline constexpr const char* kLockQueuedKeys =
 inline constexpr const char* kRescheduleExecution =
     "UPDATE executions SET status = 'rescheduled', next_attempt_at = $1, updated_at = $2, "
     "lease_owner = NULL, lease_expires_at = NULL "
-    "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4";
+    "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4 "
+    "RETURNING key";
 // (error_message, now, id, worker)
 inline constexpr const char* kCancelExecution =
     "UPDATE executions SET status = 'canceled', error_message = $1, updated_at = $2, next_attempt_at = NULL, "
     "lease_owner = NULL, lease_expires_at = NULL "
-    "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4";
+    "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4 "
+    "RETURNING key";
 // (ids as text[], worker)
 inline constexpr const char* kReleaseExecutions =
     "UPDATE executions SET lease_owner = NULL, lease_expires_at = NULL "

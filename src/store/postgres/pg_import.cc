@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/ids.h"
+#include "store/postgres/pg_batch_ops.h"
 #include "store/postgres/pg_db.h"
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
@@ -34,7 +35,8 @@ void AppendInt(std::string& out, int64_t v) { out.append(std::to_string(v)); }
 
 class PgBatchImport final : public BatchImport {
  public:
-  PgBatchImport(std::unique_ptr<Connection> conn, Batch batch) : conn_(std::move(conn)), batch_(std::move(batch)) {}
+  PgBatchImport(std::unique_ptr<Connection> conn, Batch batch, std::string node)
+      : conn_(std::move(conn)), batch_(std::move(batch)), node_(std::move(node)) {}
 
   // Closing the connection of an unfinished import makes the server roll
   // its transaction back (also in the middle of a COPY).
@@ -136,6 +138,8 @@ class PgBatchImport final : public BatchImport {
     state_.Finish();
     BC_RETURN_IF_ERROR(SendCopyBuffer());
     BC_RETURN_IF_ERROR(conn_->CopyEnd());
+    store_rules::StatusDeltas added;
+    added.Add(seq_, ExecutionStatus::kPrepared, static_cast<int64_t>(state_.IdCount()));
     BC_RETURN_IF_ERROR(CopyIds());
     if (!rejects_.empty()) {
       BC_RETURN_IF_ERROR(conn_->CopyBegin(sql::kCopyRejects));
@@ -154,6 +158,7 @@ class PgBatchImport final : public BatchImport {
     BC_ASSIGN_OR_RETURN(auto rows, conn_->Query(sql::kSelectBatchBySeq, Params().Add(seq_)));
     if (rows.size() == 0) return Internal("batch vanished during its import");
     BC_ASSIGN_OR_RETURN(auto stored, pg::ReadBatch(pg::Row(rows, 0), nullptr));
+    BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn_, added, node_));
     BC_RETURN_IF_ERROR(CommitOpenTransaction());
     // A big upload changes the table's statistics (autovacuum would notice
     // within a minute or so; plans made meanwhile would think the batch is
@@ -222,6 +227,7 @@ class PgBatchImport final : public BatchImport {
   std::string seq_text_;
   std::string created_at_;
   std::string copy_buffer_;  // executions not sent yet (COPY text)
+  const std::string node_;   // the status counts' node (PostgresStoreOptions::node_id)
   std::string json_;         // scratch: one row's variables
   std::string rejects_;      // every rejected row (COPY text)
   int64_t reject_count_ = 0;
@@ -236,7 +242,7 @@ Result<std::unique_ptr<BatchImport>> PostgresStore::BeginImport(const Batch& dra
   // An upload streams for as long as the client sends it: no statement limit.
   co.statement_timeout = std::chrono::milliseconds(0);
   BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
-  auto import = std::make_unique<PgBatchImport>(std::move(conn), draft);
+  auto import = std::make_unique<PgBatchImport>(std::move(conn), draft, options_.node_id);
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }

@@ -81,12 +81,19 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::Open(const PostgresStoreOp
 Status PostgresStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
                                                    TimePoint now) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  BC_ASSIGN_OR_RETURN(
-      auto n,
-      conn->Run(sql::kSetExecutionStatus,
-                Params().Add(execution_id).Add(ToString(status)).Add(store_rules::Millis(now))));
-  if (n == 0) return NotFound("execution " + execution_id + " not found");
-  return Status::Ok();
+  pg::Transaction txn(*conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectExecutionStatusForUpdate, Params().Add(execution_id)));
+  if (rows.size() == 0) return NotFound("execution " + execution_id + " not found");
+  const int64_t key = rows.Int(0, 0);
+  BC_ASSIGN_OR_RETURN(auto old_status, store_rules::ParseStoredStatus(rows.TextView(0, 1)));
+  BC_RETURN_IF_ERROR(
+      conn->Run(sql::kSetExecutionStatus, Params().Add(key).Add(ToString(status)).Add(store_rules::Millis(now)))
+          .status());
+  store_rules::StatusDeltas deltas;
+  deltas.Move(store_rules::SeqOfKey(key), old_status, status);
+  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
+  return txn.Commit();
 }
 
 // --- accounts and API keys

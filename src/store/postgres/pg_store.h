@@ -19,6 +19,9 @@ struct PostgresStoreOptions {
   std::string url;                        // postgresql://...
   const SecretBox* secret_box = nullptr;  // seals provider and webhook secrets; may be null in tests
   size_t pool_size = 8;
+  // This node's name: the status counts it changes are kept in its own rows
+  // (pg_sql.h, migration 4), so nodes never wait for each other on them.
+  std::string node_id;
 };
 
 // Opens (and migrates) the database. Unavailable when it cannot connect.

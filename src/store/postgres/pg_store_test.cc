@@ -213,6 +213,57 @@ TEST_F(PostgresStoreTest, NodesOpeningAtOnceMigrateOnceAndDataSurvivesReopen) {
   EXPECT_EQ(acc->id, account_id);
 }
 
+// Migration 4 fills the counts of batches stored before it, and each node
+// keeps its own count rows, whose sum is the batch's count.
+TEST_F(PostgresStoreTest, StatusCountsAreFilledByTheirMigrationAndKeptPerNode) {
+  auto open_as = [&](const std::string& node) {
+    PostgresStoreOptions options;
+    options.url = db_.url();
+    options.node_id = node;
+    auto s = PostgresStore::Open(options);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(s).value() : nullptr;
+  };
+  auto a = open_as("node-a");
+  ASSERT_TRUE(a);
+  auto acc = a->EnsureDefaultAccount(FromUnixMillis(0));
+  ASSERT_TRUE(acc.ok());
+  Agent agent = MakeAgent(acc->id);
+  ASSERT_TRUE(a->CreateAgent(agent).ok());
+  Batch draft;
+  draft.id = std::string(32, 'c');
+  draft.account_id = acc->id;
+  draft.agent_id = agent.id;
+  {
+    auto import = a->BeginImport(draft);
+    ASSERT_TRUE(import.ok());
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
+    ASSERT_TRUE((*import)->Commit(5, 5, 0).ok());
+  }
+  auto listed = a->ListExecutions({draft.account_id, draft.id, {}, std::nullopt, 10});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 5u);
+  auto b = open_as("node-b");
+  ASSERT_TRUE(b);
+  ASSERT_TRUE(b->SetExecutionStatusForTesting((*listed)[0].id, ExecutionStatus::kCompleted, FromUnixMillis(1)).ok());
+  ASSERT_TRUE(b->SetExecutionStatusForTesting((*listed)[1].id, ExecutionStatus::kBusy, FromUnixMillis(1)).ok());
+  const StatusCounts expected{{ExecutionStatus::kPrepared, 3}, {ExecutionStatus::kCompleted, 1}, {ExecutionStatus::kBusy, 1}};
+  EXPECT_EQ(*a->CountExecutions(draft.id), expected);
+  EXPECT_EQ(*b->CountExecutions(draft.id), expected);
+  EXPECT_EQ(RawQuery(db_.url(), "SELECT n FROM batch_status_counts WHERE node = 'node-b' AND status = 'prepared'"),
+            "-2");
+  a.reset();
+  b.reset();
+  // The database as the version before: no counts table.
+  RawQuery(db_.url(), "DROP TABLE batch_status_counts");
+  RawQuery(db_.url(), "DELETE FROM schema_migrations WHERE version >= 4 RETURNING version");
+  auto c = open_as("node-c");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(*c->CountExecutions(draft.id), expected);
+  ASSERT_TRUE(c->SetExecutionStatusForTesting((*listed)[2].id, ExecutionStatus::kQueued, FromUnixMillis(2)).ok());
+  EXPECT_EQ(c->CountExecutions(draft.id)->at(ExecutionStatus::kPrepared), 2);
+}
+
 TEST_F(PostgresStoreTest, NewerSchemaIsRefused) {
   ASSERT_TRUE(Open());
   RawQuery(db_.url(), "INSERT INTO schema_migrations(version, applied_at) VALUES (999, 0) RETURNING version");

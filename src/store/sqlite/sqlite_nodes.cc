@@ -23,10 +23,8 @@ Status SqliteStore::Heartbeat(const std::string& worker, TimePoint now) {
 Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::string& worker,
                                                                   TimePoint stale_before, bool include_own) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction txn(*conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
-  std::vector<std::string> ids;
-  {
+  auto select_ids = [&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> ids;
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectOrphanAttemptIds));
     st.Bind(1, worker)
         .Bind(2, include_own ? 1 : 0)
@@ -35,7 +33,17 @@ Result<std::vector<OpenAttempt>> SqliteStore::AdoptOrphanAttempts(const std::str
       ids.push_back(s.Text(0));
       return Status::Ok();
     }));
+    return ids;
+  };
+  // Look first without the write lock: every housekeeping round asks, and
+  // there is almost never an orphan (so the round never waits behind a writer).
+  {
+    BC_ASSIGN_OR_RETURN(auto any, select_ids());
+    if (any.empty()) return std::vector<OpenAttempt>{};
   }
+  Transaction txn(*conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(auto ids, select_ids());  // again, under the write lock
   std::vector<OpenAttempt> out;
   out.reserve(ids.size());
   for (const std::string& id : ids) {

@@ -267,10 +267,11 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
   EXPECT_EQ(store->CountExecutions(draft.id)->at(ExecutionStatus::kPrepared), 2);
 }
 
-// An idle webhook poll (nothing due) takes no write lock: it answers while
+// An idle webhook poll (nothing due) and an adoption check that finds no
+// orphan take no write lock: they answer while
 // another connection holds the write lock (an upload, say), instead of
 // waiting for it and failing after the busy timeout.
-TEST_F(SqliteStoreTest, IdleWebhookClaimTakesNoWriteLock) {
+TEST_F(SqliteStoreTest, IdleWebhookClaimAndAdoptionCheckTakeNoWriteLock) {
   auto store = Open(nullptr, /*busy_timeout_ms=*/100);
   ASSERT_TRUE(store);
   sqlite3* writer = nullptr;
@@ -279,6 +280,10 @@ TEST_F(SqliteStoreTest, IdleWebhookClaimTakesNoWriteLock) {
   auto claimed = store->ClaimWebhookDeliveries(FromUnixMillis(1000), 10, "w", FromUnixMillis(61000));
   EXPECT_TRUE(claimed.ok()) << claimed.status().ToString();
   EXPECT_TRUE(claimed.ok() && claimed->empty());
+  // The housekeeping round's adoption check likewise, when nothing is orphaned.
+  auto adopted = store->AdoptOrphanAttempts("w", FromUnixMillis(1000), /*include_own=*/true);
+  EXPECT_TRUE(adopted.ok()) << adopted.status().ToString();
+  EXPECT_TRUE(adopted.ok() && adopted->empty());
   sqlite3_exec(writer, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(writer);
 }

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Do reads of a big batch cost the engine? (issue 15, item 5)
+
+One `batchcall serve` (SQLite) holds a batch of --big contacts (uploaded,
+never started). Another batch of --contacts contacts runs on a fast
+simulator agent (unpaced), twice:
+
+  (1) alone;
+  (2) while `wrk` polls `GET /batches/{big}` at about --rate requests/s
+      (--connections keep-alive connections, each pausing between requests).
+
+Prints the dispatch rate of each run (contacts / (schedule -> completed)),
+their ratio, and wrk's latency percentiles. Targets: GET p99 <= 5 ms at
+2,000 req/s; the engine slowed by at most 10 %.
+
+    apt-get install wrk
+    cmake --preset release -DBATCHCALL_BUILD_TESTS=OFF -DBATCHCALL_BUILD_BENCH=ON
+    cmake --build --preset release --target batchcall
+    BATCHCALL_BIN=$PWD/build/release/batchcall python3 bench/poll_bench.py [--big 1000000]
+
+Loopback only; bounded in count and time.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "test", "integration"))
+from harness import Server, free_port  # noqa: E402
+
+# Each connection sends a request, waits `pause` ms after its answer, sends
+# the next: connections * 1000 / (pause + latency) requests per second.
+WRK_SCRIPT = """
+wrk.headers["Authorization"] = "Bearer %s"
+function delay() return %d end
+"""
+
+
+def contacts_csv(rows, area):
+    return ("contact_number,first_name\n" +
+            "".join("+1%s%03d%04d,p%d\n" % (area, 200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
+
+
+def run_batch(server, agent, rows, area, timeout):
+    r = server.upload(agent, contacts_csv(rows, area))
+    assert r.status == 201, r
+    batch = r.json()["batch_id"]
+    start = time.perf_counter()
+    r = server.post_form("/batches/%s/schedule" % batch, {"scheduled_at": "now"})
+    assert r.status == 200, r
+    deadline = start + timeout
+    while time.perf_counter() < deadline:
+        if server.get("/batches/" + batch).json()["status"] == "completed":
+            return rows / (time.perf_counter() - start)
+        time.sleep(0.05)
+    raise RuntimeError("batch %s did not complete in %s s" % (batch, timeout))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--big", type=int, default=1_000_000, help="contacts of the polled batch")
+    ap.add_argument("--contacts", type=int, default=30000, help="contacts of the dispatched batch")
+    ap.add_argument("--rate", type=int, default=2000, help="target GET requests/s")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--timeout", type=float, default=600)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is not installed (apt-get install wrk)")
+
+    key = "bc_bench_key_0123456789abcdef"
+    port = free_port()
+    server = Server(api_key=key, port=port, env={"BATCHCALL_LOG_LEVEL": "warn"}).start()
+    try:
+        r = server.upload(server.demo_agent_id(), contacts_csv(args.big, "415"), timeout=args.timeout)
+        assert r.status == 201, r
+        big = r.json()["batch_id"]
+        sim = {"type": "simulator", "speed": 100000, "seed": 3, "answer_rate": 0.7, "busy_rate": 0.1,
+               "no_answer_rate": 0.1, "voicemail_rate": 0.05, "failure_rate": 0.05,
+               "ring_seconds": [3, 15], "talk_seconds": [20, 90]}
+        r = server.post_json("/agents", {"agent_name": "fast", "provider": sim, "max_concurrency": 1000,
+                                         "calls_per_second": 0})
+        assert r.status == 201, r
+        agent = r.json()["agent_id"]
+        alone = run_batch(server, agent, args.contacts, "212", args.timeout)
+
+        pause_ms = max(0, int(args.connections * 1000 / args.rate) - 1)
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(WRK_SCRIPT % (key, pause_ms))
+            script = f.name
+        wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(args.connections), "-d", "%ds" % int(args.timeout),
+                                "--latency", "-s", script, "http://127.0.0.1:%d/batches/%s" % (port, big)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(2)  # wrk at its pace before the batch starts
+        polled = run_batch(server, agent, args.contacts, "312", args.timeout)
+        wrk.send_signal(2)  # SIGINT: wrk prints its figures
+        out = wrk.communicate(timeout=30)[0]
+        os.unlink(script)
+
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+        print("polled batch: %d contacts; dispatched batch: %d contacts (simulator, unpaced)" %
+              (args.big, args.contacts))
+        print("dispatch alone        : %8.0f calls/s" % alone)
+        print("dispatch while polled : %8.0f calls/s  (%.2fx of alone)" % (polled, polled / alone))
+        print("GET /batches/{big}    : %s req/s over %d connections; latency p50 %s, p90 %s, p99 %s" %
+              (rps.group(1) if rps else "?", args.connections, lat.get("50", "?"), lat.get("90", "?"),
+               lat.get("99", "?")))
+        if "Non-2xx" in out:
+            print(re.search(r"Non-2xx.*", out).group(0))
+    finally:
+        server.stop()
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
