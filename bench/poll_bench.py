@@ -6,12 +6,16 @@ never started). Another batch of --contacts contacts runs on a fast
 simulator agent (unpaced), twice:
 
   (1) alone;
-  (2) while `wrk` polls `GET /batches/{big}` at about --rate requests/s
+  (2) while `wrk` polls `GET /healthz` at about --rate requests/s (the
+      control: what the load generator and the HTTP work alone cost the
+      engine on this machine's cores);
+  (3) while `wrk` polls `GET /batches/{big}` at the same rate
       (--connections keep-alive connections, each pausing between requests).
 
 Prints the dispatch rate of each run (contacts / (schedule -> completed)),
-their ratio, and wrk's latency percentiles. Targets: GET p99 <= 5 ms at
-2,000 req/s; the engine slowed by at most 10 %.
+their ratios, wrk's latency percentiles, and the server's CPU time per
+request. Targets: GET p99 <= 5 ms at 2,000 req/s; the engine slowed by at
+most 10 %.
 
     apt-get install wrk
     cmake --preset release -DBATCHCALL_BUILD_TESTS=OFF -DBATCHCALL_BUILD_BENCH=ON
@@ -44,6 +48,12 @@ function delay() return %d end
 def contacts_csv(rows, area):
     return ("contact_number,first_name\n" +
             "".join("+1%s%03d%04d,p%d\n" % (area, 200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
+
+
+def server_cpu_seconds(server):
+    with open("/proc/%d/stat" % server.proc.pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_batch(server, agent, rows, area, timeout):
@@ -92,26 +102,35 @@ def main():
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
             f.write(WRK_SCRIPT % (key, pause_ms))
             script = f.name
-        wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(args.connections), "-d", "%ds" % int(args.timeout),
-                                "--latency", "-s", script, "http://127.0.0.1:%d/batches/%s" % (port, big)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        time.sleep(2)  # wrk at its pace before the batch starts
-        polled = run_batch(server, agent, args.contacts, "312", args.timeout)
-        wrk.send_signal(2)  # SIGINT: wrk prints its figures
-        out = wrk.communicate(timeout=30)[0]
+
+        def polled_run(path, area):
+            wrk = subprocess.Popen(["wrk", "-t", "1", "-c", str(args.connections), "-d", "%ds" % int(args.timeout),
+                                    "--latency", "-s", script, "http://127.0.0.1:%d%s" % (port, path)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            time.sleep(2)  # wrk at its pace before the batch starts
+            cpu0, t0 = server_cpu_seconds(server), time.perf_counter()
+            rate = run_batch(server, agent, args.contacts, area, args.timeout)
+            cpu, seconds = server_cpu_seconds(server) - cpu0, time.perf_counter() - t0
+            wrk.send_signal(2)  # SIGINT: wrk prints its figures
+            out = wrk.communicate(timeout=30)[0]
+            rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+            lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
+            bad = re.search(r"Non-2xx.*", out)
+            return rate, cpu / seconds, rps.group(1) if rps else "?", lat, bad.group(0) if bad else ""
+
+        health = polled_run("/healthz", "312")
+        batch = polled_run("/batches/" + big, "646")
         os.unlink(script)
 
-        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-        lat = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)", out, re.M))
-        print("polled batch: %d contacts; dispatched batch: %d contacts (simulator, unpaced)" %
-              (args.big, args.contacts))
-        print("dispatch alone        : %8.0f calls/s" % alone)
-        print("dispatch while polled : %8.0f calls/s  (%.2fx of alone)" % (polled, polled / alone))
-        print("GET /batches/{big}    : %s req/s over %d connections; latency p50 %s, p90 %s, p99 %s" %
-              (rps.group(1) if rps else "?", args.connections, lat.get("50", "?"), lat.get("90", "?"),
-               lat.get("99", "?")))
-        if "Non-2xx" in out:
-            print(re.search(r"Non-2xx.*", out).group(0))
+        print("polled batch: %d contacts; dispatched batch: %d contacts (simulator, unpaced); %d connections" %
+              (args.big, args.contacts, args.connections))
+        print("%-28s %10s %9s %11s %9s %9s %9s" % ("run", "calls/s", "vs alone", "server CPU", "GET/s",
+                                                  "p50", "p99"))
+        print("%-28s %10.0f %9s" % ("alone", alone, "1.00x"))
+        for name, (rate, cpu, rps, lat, bad) in (("polling GET /healthz", health),
+                                                  ("polling GET /batches/{big}", batch)):
+            print("%-28s %10.0f %8.2fx %10.2f %9s %9s %9s %s" % (name, rate, rate / alone, cpu, rps,
+                                                                lat.get("50", "?"), lat.get("99", "?"), bad))
     finally:
         server.stop()
         server.cleanup()
