@@ -30,8 +30,9 @@ struct ApiOptions {
   IngestOptions ingest;
   // How far in the past a scheduled_at may lie (clock skew) before it is refused.
   std::chrono::milliseconds schedule_skew{5'000};
-  // Rows per store page when streaming executions and reports.
-  int64_t stream_page_rows = 500;
+  // Rows per store page when streaming executions and reports (one page is
+  // held in memory: about 1 KB per row as JSON).
+  int64_t stream_page_rows = 2000;
   // Called after a change the engine must see at once (schedule, pause,
   // resume, stop, delete). May be empty.
   std::function<void()> on_batch_change;

@@ -15,6 +15,7 @@
 #include "api/views.h"
 #include "base/crypto.h"
 #include "base/json.h"
+#include "base/memory.h"
 #include "base/ids.h"
 #include "base/time.h"
 #include "csv/ingest.h"
@@ -188,6 +189,11 @@ void Api::AddBatchRoutes() {
 }
 
 Result<HttpResponse> Api::CreateBatch(RouteContext& ctx) {
+  // Declared first, so it runs last: after the ingest's and the import's
+  // memory (id tables, chunks, buffers) was freed, hand it back.
+  struct ReturnMemoryAtExit {
+    ~ReturnMemoryAtExit() { ReturnFreeMemory(); }
+  } return_memory;
   const HttpRequest& req = ctx.request;
   if (!req.form) {
     return InvalidArgument("POST /batches takes multipart/form-data with the fields agent_id and file.");

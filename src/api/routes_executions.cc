@@ -1,5 +1,6 @@
 // Execution routes: list (JSON, keyset pages, CSV export), get one, and the
 // rejected-row report. Large results are streamed page by page.
+#include <algorithm>
 #include <memory>
 
 #include "api/api.h"
@@ -32,6 +33,10 @@ Result<std::vector<ExecutionStatus>> StatusFilter(const HttpRequest& req) {
   }
   return out;
 }
+
+// Rows of the first page of a streamed listing (later pages are
+// ApiOptions::stream_page_rows).
+constexpr int64_t kFirstPageRows = 100;
 
 // Produces the body of a streamed listing: a prefix, then rows fetched a page
 // at a time, then a suffix. Holds only one page in memory.
@@ -138,7 +143,7 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
     HttpResponse r;
     if (*csv) {
       r.body = ExecutionCsvHeader(batch->columns);
-      for (const auto& e : *page) r.body += ExecutionCsvRow(e);
+      for (const auto& e : *page) AppendExecutionCsvRow(e, &r.body);
       r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
     } else {
       OrderedJson arr = OrderedJson::array();
@@ -162,19 +167,25 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
   std::vector<std::string> columns = batch->columns;
   Store* store = &store_;
   bool as_csv = *csv;
-  auto fetch = [store, state, columns, as_csv](bool first) -> Result<std::vector<std::string>> {
+  const int64_t page_rows = state->limit;
+  auto fetch = [store, state, columns, as_csv, page_rows](bool first) -> Result<std::vector<std::string>> {
+    // A short first page: the first byte leaves at once, then full pages.
+    state->limit = first ? std::min<int64_t>(page_rows, kFirstPageRows) : page_rows;
     auto page = store->ListExecutions(*state);
     if (!page.ok()) return page.status();
     std::vector<std::string> rows;
+    if (page->empty()) return rows;  // the end
+    if (as_csv) {  // the page as one string
+      rows.emplace_back().reserve(page->size() * 128);
+      for (const auto& e : *page) AppendExecutionCsvRow(e, &rows.back());
+      state->after_row_index = page->back().row_index;
+      return rows;
+    }
     rows.reserve(page->size());
     bool lead_comma = !first;
     for (const auto& e : *page) {
-      if (as_csv) {
-        rows.push_back(ExecutionCsvRow(e));
-      } else {
-        rows.push_back((lead_comma ? "," : "") + ExecutionView(e, columns).dump());
-        lead_comma = true;
-      }
+      rows.push_back((lead_comma ? "," : "") + ExecutionView(e, columns).dump());
+      lead_comma = true;
     }
     if (!page->empty()) state->after_row_index = page->back().row_index;
     return rows;

@@ -1,5 +1,9 @@
 #include "api/views.h"
 
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
 #include "base/time.h"
 #include "domain/retry_config.h"
 #include "telephony/provider_secrets.h"
@@ -171,16 +175,35 @@ OrderedJson ApiKeyView(const ApiKey& k) {
           {"last_used_at", TimeOrNull(k.last_used_at)}};
 }
 
-std::string CsvField(std::string_view raw) {
-  std::string safe = SpreadsheetSafeCell(raw);
-  std::string_view v = safe;
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
-  std::string out = "\"";
-  for (char c : v) {
-    if (c == '"') out += '"';
-    out += c;
+namespace {
+
+bool RiskyCell(std::string_view v) {
+  if (v.empty()) return false;
+  const char c = v.front();
+  return c == '=' || c == '@' || c == '\t' || c == '\r' || ((c == '+' || c == '-') && !IsSignedNumber(v));
+}
+
+}  // namespace
+
+void AppendCsvField(std::string_view raw, std::string* out) {
+  const bool risky = RiskyCell(raw);
+  if (raw.find_first_of(",\"\r\n") == std::string_view::npos) {
+    if (risky) out->push_back('\'');
+    out->append(raw);
+    return;
   }
-  out += '"';
+  out->push_back('"');
+  if (risky) out->push_back('\'');
+  for (char c : raw) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+std::string CsvField(std::string_view raw) {
+  std::string out;
+  AppendCsvField(raw, &out);
   return out;
 }
 
@@ -193,15 +216,35 @@ std::string ExecutionCsvHeader(const std::vector<std::string>& columns) {
   return line;
 }
 
+void AppendExecutionCsvRow(const Execution& e, std::string* out) {
+  AppendCsvField(e.contact_number, out);
+  for (const auto& v : e.variables) {
+    out->push_back(',');
+    AppendCsvField(v, out);
+  }
+  char number[32];
+  out->push_back(',');
+  out->append(ToString(e.status));
+  auto [end, ec] = std::to_chars(number, number + sizeof number, e.attempt_count);
+  out->push_back(',');
+  out->append(number, ec == std::errc() ? end : number);
+  const int n = std::snprintf(number, sizeof number, "%g", e.conversation_duration);
+  out->push_back(',');
+  out->append(number, static_cast<size_t>(std::max(0, n)));
+  out->append(e.answered_by_voice_mail ? ",true," : ",false,");
+  AppendCsvField(e.error_message, out);
+  out->push_back(',');
+  out->append(FormatRfc3339(e.created_at));
+  out->push_back(',');
+  out->append(FormatRfc3339(e.updated_at));
+  out->push_back(',');
+  out->append(e.id);
+  out->append("\r\n");
+}
+
 std::string ExecutionCsvRow(const Execution& e) {
-  std::string line = CsvField(e.contact_number);
-  for (const auto& v : e.variables) line += "," + CsvField(v);
-  int attempts = e.attempt_count;
-  char duration[32];
-  std::snprintf(duration, sizeof duration, "%g", e.conversation_duration);
-  line += "," + std::string(ToString(e.status)) + "," + std::to_string(attempts) + "," + duration + "," +
-          (e.answered_by_voice_mail ? "true" : "false") + "," + CsvField(e.error_message) + "," +
-          FormatRfc3339(e.created_at) + "," + FormatRfc3339(e.updated_at) + "," + e.id + "\r\n";
+  std::string line;
+  AppendExecutionCsvRow(e, &line);
   return line;
 }
 

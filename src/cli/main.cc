@@ -13,6 +13,7 @@
 #include "app/server_app.h"
 #include "base/build_info.h"
 #include "base/log.h"
+#include "base/memory.h"
 #include "cli/client_commands.h"
 #include "cli/keys_command.h"
 #include "cli/validate_command.h"
@@ -82,6 +83,7 @@ struct SettingFlags {
 };
 
 int RunServe(const cfg::Config& config) {
+  SetMallocForServer();  // before any thread starts (base/memory.h)
   ServerOptions options = config.server();
   const LogOptions log = options.log;
   InitLogging(log);

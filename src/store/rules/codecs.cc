@@ -9,6 +9,38 @@ using nlohmann::json;
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// Collects a flat JSON array of strings without building a DOM (every
+// execution read decodes its variables: the DOM was most of an export's
+// cost). Anything else (a nested value, a number) fails the parse.
+class StringArraySax final : public nlohmann::json_sax<json> {
+ public:
+  explicit StringArraySax(std::vector<std::string>* out) : out_(out) {}
+  bool null() override { return false; }
+  bool boolean(bool) override { return false; }
+  bool number_integer(number_integer_t) override { return false; }
+  bool number_unsigned(number_unsigned_t) override { return false; }
+  bool number_float(number_float_t, const string_t&) override { return false; }
+  bool string(string_t& v) override {
+    if (depth_ != 1) return false;
+    out_->push_back(std::move(v));
+    return true;
+  }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return false; }
+  bool key(string_t&) override { return false; }
+  bool end_object() override { return false; }
+  bool start_array(std::size_t) override { return ++depth_ == 1; }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  std::vector<std::string>* out_;
+  int depth_ = 0;
+};
+
 }  // namespace
 
 Result<json> ParseStoredJson(std::string_view text, std::string_view what) {
@@ -47,16 +79,14 @@ std::string JsonStringArray(const std::vector<std::string>& values) {
 }
 
 Result<std::vector<std::string>> ParseJsonStringArray(std::string_view text) {
+  std::vector<std::string> out;
+  StringArraySax sax(&out);
+  if (!text.empty() && text.front() == '[' && json::sax_parse(text.begin(), text.end(), &sax)) return out;
+  // Say what is wrong (rare: only a damaged row gets here).
   auto j = ParseStoredJson(text, "string array");
   if (!j.ok()) return j.status();
   if (!j->is_array()) return Internal("stored string array is not a JSON array");
-  std::vector<std::string> out;
-  out.reserve(j->size());
-  for (const auto& v : *j) {
-    if (!v.is_string()) return Internal("stored string array holds a non-string");
-    out.push_back(v.get<std::string>());
-  }
-  return out;
+  return Internal("stored string array holds a non-string");
 }
 
 std::string EncodeGuardrails(const CallingGuardrails& g) {

@@ -34,6 +34,9 @@ TEST(CodecsTest, StringArraysRejectOtherJson) {
   EXPECT_EQ(ParseJsonStringArray("{}").status().code(), StatusCode::kInternal);
   EXPECT_EQ(ParseJsonStringArray("[1]").status().code(), StatusCode::kInternal);
   EXPECT_EQ(ParseJsonStringArray("not json").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseJsonStringArray("[[\"a\"]]").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(ParseJsonStringArray("[\"a\"] x").status().code(), StatusCode::kInternal);
+  EXPECT_EQ(*ParseJsonStringArray("[]"), std::vector<std::string>{});
 }
 
 TEST(CodecsTest, GuardrailsAndRetryConfigRoundTrip) {
