@@ -36,6 +36,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "integration"))
 from harness import Server, free_port  # noqa: E402
+from benchlib import contacts_csv  # noqa: E402
 
 # Each connection sends a request, waits `pause` ms after its answer, sends
 # the next: connections * 1000 / (pause + latency) requests per second.
@@ -43,11 +44,6 @@ WRK_SCRIPT = """
 wrk.headers["Authorization"] = "Bearer %s"
 function delay() return %d end
 """
-
-
-def contacts_csv(rows, area):
-    return ("contact_number,first_name\n" +
-            "".join("+1%s%03d%04d,p%d\n" % (area, 200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
 
 
 def server_cpu_seconds(server):

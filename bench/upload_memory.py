@@ -20,11 +20,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "integration"))
 from harness import Server  # noqa: E402
-
-
-def contacts_csv(rows):
-    return ("contact_number,first_name\n" +
-            "".join("+1415%03d%04d,p%d\n" % (200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
+from benchlib import contacts_csv  # noqa: E402
 
 
 def main():

@@ -21,81 +21,43 @@ Loopback only; bounded in count and time (the load phase ends with the
 upload, at most --timeout seconds).
 """
 import argparse
-import http.client
 import json
 import os
 import sys
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "integration"))
 from harness import Server, free_port  # noqa: E402
+from benchlib import Poller, contacts_csv  # noqa: E402
 
 
-def contacts_csv(rows, area="415"):
-    # Valid NANP numbers (exchange 200-999), all distinct within one file.
-    return ("contact_number,first_name\n" +
-            "".join("+1%s%03d%04d,p%d\n" % (area, 200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
-
-class BatchPoller(threading.Thread):
+class BatchPoller(Poller):
     """GET /batches/{id} over and over: latency and progress.done per poll."""
 
     def __init__(self, port, key, batch_id, interval):
-        super().__init__(daemon=True)
-        self.port, self.batch_id, self.interval = port, batch_id, interval
-        self.headers = {"Authorization": "Bearer " + key}
-        self.samples = []  # (phase, at, seconds, status, done)
-        self.phase = "baseline"
-        self.stop_flag = threading.Event()
-
-    def run(self):
-        conn = None
-        while not self.stop_flag.is_set():
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            phase = self.phase
-            start = time.perf_counter()
-            done = None
-            try:
-                conn.request("GET", "/batches/" + self.batch_id, headers=self.headers)
-                r = conn.getresponse()
-                body = r.read()
-                status = r.status
-                if status == 200:
-                    done = json.loads(body)["progress"]["done"]
-            except (OSError, http.client.HTTPException, ValueError):
-                status = 0
-                conn.close()
-                conn = None
-            end = time.perf_counter()
-            self.samples.append((phase, end, end - start, status, done))
-            time.sleep(self.interval)
+        super().__init__(port, "GET", "/batches/" + batch_id, headers={"Authorization": "Bearer " + key},
+                         interval=interval)
 
     def figures(self, phase):
-        rows = [s for s in self.samples if s[0] == phase]
-        lat = [s[2] for s in rows]
-        bad = sum(1 for s in rows if s[3] != 200)
+        n, p50, p99, worst, bad = self.latency(phase)
+        rows = []
+        for s in self.samples:
+            if s[0] != phase or s[3] != 200:
+                continue
+            try:
+                rows.append((s[1], json.loads(s[4])["progress"]["done"]))
+            except ValueError:
+                pass
         # Longest time between two polls that saw progress, within the phase.
         gap, last_at, last_done = 0.0, None, None
-        for _, at, _, _, done in rows:
-            if done is None:
-                continue
+        for at, done in rows:
             if last_done is None or done > last_done:
-                if last_at is not None and last_done is not None:
+                if last_at is not None:
                     gap = max(gap, at - last_at)
                 last_at, last_done = at, done
-        calls = (rows[-1][4] or 0) - (rows[0][4] or 0) if rows else 0
-        return (len(rows), percentile(lat, 50) * 1000, percentile(lat, 99) * 1000,
-                (max(lat) * 1000 if lat else 0), gap * 1000, calls, bad)
+        calls = rows[-1][1] - rows[0][1] if rows else 0
+        return n, p50, p99, worst, gap * 1000, calls, bad
 
 
 def main():

@@ -23,7 +23,6 @@ Loopback only; bounded in count and time (the load phase ends with the
 uploads, at most --timeout seconds).
 """
 import argparse
-import http.client
 import os
 import sys
 import threading
@@ -35,62 +34,10 @@ sys.path.insert(0, os.path.join(HERE, "..", "test", "integration"))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "fakes"))
 from harness import Fake, Server, free_port, multipart, wait_for  # noqa: E402
 from fake_twilio import twilio_signature  # noqa: E402
+from benchlib import Poller, contacts_csv  # noqa: E402
 
 SID = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-bench-token-0123456789"
-
-
-def contacts_csv(rows):
-    # Valid NANP numbers (exchange 200-999), all distinct within one file.
-    return ("contact_number,first_name\n" +
-            "".join("+1415%03d%04d,p%d\n" % (200 + i // 10000, i % 10000, i) for i in range(rows))).encode()
-
-
-def percentile(values, p):
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
-
-
-class Poller(threading.Thread):
-    """Times one request over and over on a keep-alive connection."""
-
-    def __init__(self, port, method, path, body=None, headers=None, interval=0.02):
-        super().__init__(daemon=True)
-        self.port, self.method, self.path, self.body = port, method, path, body
-        self.headers = headers or {}
-        self.interval = interval
-        self.samples = []  # (phase, seconds, status)
-        self.phase = "baseline"
-        self.stop_flag = threading.Event()
-
-    def run(self):
-        conn = None
-        while not self.stop_flag.is_set():
-            if conn is None:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-            phase = self.phase
-            start = time.perf_counter()
-            try:
-                conn.request(self.method, self.path, body=self.body, headers=self.headers)
-                r = conn.getresponse()
-                r.read()
-                status = r.status
-                if r.getheader("Connection", "").lower() == "close":
-                    conn.close()
-                    conn = None
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
-                conn = None
-            self.samples.append((phase, time.perf_counter() - start, status))
-            time.sleep(self.interval)
-
-    def figures(self, phase):
-        xs = [s for p, s, _ in self.samples if p == phase]
-        bad = sum(1 for p, _, st in self.samples if p == phase and st != 200)
-        return len(xs), percentile(xs, 50) * 1000, percentile(xs, 99) * 1000, (max(xs) * 1000 if xs else 0), bad
 
 
 def place_one_call(server, twilio):
@@ -171,7 +118,7 @@ def main():
         print("%-28s %-8s %6s %9s %9s %9s %6s" % ("poll", "phase", "n", "p50 ms", "p99 ms", "max ms", "non-200"))
         for name, poller in (("GET /healthz", health), ("POST twilio callback", callback)):
             for phase in ("baseline", "load"):
-                n, p50, p99, worst, bad = poller.figures(phase)
+                n, p50, p99, worst, bad = poller.latency(phase)
                 print("%-28s %-8s %6d %9.1f %9.1f %9.1f %6d" % (name, phase, n, p50, p99, worst, bad))
     finally:
         server.stop()

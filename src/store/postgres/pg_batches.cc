@@ -42,17 +42,20 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq) {
 Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas, const std::string& node) {
   const auto changes = deltas.Changes();
   if (changes.empty()) return Status::Ok();
-  std::string seqs = "{", statuses = "{", ns = "{";
-  for (size_t i = 0; i < changes.size(); ++i) {
-    const char* sep = i ? "," : "";
-    seqs.append(sep).append(std::to_string(changes[i].first.first));
-    statuses.append(sep).append(ToString(changes[i].first.second));  // plain words: no quoting needed
-    ns.append(sep).append(std::to_string(changes[i].second));
+  std::vector<int64_t> seqs, ns;
+  std::vector<std::string> statuses;
+  for (const auto& [key, n] : changes) {
+    seqs.push_back(key.first);
+    statuses.emplace_back(ToString(key.second));
+    ns.push_back(n);
   }
-  seqs += '}';
-  statuses += '}';
-  ns += '}';
-  return conn.Run(sql::kAddStatusCounts, Params().Add(seqs).Add(statuses).Add(ns).Add(node)).status();
+  return conn
+      .Run(sql::kAddStatusCounts, Params()
+                                      .Add(IntArrayLiteral(seqs))
+                                      .Add(TextArrayLiteral(statuses))
+                                      .Add(IntArrayLiteral(ns))
+                                      .Add(node))
+      .status();
 }
 
 Status DeleteBatchRows(Connection& conn, int64_t seq) {

@@ -36,16 +36,6 @@ constexpr const char* kClaimKeys =
     "updated_at = CASE WHEN e.status = 'queued' THEN e.updated_at ELSE $3 END, status = 'queued' "
     "WHERE e.key = ANY($4::bigint[]) RETURNING " BC_PG_EXECUTION_COLUMNS;
 
-std::string IntArrayLiteral(const std::vector<int64_t>& values) {
-  std::string out = "{";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ',';
-    out += std::to_string(values[i]);
-  }
-  out += '}';
-  return out;
-}
-
 struct RunningSeq {
   int64_t seq;
   std::string id;
@@ -144,7 +134,7 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
   }
   if (!release.empty()) {
     BC_RETURN_IF_ERROR(
-        conn.Run(sql::kReleaseExecutionKeys, Params().Add(IntArrayLiteral(release)).Add(worker))
+        conn.Run(sql::kReleaseExecutionKeys, Params().Add(pg::IntArrayLiteral(release)).Add(worker))
             .status());
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(conn, deltas, node));
@@ -262,7 +252,7 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
                                                          .Add(worker)
                                                          .Add(Millis(lease_until))
                                                          .Add(Millis(now))
-                                                         .Add(IntArrayLiteral(keys))));
+                                                         .Add(pg::IntArrayLiteral(keys))));
   std::unordered_map<int64_t, Execution> by_key;
   for (int i = 0; i < rows.size(); ++i) {
     BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(Row(rows, i), batch));

@@ -48,5 +48,7 @@ Result<Execution> ReadExecution(const Row& r, const Batch& batch);
 
 // A text[] literal for `= ANY($n::text[])`: {"a","b"} with quoting.
 std::string TextArrayLiteral(const std::vector<std::string>& values);
+// A bigint[] literal ({1,2,3}) for a bound parameter.
+std::string IntArrayLiteral(const std::vector<int64_t>& values);
 
 }  // namespace batchcall::pg

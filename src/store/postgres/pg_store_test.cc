@@ -134,10 +134,11 @@ std::string RawQuery(const std::string& url, const char* sql) {
 
 class PostgresStoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<PostgresStore> Open(const SecretBox* box = nullptr) {
+  std::unique_ptr<PostgresStore> Open(const SecretBox* box = nullptr, const std::string& node_id = "") {
     PostgresStoreOptions options;
     options.url = db_.url();
     options.secret_box = box;
+    options.node_id = node_id;
     auto s = PostgresStore::Open(options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(s).value() : nullptr;
@@ -216,14 +217,7 @@ TEST_F(PostgresStoreTest, NodesOpeningAtOnceMigrateOnceAndDataSurvivesReopen) {
 // Migration 4 fills the counts of batches stored before it, and each node
 // keeps its own count rows, whose sum is the batch's count.
 TEST_F(PostgresStoreTest, StatusCountsAreFilledByTheirMigrationAndKeptPerNode) {
-  auto open_as = [&](const std::string& node) {
-    PostgresStoreOptions options;
-    options.url = db_.url();
-    options.node_id = node;
-    auto s = PostgresStore::Open(options);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    return s.ok() ? std::move(s).value() : nullptr;
-  };
+  auto open_as = [&](const std::string& node) { return Open(nullptr, node); };
   auto a = open_as("node-a");
   ASSERT_TRUE(a);
   auto acc = a->EnsureDefaultAccount(FromUnixMillis(0));

@@ -81,7 +81,7 @@ inline constexpr const char* kSelectBatchSeqsOfAgent = "SELECT seq FROM batches 
 // 'discarding' (neither is a BatchStatus): every read of a batch row by id or
 // seq and every list leaves them out and nothing claims them
 // (sqlite_import.cc). An import's last transaction makes it 'created'.
-#define BC_NOT_IMPORTING "status NOT IN ('importing', 'discarding')"
+#define BC_VISIBLE_BATCH "status NOT IN ('importing', 'discarding')"
 // (id, account_id, agent_id, scheduled_at, created_at, updated_at, file_name,
 // columns, from_phone_numbers, retry_config, webhook_url, phone_validation,
 // default_country, allow_duplicates, bypass_call_guardrails, importer,
@@ -92,12 +92,12 @@ inline constexpr const char* kInsertImportingBatch =
     "default_country, allow_duplicates, bypass_call_guardrails, importer, import_seen_at) "
     "VALUES (?, ?, ?, 'importing', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kSelectBatch =
-    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ? AND account_id = ? AND " BC_NOT_IMPORTING;
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE id = ? AND account_id = ? AND " BC_VISIBLE_BATCH;
 inline constexpr const char* kSelectBatchBySeq =
-    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE seq = ? AND " BC_NOT_IMPORTING;
-inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id = ? AND " BC_NOT_IMPORTING;
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE seq = ? AND " BC_VISIBLE_BATCH;
+inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id = ? AND " BC_VISIBLE_BATCH;
 inline constexpr const char* kSelectBatchesOfAgent =
-    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE account_id = ? AND agent_id = ? AND " BC_NOT_IMPORTING
+    "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE account_id = ? AND agent_id = ? AND " BC_VISIBLE_BATCH
     " ORDER BY created_at DESC, seq DESC";
 inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
 // --- imports in progress (import_seen_at: wall-clock ms of the import's

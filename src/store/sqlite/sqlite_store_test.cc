@@ -71,17 +71,36 @@ std::string RawQuery(const std::string& path, const std::string& sql_text) {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
+  // As a server opens it, with a node id: concurrent imports of one node
+  // must not take each other for abandoned ones (regression: BeginImport did).
   std::unique_ptr<SqliteStore> Open(const SecretBox* box = nullptr, int busy_timeout_ms = 30000) {
+    return OpenAt(db(), "test-node", box, busy_timeout_ms);
+  }
+  std::unique_ptr<SqliteStore> OpenAt(const std::string& path, const std::string& node_id,
+                                      const SecretBox* box = nullptr, int busy_timeout_ms = 30000) {
     SqliteStoreOptions options;
-    options.path = dir_.File("store.db");
+    options.path = path;
     options.secret_box = box;
     options.busy_timeout_ms = busy_timeout_ms;
-    // As a server opens it: concurrent imports of one node must not take
-    // each other for abandoned ones (regression: BeginImport did).
-    options.node_id = "test-node";
+    options.node_id = node_id;
     auto s = SqliteStore::Open(options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     return s.ok() ? std::move(s).value() : nullptr;
+  }
+  // Adds the contacts of row_index [from, to) (one number, one variable).
+  static Status AddContacts(BatchImport& import, int from, int to) {
+    for (int i = from; i < to; ++i) BC_RETURN_IF_ERROR(import.AddContact({i, i + 2, "+14155550000", {"v"}}));
+    return Status::Ok();
+  }
+  // The store's file as a process killed now would leave it (db and WAL).
+  void CopyAsCrashed(const std::string& to) const {
+    fs::copy_file(db(), to);
+    fs::copy_file(db() + "-wal", to + "-wal");
+  }
+  // No table an import writes has a row in the file at `path`.
+  static void ExpectNoImportRows(const std::string& path) {
+    for (const char* table : {"batches", "executions", "execution_ids", "rejected_rows", "batch_status_counts"})
+      EXPECT_EQ(RawQuery(path, std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
   }
   std::string db() const { return dir_.File("store.db"); }
   // A draft batch (id: 32 times `id_char`) of a new agent of the default account.
@@ -315,9 +334,8 @@ TEST_F(SqliteStoreTest, AbandonedImportLeavesNoRows) {
     for (int i = 0; i < 100; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
     ASSERT_TRUE((*import)->AddReject({200, "x", "invalid_number", "Bad."}).ok());
   }
-  for (const char* table :
-       {"batches", "contacts", "executions", "execution_ids", "rejected_rows", "batch_status_counts"})
-    EXPECT_EQ(RawQuery(db(), std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+  EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM contacts"), "0");
+  ExpectNoImportRows(db());
 }
 
 TEST_F(SqliteStoreTest, ImportRefusesRowsOutOfOrder) {
@@ -386,7 +404,7 @@ TEST_F(SqliteStoreTest, AnOpenImportHoldsNoLockAndIsHidden) {
   const Batch draft = DraftOfNewAgent(*store, 'h');
   auto import = store->BeginImport(draft);
   ASSERT_TRUE(import.ok());
-  for (int i = 0; i < 10000; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {"v"}}).ok());
+  ASSERT_TRUE(AddContacts(**import, 0, 10000).ok());
   ASSERT_TRUE((*import)->AddReject({20000, "x", "invalid_number", "Bad."}).ok());
   EXPECT_NE(RawQuery(db(), "SELECT COUNT(*) FROM executions"), "0") << "rows are written as they come";
   sqlite3* writer = nullptr;
@@ -416,15 +434,13 @@ TEST_F(SqliteStoreTest, DeletingTheAgentStopsItsImport) {
   {
     auto import = store->BeginImport(draft);
     ASSERT_TRUE(import.ok());
-    for (int i = 0; i < 5000; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {}}).ok());
+    ASSERT_TRUE(AddContacts(**import, 0, 5000).ok());
     ASSERT_TRUE(store->DeleteAgent(draft.account_id, draft.agent_id).ok());
-    Status s;
-    for (int i = 5000; s.ok() && i < 20000; ++i) s = (*import)->AddContact({i, i + 2, "+14155550000", {}});
+    Status s = AddContacts(**import, 5000, 20000);
     if (s.ok()) s = (*import)->Commit(20000, 20000, 0).status();
     EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
   }
-  for (const char* table : {"batches", "executions", "execution_ids", "rejected_rows", "batch_status_counts"})
-    EXPECT_EQ(RawQuery(db(), std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+  ExpectNoImportRows(db());
 }
 
 // A process killed during an upload (here: the file as it was, copied
@@ -434,53 +450,36 @@ TEST_F(SqliteStoreTest, DeletingTheAgentStopsItsImport) {
 TEST_F(SqliteStoreTest, AnUploadLeftByAKilledProcessIsDeletedAtTheNextStart) {
   const std::string crashed = dir_.File("crashed.db");
   {
-    SqliteStoreOptions options;
-    options.path = db();
-    options.node_id = "node-a";
-    auto store = SqliteStore::Open(options);
-    ASSERT_TRUE(store.ok());
-    const Batch draft = DraftOfNewAgent(**store, 'k');
-    auto import = (*store)->BeginImport(draft);
+    auto store = OpenAt(db(), "node-a");
+    ASSERT_TRUE(store);
+    const Batch draft = DraftOfNewAgent(*store, 'k');
+    auto import = store->BeginImport(draft);
     ASSERT_TRUE(import.ok());
-    for (int i = 0; i < 10000; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {}}).ok());
+    ASSERT_TRUE(AddContacts(**import, 0, 10000).ok());
     ASSERT_TRUE((*import)->AddReject({20000, "x", "invalid_number", "Bad."}).ok());
-    fs::copy_file(db(), crashed);
-    fs::copy_file(db() + "-wal", crashed + "-wal");
+    CopyAsCrashed(crashed);
   }
-  auto open_as = [&](const std::string& node) {
-    SqliteStoreOptions options;
-    options.path = crashed;
-    options.node_id = node;
-    auto store = SqliteStore::Open(options);
-    EXPECT_TRUE(store.ok()) << store.status().ToString();
-  };
   EXPECT_EQ(RawQuery(crashed, "SELECT status FROM batches"), "importing");
-  open_as("node-b");
+  EXPECT_TRUE(OpenAt(crashed, "node-b"));
   EXPECT_EQ(RawQuery(crashed, "SELECT status FROM batches"), "importing") << "another node's upload may be live";
-  open_as("node-a");
-  for (const char* table : {"batches", "executions", "execution_ids", "rejected_rows", "batch_status_counts"})
-    EXPECT_EQ(RawQuery(crashed, std::string("SELECT COUNT(*) FROM ") + table), "0") << table;
+  EXPECT_TRUE(OpenAt(crashed, "node-a"));
+  ExpectNoImportRows(crashed);
 }
 
 // An upload nobody has written for 10 minutes is deleted by any node.
 TEST_F(SqliteStoreTest, AnUploadNobodyWritesIsDeletedAfterTenMinutes) {
+  const std::string stale = dir_.File("stale.db");
   {
     auto store = Open();
     const Batch draft = DraftOfNewAgent(*store, 's');
     auto import = store->BeginImport(draft);
     ASSERT_TRUE(import.ok());
-    for (int i = 0; i < 5000; ++i) ASSERT_TRUE((*import)->AddContact({i, i + 2, "+14155550000", {}}).ok());
-    fs::copy_file(db(), dir_.File("stale.db"));
-    fs::copy_file(db() + "-wal", dir_.File("stale.db-wal"));
+    ASSERT_TRUE(AddContacts(**import, 0, 5000).ok());
+    CopyAsCrashed(stale);
   }
-  const std::string stale = dir_.File("stale.db");
   RawQuery(stale, "UPDATE batches SET import_seen_at = import_seen_at - 11 * 60 * 1000");
-  SqliteStoreOptions options;
-  options.path = stale;
-  options.node_id = "node-z";
-  ASSERT_TRUE(SqliteStore::Open(options).ok());
-  EXPECT_EQ(RawQuery(stale, "SELECT COUNT(*) FROM batches"), "0");
-  EXPECT_EQ(RawQuery(stale, "SELECT COUNT(*) FROM executions"), "0");
+  ASSERT_TRUE(OpenAt(stale, "node-z"));
+  ExpectNoImportRows(stale);
 }
 
 // The write gate admits in arrival order; a waiter gives up after its timeout.
