@@ -11,6 +11,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "phone/fast_rules.h"
 #include "phone/phone_normalize.h"
 
 namespace batchcall {
@@ -148,6 +149,8 @@ int DigitCount(const std::string& e164) { return static_cast<int>(e164.size()) -
 PhoneValidator::PhoneValidator(PhoneValidatorOptions options) : options_(std::move(options)) {
   options_.default_country = UpperAscii(options_.default_country);
   GetTables();
+  // Built on first use (about 6 MB); e164 mode never asks it.
+  if (options_.fast_path && options_.mode != PhoneValidationMode::kE164) phone_internal::FastRules::Get();
 }
 
 bool PhoneValidator::IsKnownRegion(std::string_view region) {
@@ -225,6 +228,12 @@ PhoneCheck PhoneValidator::Check(std::string_view raw) const {
       return Reject("too_short", number + " has " + std::to_string(c.count) +
                                      " digits; an E.164 number has at least 7.");
     }
+    return Accept(std::move(number));
+  }
+  // The common case, a valid number written with '+', without libphonenumber.
+  if (c.plus && options_.fast_path &&
+      phone_internal::FastRules::Get().Accepts(c.Digits(),
+                                               options_.mode == PhoneValidationMode::kStrict)) {
     return Accept(std::move(number));
   }
 

@@ -33,6 +33,11 @@ struct PhoneValidatorOptions {
   // '+'. Empty: such numbers are rejected as missing_country_code (except a
   // leading "00", which is then read as '+'). Must satisfy IsKnownRegion().
   std::string default_country;
+  // Numbers written with '+' are first tried on the fast path (fast_rules.h),
+  // which gives libphonenumber's verdict without calling it where it can.
+  // false: every number goes to libphonenumber (the differential test's
+  // reference).
+  bool fast_path = true;
 };
 
 class PhoneValidator {

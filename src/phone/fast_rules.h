@@ -1,0 +1,84 @@
+// Internal to bc_phone: the fast path of PhoneValidator::Check() for numbers
+// written with '+'.
+//
+// libphonenumber's Parse() + IsValidNumber() spend most of their time in ICU
+// regex matching behind one global regex cache. FastRules asks the same
+// questions of the same data: it reads the serialized metadata that the
+// linked libphonenumber loads itself (metadata_get()), compiles each region's
+// patterns with RE2 and follows the library's steps for a '+' number: the
+// country calling code, the region among those sharing it (leading digits,
+// then number types, in the library's own region order), the possible
+// lengths and the general and per-type patterns.
+//
+// It answers only when its answer is certain to be the library's: "yes,
+// valid (or possible), and the E.164 form is '+' and the digits as written".
+// Anything else (a national trunk prefix that parsing would strip, a number
+// the library rejects, whose exact reject reason the library gives, a
+// region whose patterns RE2 could not compile) is "ask libphonenumber". The
+// differential test in fast_rules_test.cc holds the two to the same verdicts.
+//
+// Thread-safe: built once, then read-only (RE2 matching is thread-safe).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace re2 {
+class RE2;
+}
+
+namespace batchcall::phone_internal {
+
+class FastRules {
+ public:
+  // The process-wide rules, built on first use (about 1,000 patterns).
+  static const FastRules& Get();
+
+  // digits: the digits after '+' (ASCII, at most 15). True when
+  // libphonenumber would parse "+" + digits without changing its digits and
+  // find it valid (strict) or IS_POSSIBLE (!strict). False means "not known
+  // here": the caller asks libphonenumber.
+  bool Accepts(std::string_view digits, bool strict) const;
+
+  // Calling codes whose every region compiled (for tests and the benchmark).
+  int usable_codes() const { return usable_codes_; }
+
+  FastRules(const FastRules&) = delete;
+  FastRules& operator=(const FastRules&) = delete;
+  ~FastRules();
+
+ private:
+  // The national significant number has 2..17 digits in libphonenumber.
+  static constexpr size_t kMaxNsn = 17;
+
+  // What one region's metadata says about a national number of one length.
+  struct LengthRule {
+    const re2::RE2* general = nullptr;    // null: the general description rules it out
+    const re2::RE2* any_type = nullptr;   // alternation of the types that admit it; null: none
+    bool possible = false;                // IsPossibleNumberWithReason() == IS_POSSIBLE
+  };
+  struct Region {
+    std::string id;
+    const re2::RE2* leading_digits = nullptr;      // null: the metadata has none
+    const re2::RE2* national_prefix = nullptr;     // longest-match; null: none
+    std::array<LengthRule, kMaxNsn + 1> by_length;
+  };
+  struct Code {
+    bool usable = false;
+    std::vector<const Region*> regions;  // libphonenumber's order, main region first
+  };
+
+  FastRules();
+  const re2::RE2* Compile(const std::string& pattern, bool longest, bool* ok);
+  bool IsValidIn(const Region& region, std::string_view nsn) const;
+
+  std::vector<std::unique_ptr<re2::RE2>> patterns_;
+  std::vector<std::unique_ptr<Region>> regions_;
+  std::array<Code, 1000> codes_;
+  int usable_codes_ = 0;
+};
+
+}  // namespace batchcall::phone_internal
