@@ -61,3 +61,63 @@ class Poller(threading.Thread):
         xs = [s[2] for s in self.samples if s[0] == phase]
         bad = sum(1 for s in self.samples if s[0] == phase and s[3] != 200)
         return len(xs), percentile(xs, 50) * 1000, percentile(xs, 99) * 1000, (max(xs) * 1000 if xs else 0), bad
+
+
+def mixed_contacts_csv(rows, seed=42):
+    """A realistic contacts file (the mix of bench/ingest_bench.cc): about 90 %
+    well-formed numbers from US, IN, GB, DE, FR, AU and BR, some written
+    `+1 (415) 555-2671` style or with a leading apostrophe, about 3 % repeats,
+    and the usual mistakes (unassigned ranges, too short or long, no country
+    code, Excel notation, letters); plus first_name, last_name and city."""
+    import random
+    rng = random.Random(seed)
+    digits = lambda n: "%0*d" % (n, rng.randrange(10 ** n))  # noqa: E731
+    areas = ["415", "212", "646", "312", "213", "617", "206", "305", "702", "512"]
+    first = ["Ada", "Asha", "Alan", "Grace", "Emmy", "Marie", "Edsger", "Ravi", "Lena", "Tom"]
+    last = ["Lovelace", "Rao", "Turing", "Hopper", "Noether", "Curie", "Dijkstra", "Kumar"]
+    city = ["San Francisco", '"Bengaluru, KA"', "London", "Berlin", "Paris", "Sydney", '"S\u00e3o Paulo"']
+
+    def valid():
+        k = rng.randrange(7)
+        if k == 0:
+            return "+1" + rng.choice(areas) + str(rng.randint(2, 9)) + digits(6)
+        if k == 1:
+            return "+91" + str(rng.randint(7, 9)) + digits(9)
+        if k == 2:
+            return "+447" + str(rng.randint(4, 9)) + digits(8)
+        if k == 3:
+            return "+4915" + str(rng.randint(1, 2)) + digits(8)
+        if k == 4:
+            return "+33" + str(rng.randint(6, 7)) + digits(8)
+        if k == 5:
+            return "+614" + digits(8)
+        return "+55119" + digits(8)
+
+    def invalid():
+        return rng.choice([lambda: "+1123" + digits(7), lambda: "+4479" + digits(3), lambda: digits(10),
+                           lambda: "9.19877E+11", lambda: "+1 415 CALL " + digits(3),
+                           lambda: "+91" + digits(14)])()
+
+    recent = []
+    out = ["contact_number,first_name,last_name,city\n"]
+    for _ in range(rows):
+        pick = rng.randrange(1000)
+        if pick < 30 and recent:
+            n = rng.choice(recent)
+        elif pick < 40:
+            n = invalid()
+        else:
+            n = valid()
+            if len(recent) < 4096:
+                recent.append(n)
+            else:
+                recent[rng.randrange(4096)] = n
+            if pick < 80:
+                if n.startswith("+1") and len(n) == 12:
+                    n = "+1 (%s) %s-%s" % (n[2:5], n[5:8], n[8:])
+                else:
+                    n = n[:3] + " " + n[3:7] + " " + n[7:]
+            elif pick < 100:
+                n = "'" + n
+        out.append("%s,%s,%s,%s\n" % (n, rng.choice(first), rng.choice(last), rng.choice(city)))
+    return "".join(out).encode()

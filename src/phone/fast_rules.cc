@@ -194,46 +194,50 @@ bool FastRules::IsValidIn(const Region& region, std::string_view nsn) const {
          FullMatch(*rule.any_type, nsn);
 }
 
-bool FastRules::Accepts(std::string_view digits, bool strict) const {
+FastRules::Answer FastRules::Check(std::string_view digits, bool strict) const {
+  Answer unknown;
   // "+" and at most two digits: TOO_SHORT_AFTER_IDD, the library's answer.
-  if (digits.size() < 3 || digits.size() > 15) return false;
+  if (digits.size() < 3 || digits.size() > 15) return unknown;
   // ExtractCountryCode(): the shortest prefix (1-3 digits) that is a code.
   const Code* code = nullptr;
   size_t cc_len = 0;
   int value = 0;
   for (size_t len = 1; len <= 3; ++len) {
     const char c = digits[len - 1];
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') return unknown;
     value = value * 10 + (c - '0');
-    if (value == 0) return false;
+    if (value == 0) return unknown;
     if (!codes_[static_cast<size_t>(value)].regions.empty()) {
       code = &codes_[static_cast<size_t>(value)];
       cc_len = len;
       break;
     }
   }
-  if (code == nullptr || !code->usable) return false;
+  if (code == nullptr || !code->usable) return unknown;
   const std::string_view nsn = digits.substr(cc_len);
-  if (nsn.size() < 2) return false;  // TOO_SHORT_NSN
+  if (nsn.size() < 2) return unknown;  // TOO_SHORT_NSN
   for (char c : nsn) {
-    if (c < '0' || c > '9') return false;
+    if (c < '0' || c > '9') return unknown;
   }
   // Parsing strips a national prefix with the main region's rule; when it
   // could strip something, the digits may change: not modelled here.
   const Region& main = *code->regions.front();
-  if (main.national_prefix != nullptr && ConsumesPrefix(*main.national_prefix, nsn)) return false;
-  if (!strict) return main.by_length[nsn.size()].possible;
+  if (main.national_prefix != nullptr && ConsumesPrefix(*main.national_prefix, nsn)) return unknown;
+  const auto answer = [&](bool ok) {
+    return Answer{ok ? Verdict::kValid : Verdict::kInvalid, value, cc_len};
+  };
+  if (!strict) return answer(main.by_length[nsn.size()].possible);
 
   // GetRegionCodeForNumber(), then IsValidNumberForRegion().
-  if (code->regions.size() == 1) return IsValidIn(main, nsn);
+  if (code->regions.size() == 1) return answer(IsValidIn(main, nsn));
   for (const Region* region : code->regions) {
     if (region->leading_digits != nullptr) {
-      if (PrefixMatch(*region->leading_digits, nsn)) return IsValidIn(*region, nsn);
+      if (PrefixMatch(*region->leading_digits, nsn)) return answer(IsValidIn(*region, nsn));
     } else if (IsValidIn(*region, nsn)) {
-      return true;
+      return answer(true);
     }
   }
-  return false;
+  return answer(false);
 }
 
 }  // namespace batchcall::phone_internal

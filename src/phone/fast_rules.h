@@ -10,17 +10,21 @@
 // then number types, in the library's own region order), the possible
 // lengths and the general and per-type patterns.
 //
-// It answers only when its answer is certain to be the library's: "yes,
-// valid (or possible), and the E.164 form is '+' and the digits as written".
-// Anything else (a national trunk prefix that parsing would strip, a number
-// the library rejects, whose exact reject reason the library gives, a
-// region whose patterns RE2 could not compile) is "ask libphonenumber". The
-// differential test in fast_rules_test.cc holds the two to the same verdicts.
+// It answers only when its answer is certain to be the library's: "valid
+// (or possible), and the E.164 form is '+' and the digits as written", or
+// "parsing keeps the digits as written (calling code, national number) and
+// the number is not valid (not possible)": then the caller explains the
+// reject with the library's own cheap length checks, without Parse() or
+// IsValidNumber(). Anything else (a national trunk prefix that parsing could
+// strip, too few digits, a region whose patterns RE2 could not compile) is
+// "ask libphonenumber". The differential test in fast_rules_test.cc holds
+// the two to the same verdicts, reject codes and messages.
 //
 // Thread-safe: built once, then read-only (RE2 matching is thread-safe).
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -37,11 +41,22 @@ class FastRules {
   // The process-wide rules, built on first use (about 1,000 patterns).
   static const FastRules& Get();
 
-  // digits: the digits after '+' (ASCII, at most 15). True when
-  // libphonenumber would parse "+" + digits without changing its digits and
-  // find it valid (strict) or IS_POSSIBLE (!strict). False means "not known
-  // here": the caller asks libphonenumber.
-  bool Accepts(std::string_view digits, bool strict) const;
+  enum class Verdict : uint8_t {
+    kUnknown,  // ask libphonenumber
+    kValid,    // Parse() keeps the digits; IsValidNumber() (strict) or IS_POSSIBLE
+    kInvalid,  // Parse() keeps the digits; not valid (strict) or not IS_POSSIBLE
+  };
+  struct Answer {
+    Verdict verdict = Verdict::kUnknown;
+    int country_code = 0;     // kValid, kInvalid: the calling code
+    size_t code_digits = 0;   // its length: digits.substr(code_digits) is the national number
+  };
+
+  // digits: the digits after '+' (ASCII, at most 15).
+  Answer Check(std::string_view digits, bool strict) const;
+  bool Accepts(std::string_view digits, bool strict) const {
+    return Check(digits, strict).verdict == Verdict::kValid;
+  }
 
   // Calling codes whose every region compiled (for tests and the benchmark).
   int usable_codes() const { return usable_codes_; }

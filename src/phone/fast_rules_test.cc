@@ -223,7 +223,7 @@ TEST(FastRulesTest, EveryCallingCodeCompiles) {
   EXPECT_EQ(phone_internal::FastRules::Get().usable_codes(), static_cast<int>(codes.size()));
 }
 
-TEST(FastRulesTest, AnswersOnlyForNumbersTheLibraryFindsValid) {
+TEST(FastRulesTest, AnswersOnlyWhereParsingKeepsTheDigits) {
   const auto& rules = phone_internal::FastRules::Get();
   EXPECT_TRUE(rules.Accepts("14155552671", true));
   EXPECT_TRUE(rules.Accepts("447911123456", true));
@@ -236,6 +236,15 @@ TEST(FastRulesTest, AnswersOnlyForNumbersTheLibraryFindsValid) {
   EXPECT_FALSE(rules.Accepts("0014155552671", true));
   EXPECT_FALSE(rules.Accepts("12", true));
   EXPECT_FALSE(rules.Accepts("1415555267a", true));
+  // Known invalid: the digits as written, no range in use (the library
+  // explains why), with the calling code split off.
+  const auto unassigned = rules.Check("11234567890", true);  // NANP area code 123
+  EXPECT_EQ(unassigned.verdict, phone_internal::FastRules::Verdict::kUnknown);  // "1" is a US trunk prefix
+  const auto no_range = rules.Check("447700209961", true);  // 077 00: no range in use
+  EXPECT_EQ(no_range.verdict, phone_internal::FastRules::Verdict::kInvalid);
+  EXPECT_EQ(no_range.country_code, 44);
+  EXPECT_EQ(no_range.code_digits, 2u);
+  EXPECT_EQ(rules.Check("4407911123456", true).verdict, phone_internal::FastRules::Verdict::kUnknown);
   // Possible mode asks only for a possible length.
   EXPECT_TRUE(rules.Accepts("14155550000", false));
   EXPECT_FALSE(rules.Accepts("1415555000", false));
@@ -256,6 +265,8 @@ TEST(FastRulesTest, SameVerdictsAsLibphonenumber) {
   std::atomic<size_t> mismatches{0};
   std::atomic<size_t> valid_plus{0};
   std::atomic<size_t> fast_accepted{0};
+  std::atomic<size_t> invalid_plus{0};
+  std::atomic<size_t> fast_rejected{0};
   std::mutex report_mutex;
   std::vector<std::string> reports;
   const auto work = [&] {
@@ -272,6 +283,17 @@ TEST(FastRulesTest, SameVerdictsAsLibphonenumber) {
         if (want.ok && !want.e164.empty() && in.raw.find('+') != std::string::npos) {
           ++valid_plus;
           if (rules.Accepts(want.e164.substr(1), in.mode == 0)) ++fast_accepted;
+        }
+        if (!want.ok && (want.code == "invalid_number" || want.code == "impossible_number") &&
+            in.raw.size() > 1 && in.raw[0] == '+') {
+          std::string digits;
+          for (char ch : in.raw) {
+            if (ch >= '0' && ch <= '9') digits.push_back(ch);
+          }
+          ++invalid_plus;
+          if (rules.Check(digits, in.mode == 0).verdict == phone_internal::FastRules::Verdict::kInvalid) {
+            ++fast_rejected;
+          }
         }
         if (got.ok == want.ok && got.e164 == want.e164 && got.code == want.code &&
             got.message == want.message) {
@@ -297,8 +319,13 @@ TEST(FastRulesTest, SameVerdictsAsLibphonenumber) {
   ASSERT_GT(valid_plus.load(), inputs.size() / 4);
   EXPECT_GT(fast_accepted.load() * 100, valid_plus.load() * 95)
       << fast_accepted.load() << " of " << valid_plus.load();
-  std::printf("compared %zu inputs: %zu valid '+' numbers, %zu of them on the fast path\n",
-              inputs.size(), valid_plus.load(), fast_accepted.load());
+  // And most numbers of no range in use, whose reject it explains.
+  EXPECT_GT(fast_rejected.load() * 100, invalid_plus.load() * 80)
+      << fast_rejected.load() << " of " << invalid_plus.load();
+  std::printf("compared %zu inputs: %zu valid '+' numbers, %zu of them on the fast path; "
+              "%zu '+' numbers of no range (or length) in use, %zu of them on the fast path\n",
+              inputs.size(), valid_plus.load(), fast_accepted.load(), invalid_plus.load(),
+              fast_rejected.load());
 }
 
 }  // namespace

@@ -144,6 +144,24 @@ PhoneCheck InvalidCountryCode(const std::string& shown) {
 
 int DigitCount(const std::string& e164) { return static_cast<int>(e164.size()) - 1; }
 
+// The PhoneNumber that Parse("+" + code + nsn) gives when it keeps the
+// digits (no trunk prefix stripped): the national number as an integer and
+// its leading zeros in italian_leading_zero / number_of_leading_zeros, as
+// the library's own parser sets them.
+void SetParsed(int country_code, std::string_view nsn, PhoneNumber* out) {
+  out->Clear();
+  out->set_country_code(country_code);
+  uint64_t value = 0;
+  for (char d : nsn) value = value * 10 + static_cast<uint64_t>(d - '0');
+  out->set_national_number(value);
+  if (nsn.size() > 1 && nsn[0] == '0') {
+    out->set_italian_leading_zero(true);
+    int zeros = 1;
+    while (static_cast<size_t>(zeros) < nsn.size() - 1 && nsn[static_cast<size_t>(zeros)] == '0') ++zeros;
+    if (zeros != 1) out->set_number_of_leading_zeros(zeros);
+  }
+}
+
 }  // namespace
 
 PhoneValidator::PhoneValidator(PhoneValidatorOptions options) : options_(std::move(options)) {
@@ -230,15 +248,24 @@ PhoneCheck PhoneValidator::Check(std::string_view raw) const {
     }
     return Accept(std::move(number));
   }
-  // The common case, a valid number written with '+', without libphonenumber.
-  if (c.plus && options_.fast_path &&
-      phone_internal::FastRules::Get().Accepts(c.Digits(),
-                                               options_.mode == PhoneValidationMode::kStrict)) {
-    return Accept(std::move(number));
-  }
-
+  // The common case, a number written with '+': the fast path gives the
+  // verdict without libphonenumber's Parse() and IsValidNumber(); a reject
+  // is then explained below from the number as the library would have
+  // parsed it.
   PhoneNumber parsed;
-  auto err = Util().Parse(number, c.plus ? "ZZ" : options_.default_country, &parsed);
+  PhoneNumberUtil::ErrorType err = PhoneNumberUtil::NO_PARSING_ERROR;
+  bool known_invalid = false;
+  if (c.plus && options_.fast_path) {
+    const auto answer = phone_internal::FastRules::Get().Check(
+        c.Digits(), options_.mode == PhoneValidationMode::kStrict);
+    using Verdict = phone_internal::FastRules::Verdict;
+    if (answer.verdict == Verdict::kValid) return Accept(std::move(number));
+    if (answer.verdict == Verdict::kInvalid) {
+      SetParsed(answer.country_code, c.Digits().substr(answer.code_digits), &parsed);
+      known_invalid = true;
+    }
+  }
+  if (!known_invalid) err = Util().Parse(number, c.plus ? "ZZ" : options_.default_country, &parsed);
   const auto acceptable = [&](const PhoneNumber& n) {
     switch (options_.mode) {
       case PhoneValidationMode::kStrict: return Util().IsValidNumber(n);
@@ -287,7 +314,7 @@ PhoneCheck PhoneValidator::Check(std::string_view raw) const {
     }
     return Accept(std::move(e164));
   }
-  if (acceptable(parsed)) return Accept(std::move(e164));
+  if (!known_invalid && acceptable(parsed)) return Accept(std::move(e164));
 
   // Explain why: length first, then the trunk prefix, then the number ranges.
   const int cc = parsed.country_code();
