@@ -87,7 +87,13 @@ def main():
             lib = float(out[0])
             print("libphonenumber alone, %d rows: %.3f s; upload / that = %.3f (target <= 0.2)" % (rows, lib, took / lib))
         if not args.no_python:
-            out = subprocess.run([sys.executable, os.path.join(HERE, "python_pipeline.py"), path],
+            # Debian's python3-phonenumbers belongs to /usr/bin/python3.
+            python = next((exe for exe in (sys.executable, "/usr/bin/python3")
+                           if subprocess.run([exe, "-c", "import phonenumbers"], capture_output=True).returncode == 0),
+                          None)
+            if python is None:
+                raise SystemExit("no Python with the phonenumbers package (apt-get install python3-phonenumbers)")
+            out = subprocess.run([python, os.path.join(HERE, "python_pipeline.py"), path],
                                  capture_output=True, text=True, timeout=args.timeout).stdout.split()
             py = float(out[3])
             print("plain Python pipeline, %d rows: %.3f s (valid %s); Python / upload = %.1fx (target >= 14)"

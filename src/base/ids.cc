@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cctype>
 #include <cstring>
 #include <stdexcept>
@@ -59,6 +60,67 @@ std::string Hyphenate(const std::string& hex) {
 std::string NewUuid() { return Hyphenate(RandomHex32()); }
 
 std::string NewBatchId() { return RandomHex32(); }
+
+namespace {
+constexpr uint32_t kCounterBits = 30;
+constexpr uint32_t kCounterLimit = 1u << kCounterBits;
+}  // namespace
+
+OrderedUuids::OrderedUuids() {
+  millis_ = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count()) &
+            ((uint64_t{1} << 48) - 1);
+  Refill();
+  std::memcpy(&counter_, random_.data(), sizeof counter_);
+  counter_ &= (kCounterLimit >> 1) - 1;  // room for at least 2^29 ids before the time moves
+  used_ = sizeof counter_;
+}
+
+OrderedUuids::OrderedUuids(uint64_t unix_millis, uint32_t counter)
+    : millis_(unix_millis & ((uint64_t{1} << 48) - 1)), counter_(counter & (kCounterLimit - 1)) {
+  Refill();
+}
+
+void OrderedUuids::Refill() {
+  if (RAND_bytes(random_.data(), static_cast<int>(random_.size())) != 1) {
+    throw std::runtime_error("RAND_bytes failed");  // fatal: no entropy
+  }
+  used_ = 0;
+}
+
+void OrderedUuids::Next(char* out) {
+  if (counter_ == kCounterLimit) {
+    ++millis_;
+    counter_ = 0;
+  }
+  if (used_ + 6 > random_.size()) Refill();
+  const unsigned char* r = random_.data() + used_;
+  used_ += 6;
+  const uint32_t c = counter_++;
+  std::array<unsigned char, 16> b;
+  for (int i = 0; i < 6; ++i) b[static_cast<size_t>(i)] = static_cast<unsigned char>(millis_ >> (40 - 8 * i));
+  // ver (4 bits) | counter bits 29..18 (rand_a, 12 bits)
+  b[6] = static_cast<unsigned char>(0x70 | ((c >> 26) & 0x0f));
+  b[7] = static_cast<unsigned char>(c >> 18);
+  // var (2 bits) | counter bits 17..12, then bits 11..4, then bits 3..0 and 4 random bits
+  b[8] = static_cast<unsigned char>(0x80 | ((c >> 12) & 0x3f));
+  b[9] = static_cast<unsigned char>(c >> 4);
+  b[10] = static_cast<unsigned char>(((c & 0x0f) << 4) | (r[0] & 0x0f));
+  for (size_t i = 11; i < 16; ++i) b[i] = r[i - 10];
+  size_t j = 0;
+  for (size_t i = 0; i < 16; ++i) {
+    if (j == 8 || j == 13 || j == 18 || j == 23) out[j++] = '-';
+    out[j++] = kHex[b[i] >> 4];
+    out[j++] = kHex[b[i] & 0xf];
+  }
+}
+
+std::string OrderedUuids::Next() {
+  std::string out(36, '-');
+  Next(out.data());
+  return out;
+}
 
 std::optional<std::string> NormalizeBatchId(std::string_view text) {
   std::string hex;

@@ -90,10 +90,11 @@ class PgBatchImport final : public BatchImport {
     std::string& o = copy_buffer_;
     AppendInt(o, store_rules::RowKey(seq_, contact.row_index));
     o += '\t';
-    const std::string id = NewUuid();
-    o += id;
+    std::array<char, 36> id;
+    ids_.Next(id.data());
+    o.append(id.data(), id.size());
     o += '\t';
-    state_.AddId(id, store_rules::RowKey(seq_, contact.row_index));
+    state_.AddId(std::string_view(id.data(), id.size()), store_rules::RowKey(seq_, contact.row_index));
     o += seq_text_;
     o += '\t';
     AppendInt(o, contact.row_index);
@@ -233,6 +234,7 @@ class PgBatchImport final : public BatchImport {
   int64_t reject_count_ = 0;
   // Row order, sticky failure, remembered response and the ids (see ImportState).
   store_rules::ImportState state_;
+  OrderedUuids ids_;  // in id order already: the id index grows at its end
 };
 
 }  // namespace

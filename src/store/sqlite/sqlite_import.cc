@@ -3,7 +3,9 @@
 // (hidden from every read), its rows are written a few thousand per short
 // transaction as the ingest emits them (validation never runs under the
 // lock), its execution ids in id order at Commit, and its last transaction
-// writes the counts and makes it 'created'. An import that does not finish
+// writes the counts and makes it 'created'. Execution ids come from one
+// OrderedUuids sequence, so each write appends them to execution_ids in the
+// same transaction as their rows (no pass over the ids at Commit). An import that does not finish
 // is discarded: marked 'discarding', its rows deleted in short transactions,
 // its batch row last. One its process could not discard (kill -9) is found
 // again by DiscardAbandonedImports (at Open, and at every BeginImport).
@@ -12,6 +14,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "base/job_thread.h"
 #include "base/log.h"
 #include "store/rules/import_state.h"
 #include "store/sqlite/sqlite_batch_ops.h"
@@ -37,6 +40,9 @@ constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
 // rows per delete transaction: each holds the write lock for a few
 // milliseconds (store/README.md, "Measured").
 constexpr size_t kRowsPerWrite = 4096;
+// ... or fewer when their text passes this size (wide rows): what is staged
+// beside the write in flight stays small.
+constexpr size_t kBytesPerWrite = 1 << 20;
 constexpr size_t kIdsPerWrite = 16384;
 constexpr int64_t kRowsPerDelete = 4096;
 // An import nobody has written for this long is abandoned (its node died
@@ -100,13 +106,31 @@ Status DiscardImport(Connection& conn, int64_t seq) {
 }
 
 class SqliteBatchImport final : public BatchImport {
+  // Rows not written yet (their strings are reused from write to write).
+  struct StagedRow {
+    int64_t row_index = 0;
+    int64_t line = 0;
+    std::string id;
+    std::string contact_number;
+    std::string variables;  // JSON
+  };
+  struct Staged {
+    std::vector<StagedRow> rows;  // [0, row_count) are in use
+    size_t row_count = 0;
+    std::vector<RejectedRow> rejects;
+    size_t bytes = 0;  // text staged
+  };
  public:
   SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch, std::string importer)
       : conn_(std::move(conn)), batch_(std::move(batch)), importer_(std::move(importer)) {
-    rows_.resize(kRowsPerWrite);
+    for (Staged* staged : {&filling_, &writing_}) {
+      staged->rows.resize(kRowsPerWrite);
+      for (StagedRow& row : staged->rows) row.id.assign(36, '-');
+    }
   }
 
   ~SqliteBatchImport() override {
+    (void)writer_.Wait();  // the connection is ours again
     if (seq_ == 0 || committed_) return;
     if (Status s = DiscardImport(*conn_, seq_); !s.ok()) {
       LogWarn("could not delete the rows of an unfinished upload; they are deleted later",
@@ -156,22 +180,27 @@ class SqliteBatchImport final : public BatchImport {
   Status AddContact(const ContactRow& contact) override {
     BC_RETURN_IF_ERROR(state_.CheckOpen());
     BC_RETURN_IF_ERROR(state_.AcceptRow(contact.row_index));
-    StagedRow& row = rows_[row_count_++];
+    StagedRow& row = filling_.rows[filling_.row_count++];
     row.row_index = contact.row_index;
     row.line = contact.line;
-    row.id = NewUuid();
-    state_.AddId(row.id, store_rules::RowKey(seq_, row.row_index));
+    ids_.Next(row.id.data());
     row.contact_number = contact.contact_number;
     row.variables.clear();
     store_rules::AppendJsonStringArray(contact.variables, &row.variables);
-    if (row_count_ == rows_.size()) return state_.Fail(WriteStaged());
+    filling_.bytes += row.contact_number.size() + row.variables.size();
+    if (filling_.row_count == filling_.rows.size() || filling_.bytes >= kBytesPerWrite) {
+      return state_.Fail(Flush());
+    }
     return Status::Ok();
   }
 
   Status AddReject(const RejectedRow& reject) override {
     BC_RETURN_IF_ERROR(state_.CheckOpen());
-    rejects_.push_back(reject);
-    if (rejects_.size() == kRowsPerWrite) return state_.Fail(WriteStaged());
+    filling_.rejects.push_back(reject);
+    filling_.bytes += reject.contact_number.size() + reject.message.size();
+    if (filling_.rejects.size() == kRowsPerWrite || filling_.bytes >= kBytesPerWrite) {
+      return state_.Fail(Flush());
+    }
     return Status::Ok();
   }
 
@@ -189,8 +218,8 @@ class SqliteBatchImport final : public BatchImport {
 
  private:
   Result<Batch> Finish(int64_t total_contacts, int64_t valid_contacts, int64_t invalid_contacts) {
-    BC_RETURN_IF_ERROR(WriteStaged());
-    BC_RETURN_IF_ERROR(InsertIds());
+    BC_RETURN_IF_ERROR(writer_.Wait());
+    BC_RETURN_IF_ERROR(WriteStaged(filling_));
     Transaction txn(*conn_);
     BC_RETURN_IF_ERROR(txn.Begin());
     {
@@ -201,7 +230,7 @@ class SqliteBatchImport final : public BatchImport {
     }
     {
       store_rules::StatusDeltas added;
-      added.Add(seq_, ExecutionStatus::kPrepared, last_id_count_);
+      added.Add(seq_, ExecutionStatus::kPrepared, contacts_written_);
       BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn_, added));
     }
     if (state_.remembered()) BC_RETURN_IF_ERROR(InsertRemembered());
@@ -248,20 +277,32 @@ class SqliteBatchImport final : public BatchImport {
     return s;
   }
 
+  // Hands the filled rows to the writer thread (after its previous write
+  // finished) and goes on filling the other buffer: rows are read, checked
+  // and staged on the caller's thread while the last ones are written.
+  Status Flush() {
+    BC_RETURN_IF_ERROR(writer_.Wait());
+    std::swap(filling_, writing_);
+    return writer_.Start([this] { return WriteStaged(writing_); });
+  }
+
   // Writes the staged rows and rejects in one short transaction: full
   // multi-row statements of kImportRowsPerInsert rows, the tail one by one.
-  Status WriteStaged() {
-    if (row_count_ == 0 && rejects_.empty()) return Status::Ok();
+  // Runs on the writer thread (Flush) or, once it is idle, the caller's.
+  Status WriteStaged(Staged& staged) {
+    const size_t row_count = staged.row_count;
+    const std::vector<StagedRow>& rows = staged.rows;
+    if (row_count == 0 && staged.rejects.empty()) return Status::Ok();
     Transaction txn(*conn_);
     BC_RETURN_IF_ERROR(BeginWrite(txn));
     constexpr size_t kPer = sql::kImportRowsPerInsert;
-    const size_t full_end = row_count_ - row_count_ % kPer;
-    for (size_t i = 0; i < row_count_;) {
+    const size_t full_end = row_count - row_count % kPer;
+    for (size_t i = 0; i < row_count;) {
       const bool full = i < full_end;
       BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(full ? sql::InsertExecutionsSql() : sql::kInsertExecution));
       const size_t n = full ? kPer : 1;
       for (size_t j = 0; j < n; ++j, ++i) {
-        const StagedRow& r = rows_[i];
+        const StagedRow& r = rows[i];
         const int p = static_cast<int>(j) * sql::kExecutionParams;
         st.Bind(p + 1, store_rules::RowKey(seq_, r.row_index)).BindStatic(p + 2, r.id).Bind(p + 3, seq_);
         st.Bind(p + 4, r.row_index).Bind(p + 5, r.line).BindStatic(p + 6, r.contact_number);
@@ -269,43 +310,29 @@ class SqliteBatchImport final : public BatchImport {
       }
       BC_RETURN_IF_ERROR(st.Run());
     }
-    for (const RejectedRow& r : rejects_) {
+    // Their ids, greater than every id before them (OrderedUuids).
+    for (size_t i = 0; i < row_count;) {
+      const bool full = i < full_end;
+      BC_ASSIGN_OR_RETURN(auto st,
+                          conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId));
+      const size_t n = full ? kPer : 1;
+      for (size_t j = 0; j < n; ++j, ++i) {
+        const StagedRow& r = rows[i];
+        const int p = static_cast<int>(j) * sql::kExecutionIdParams;
+        st.BindStatic(p + 1, r.id).Bind(p + 2, store_rules::RowKey(seq_, r.row_index));
+      }
+      BC_RETURN_IF_ERROR(st.Run());
+    }
+    for (const RejectedRow& r : staged.rejects) {
       BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kInsertReject));
       st.Bind(1, seq_).Bind(2, r.line).BindStatic(3, r.contact_number).BindStatic(4, r.code);
       BC_RETURN_IF_ERROR(st.BindStatic(5, r.message).Run());
     }
     BC_RETURN_IF_ERROR(txn.Commit());
-    row_count_ = 0;
-    rejects_.clear();
-    return Status::Ok();
-  }
-
-  // Registers every id of the batch in execution_ids, in id order (the
-  // B-tree is then filled page by page instead of at random places),
-  // kIdsPerWrite per transaction.
-  Status InsertIds() {
-    const auto& ids = state_.SortedIds();
-    last_id_count_ = static_cast<int64_t>(ids.size());
-    constexpr size_t kPer = sql::kImportRowsPerInsert;
-    for (size_t begin = 0; begin < ids.size(); begin += kIdsPerWrite) {
-      const size_t end = std::min(ids.size(), begin + kIdsPerWrite);
-      const size_t full_end = end - (end - begin) % kPer;
-      Transaction txn(*conn_);
-      BC_RETURN_IF_ERROR(BeginWrite(txn));
-      for (size_t i = begin; i < end;) {
-        const bool full = i < full_end;
-        BC_ASSIGN_OR_RETURN(auto st,
-                            conn_->Prepare(full ? sql::InsertExecutionIdsSql() : sql::kInsertExecutionId));
-        const size_t n = full ? kPer : 1;
-        for (size_t j = 0; j < n; ++j, ++i) {
-          const int p = static_cast<int>(j) * sql::kExecutionIdParams;
-          st.BindStatic(p + 1, std::string_view(ids[i].id.data(), ids[i].id.size())).Bind(p + 2, ids[i].key);
-        }
-        BC_RETURN_IF_ERROR(st.Run());
-      }
-      BC_RETURN_IF_ERROR(txn.Commit());
-    }
-    state_.ReleaseIds();
+    contacts_written_ += static_cast<int64_t>(row_count);
+    staged.row_count = 0;
+    staged.rejects.clear();
+    staged.bytes = 0;
     return Status::Ok();
   }
 
@@ -315,18 +342,12 @@ class SqliteBatchImport final : public BatchImport {
   int64_t seq_ = 0;  // 0 until Start() stored the batch
   int64_t created_at_ = 0;
   bool committed_ = false;
-  int64_t last_id_count_ = 0;
-  // Rows not written yet (their strings are reused from write to write).
-  struct StagedRow {
-    int64_t row_index = 0;
-    int64_t line = 0;
-    std::string id;
-    std::string contact_number;
-    std::string variables;  // JSON
-  };
-  std::vector<StagedRow> rows_;
-  size_t row_count_ = 0;
-  std::vector<RejectedRow> rejects_;
+  int64_t contacts_written_ = 0;
+  OrderedUuids ids_;
+  Staged filling_;  // the caller's thread's
+  Staged writing_;  // the writer thread's while a write runs
+  // Declared last: destroyed (waited for) before the buffers and connection.
+  JobThread writer_;
   // Row order, sticky failure, remembered response and the ids (see ImportState).
   store_rules::ImportState state_;
 };

@@ -409,6 +409,9 @@ TEST_F(SqliteStoreTest, AnOpenImportHoldsNoLockAndIsHidden) {
   EXPECT_NE(RawQuery(db(), "SELECT COUNT(*) FROM executions"), "0") << "rows are written as they come";
   sqlite3* writer = nullptr;
   ASSERT_EQ(sqlite3_open(db().c_str(), &writer), SQLITE_OK);
+  // The import's last rows may still be being written (on its writer
+  // thread); once that short write ends, the idle import holds nothing.
+  sqlite3_busy_timeout(writer, 10000);
   EXPECT_EQ(sqlite3_exec(writer, "BEGIN IMMEDIATE; COMMIT", nullptr, nullptr, nullptr), SQLITE_OK)
       << sqlite3_errmsg(writer);
   sqlite3_close(writer);
