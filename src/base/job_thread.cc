@@ -21,10 +21,22 @@ Status JobThread::Start(std::function<Status()> job) {
     if (!status_.ok()) return status_;
     job_ = std::move(job);
     busy_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   }
-  if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   cv_.notify_all();
   return Status::Ok();
+}
+
+bool JobThread::StartIfIdle(std::function<Status()> job) {
+  {
+    MutexLock lock(mu_);
+    if (busy_ || !status_.ok()) return false;
+    job_ = std::move(job);
+    busy_ = true;
+    if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
+  }
+  cv_.notify_all();
+  return true;
 }
 
 Status JobThread::Wait() {

@@ -2,8 +2,8 @@
 // prepare the next job while the last one runs (an import stages rows while
 // its previous rows are written).
 //
-// Thread-safety: Start(), Wait() and the destructor are called from one
-// thread (the owner); the job runs on the JobThread's thread and must not
+// Thread-safety: every method may be called from any thread, one owner at a
+// time by convention (the destructor last, by the owner); the job runs on the JobThread's thread and must not
 // touch what the owner uses until Wait() returned.
 #pragma once
 
@@ -28,6 +28,9 @@ class JobThread {
   // not run `job` (the first failure sticks). Otherwise starts `job` (the
   // thread itself on the first call) and returns Ok at once.
   Status Start(std::function<Status()> job);
+  // Starts `job` only if no job runs and none failed; false otherwise (the
+  // job is dropped). For work that may be skipped when one is under way.
+  bool StartIfIdle(std::function<Status()> job);
   // Waits until no job runs; the first failure of any job so far, or Ok.
   Status Wait();
 

@@ -46,6 +46,29 @@ TEST(JobThread, TheFirstFailureSticksAndLaterJobsDoNotRun) {
   EXPECT_EQ(ran, 1);
 }
 
+TEST(JobThread, StartIfIdleSkipsWhileAJobRuns) {
+  JobThread jobs;
+  std::atomic<bool> release{false};
+  std::atomic<int> ran{0};
+  ASSERT_TRUE(jobs.StartIfIdle([&] {
+    while (!release) std::this_thread::yield();
+    ++ran;
+    return Status::Ok();
+  }));
+  EXPECT_FALSE(jobs.StartIfIdle([&] {
+    ++ran;
+    return Status::Ok();
+  }));
+  release = true;
+  EXPECT_TRUE(jobs.Wait().ok());
+  EXPECT_TRUE(jobs.StartIfIdle([&] {
+    ++ran;
+    return Status::Ok();
+  }));
+  EXPECT_TRUE(jobs.Wait().ok());
+  EXPECT_EQ(ran.load(), 2);
+}
+
 TEST(JobThread, DestroyedWithoutJobsOrWhileOneRuns) {
   { JobThread idle; }
   std::atomic<bool> done{false};

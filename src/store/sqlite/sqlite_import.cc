@@ -5,11 +5,17 @@
 // lock), its execution ids in id order at Commit, and its last transaction
 // writes the counts and makes it 'created'. Execution ids come from one
 // OrderedUuids sequence, so each write appends them to execution_ids in the
-// same transaction as their rows (no pass over the ids at Commit). An import that does not finish
+// same transaction as their rows (no pass over the ids at Commit). Rows are
+// staged on the caller's thread while a writer thread writes the previous
+// ones; the import's connection does not checkpoint the WAL itself: after
+// each write a third thread, on a connection of its own, runs a passive
+// checkpoint when none is running, so copying pages into the database
+// overlaps the next write and the WAL stays small. An import that does not finish
 // is discarded: marked 'discarding', its rows deleted in short transactions,
 // its batch row last. One its process could not discard (kill -9) is found
 // again by DiscardAbandonedImports (at Open, and at every BeginImport).
 #include <algorithm>
+#include <atomic>
 #include <vector>
 
 #include "base/clock.h"
@@ -45,6 +51,9 @@ constexpr size_t kRowsPerWrite = 4096;
 constexpr size_t kBytesPerWrite = 1 << 20;
 constexpr size_t kIdsPerWrite = 16384;
 constexpr int64_t kRowsPerDelete = 4096;
+// WAL frames (pages) after which an import's next write waits until the WAL
+// is copied and starts it again: 16 MiB of 4 KiB pages.
+constexpr int kWalRestartFrames = 4096;
 // An import nobody has written for this long is abandoned (its node died
 // without coming back under the same name). A live import writes every few
 // milliseconds, or fails after busy_timeout_ms.
@@ -121,8 +130,13 @@ class SqliteBatchImport final : public BatchImport {
     size_t bytes = 0;  // text staged
   };
  public:
-  SqliteBatchImport(std::unique_ptr<Connection> conn, Batch batch, std::string importer)
-      : conn_(std::move(conn)), batch_(std::move(batch)), importer_(std::move(importer)) {
+  SqliteBatchImport(std::unique_ptr<Connection> conn, std::unique_ptr<Connection> checkpoint_conn, Batch batch,
+                    std::string importer)
+      : conn_(std::move(conn)),
+        batch_(std::move(batch)),
+        importer_(std::move(importer)),
+        checkpoint_conn_(std::move(checkpoint_conn)) {
+    sqlite3_wal_hook(conn_->raw(), &SqliteBatchImport::OnWalCommit, this);
     for (Staged* staged : {&filling_, &writing_}) {
       staged->rows.resize(kRowsPerWrite);
       for (StagedRow& row : staged->rows) row.id.assign(36, '-');
@@ -243,6 +257,7 @@ class SqliteBatchImport final : public BatchImport {
       if (!stored.ok()) return stored.status();
     }
     BC_RETURN_IF_ERROR(txn.Commit());
+    Checkpoint();
     return stored;
   }
 
@@ -277,6 +292,33 @@ class SqliteBatchImport final : public BatchImport {
     return s;
   }
 
+  // Copies what the WAL holds into the database (PASSIVE: waits for nobody,
+  // copies what it can), unless a checkpoint is under way. A checkpoint
+  // that cannot run now (busy) is left to the next write or to any other
+  // connection's automatic checkpoint.
+  void Checkpoint() {
+    checkpointer_.StartIfIdle([this] {
+      sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      return Status::Ok();
+    });
+  }
+
+  // Before a write: once the WAL has grown past kWalRestartFrames, waits for
+  // the checkpoint under way and copies the rest, so that this write starts
+  // the WAL again from its beginning (it is reset only when fully copied).
+  void BoundWal() {
+    if (wal_frames_.load(std::memory_order_relaxed) < kWalRestartFrames) return;
+    (void)checkpointer_.Wait();
+    sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    wal_frames_.store(0, std::memory_order_relaxed);
+  }
+
+  // sqlite3_wal_hook: the WAL's size in frames after each commit.
+  static int OnWalCommit(void* self, sqlite3*, const char*, int frames) {
+    static_cast<SqliteBatchImport*>(self)->wal_frames_.store(frames, std::memory_order_relaxed);
+    return SQLITE_OK;
+  }
+
   // Hands the filled rows to the writer thread (after its previous write
   // finished) and goes on filling the other buffer: rows are read, checked
   // and staged on the caller's thread while the last ones are written.
@@ -293,6 +335,7 @@ class SqliteBatchImport final : public BatchImport {
     const size_t row_count = staged.row_count;
     const std::vector<StagedRow>& rows = staged.rows;
     if (row_count == 0 && staged.rejects.empty()) return Status::Ok();
+    BoundWal();
     Transaction txn(*conn_);
     BC_RETURN_IF_ERROR(BeginWrite(txn));
     constexpr size_t kPer = sql::kImportRowsPerInsert;
@@ -329,6 +372,7 @@ class SqliteBatchImport final : public BatchImport {
       BC_RETURN_IF_ERROR(st.BindStatic(5, r.message).Run());
     }
     BC_RETURN_IF_ERROR(txn.Commit());
+    Checkpoint();
     contacts_written_ += static_cast<int64_t>(row_count);
     staged.row_count = 0;
     staged.rejects.clear();
@@ -346,6 +390,9 @@ class SqliteBatchImport final : public BatchImport {
   OrderedUuids ids_;
   Staged filling_;  // the caller's thread's
   Staged writing_;  // the writer thread's while a write runs
+  std::unique_ptr<Connection> checkpoint_conn_;
+  JobThread checkpointer_;  // destroyed (waited for) after the writer, before its connection
+  std::atomic<int> wal_frames_{0};
   // Declared last: destroyed (waited for) before the buffers and connection.
   JobThread writer_;
   // Row order, sticky failure, remembered response and the ids (see ImportState).
@@ -380,7 +427,12 @@ Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft
   co.cache_kib = kImportCacheKib;
   co.write_gate = write_gate_;
   BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
-  auto import = std::make_unique<SqliteBatchImport>(std::move(conn), draft, options_.node_id);
+  BC_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint = 0"));  // SqliteBatchImport::Checkpoint
+  co.cache_kib = 256;  // copies pages; needs no cache of its own
+  co.write_gate = nullptr;
+  BC_ASSIGN_OR_RETURN(auto checkpoint_conn, Connection::Open(co));
+  auto import = std::make_unique<SqliteBatchImport>(std::move(conn), std::move(checkpoint_conn), draft,
+                                                    options_.node_id);
   BC_RETURN_IF_ERROR(import->Start());
   return std::unique_ptr<BatchImport>(std::move(import));
 }
