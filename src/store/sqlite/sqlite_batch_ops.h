@@ -26,5 +26,11 @@ Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& delt
 // Deletes the batch row, its executions (with their contacts and attempts),
 // rejected rows and pending webhook journal rows.
 Status DeleteBatchRows(Connection& conn, int64_t seq);
+// Deletes batch `seq` (status importing or discarding: hidden from every
+// read) in short transactions of its own: marks it discarding, deletes its
+// attempts, executions, ids and rejects a few thousand per transaction, then
+// the rest and the batch row last, so an interrupted discard is found again
+// (SqliteStore::DiscardAbandonedImports). Call outside any transaction.
+Status DiscardBatch(Connection& conn, int64_t seq);
 
 }  // namespace batchcall::sqlite

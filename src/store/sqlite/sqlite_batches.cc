@@ -2,6 +2,7 @@
 // and rejected rows. Imports live in sqlite_import.cc.
 #include <algorithm>
 
+#include "base/clock.h"
 #include "store/rules/rules.h"
 #include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
@@ -56,6 +57,69 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
     BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
   }
   return Status::Ok();
+}
+
+namespace {
+
+// Rows per delete transaction: each holds the write lock for a few
+// milliseconds (store/README.md, "Measured").
+constexpr int64_t kRowsPerDelete = 4096;
+
+// Whether batch `seq` is still being discarded (another connection may have
+// finished the discard).
+Result<bool> StillDiscarding(Connection& conn, int64_t seq) {
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectDiscarding));
+  return st.Bind(1, seq).Step();
+}
+
+// One short transaction of a discard: deletes up to kRowsPerDelete attempts
+// of batch `seq`, else up to kRowsPerDelete executions (with their ids), else
+// up to kRowsPerDelete of its rejects; false once none is left.
+Result<bool> DeleteSome(Connection& conn, int64_t seq) {
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
+  if (!discarding) return false;
+  const auto range = [&](const char* range_sql) -> Status {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(range_sql));
+    st.Bind(1, store_rules::FirstKey(seq)).Bind(2, store_rules::LastKey(seq)).Bind(3, kRowsPerDelete);
+    return st.Run();
+  };
+  BC_RETURN_IF_ERROR(range(sql::kDeleteAttemptsChunk));
+  if (conn.Changes() == 0) {
+    BC_RETURN_IF_ERROR(range(sql::kDeleteExecutionIdsChunk));
+    BC_RETURN_IF_ERROR(range(sql::kDeleteExecutionsChunk));
+  }
+  if (conn.Changes() == 0) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kDeleteRejectsChunk));
+    BC_RETURN_IF_ERROR(st.Bind(1, seq).Bind(2, kRowsPerDelete).Run());
+  }
+  const bool more = conn.Changes() > 0;
+  BC_RETURN_IF_ERROR(txn.Commit());
+  return more;
+}
+
+}  // namespace
+
+Status DiscardBatch(Connection& conn, int64_t seq) {
+  {
+    Transaction txn(conn);
+    BC_RETURN_IF_ERROR(txn.Begin());
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kMarkDiscarding));
+    BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
+    if (conn.Changes() == 0) return Status::Ok();  // finished, or already gone
+    BC_RETURN_IF_ERROR(txn.Commit());
+  }
+  for (;;) {
+    BC_ASSIGN_OR_RETURN(bool more, DeleteSome(conn, seq));
+    if (!more) break;
+  }
+  Transaction txn(conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
+  if (!discarding) return Status::Ok();
+  BC_RETURN_IF_ERROR(DeleteBatchRows(conn, seq));
+  return txn.Commit();
 }
 
 }  // namespace sqlite
@@ -192,16 +256,31 @@ Result<Batch> SqliteStore::StopBatch(const std::string& account_id, const std::s
   return updated;
 }
 
+// A big batch is deleted in short transactions, as an unfinished upload is
+// discarded: the first hides it (status 'discarding': every read leaves it
+// out, nothing claims it) and drops its pending webhook changes, the next
+// ones delete its rows a few thousand at a time, the batch row last. A
+// delete cut short (kill -9) is finished like an abandoned upload: by the
+// same node when it starts again, by anyone after 10 minutes.
 Status SqliteStore::DeleteBatch(const std::string& account_id, const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction txn(*conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
   int64_t seq = 0;
-  BC_ASSIGN_OR_RETURN(auto batch, sqlite::LoadBatch(*conn, account_id, batch_id, &seq));
-  BC_ASSIGN_OR_RETURN(auto in_flight, sqlite::AnyInFlight(*conn, seq));
-  if (in_flight) return store_rules::InFlightConflict(batch_id);
-  BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(*conn, seq));
-  return txn.Commit();
+  {
+    Transaction txn(*conn);
+    BC_RETURN_IF_ERROR(txn.Begin());
+    BC_ASSIGN_OR_RETURN(auto batch, sqlite::LoadBatch(*conn, account_id, batch_id, &seq));
+    BC_ASSIGN_OR_RETURN(auto in_flight, sqlite::AnyInFlight(*conn, seq));
+    if (in_flight) return store_rules::InFlightConflict(batch_id);
+    {
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteWebhookChangesOfBatch));
+      BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
+    }
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kMarkDeleting));
+    const int64_t wall_ms = static_cast<int64_t>(ToUnixMillis(SystemClock().Now()));
+    BC_RETURN_IF_ERROR(st.Bind(1, options_.node_id).Bind(2, wall_ms).Bind(3, seq).Run());
+    BC_RETURN_IF_ERROR(txn.Commit());
+  }
+  return sqlite::DiscardBatch(*conn, seq);
 }
 
 Result<std::vector<Execution>> SqliteStore::ListExecutions(const ExecutionQuery& q) {

@@ -42,15 +42,12 @@ namespace sql = sqlite_sql;
 constexpr int64_t kImportCacheKib = 16 * 1024;
 // seq << 32 must stay a positive int64.
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
-// Rows (contacts or rejects) per write transaction, ids per id transaction,
-// rows per delete transaction: each holds the write lock for a few
-// milliseconds (store/README.md, "Measured").
+// Rows (contacts or rejects) per write transaction: each holds the write
+// lock for a few milliseconds (store/README.md, "Measured").
 constexpr size_t kRowsPerWrite = 4096;
 // ... or fewer when their text passes this size (wide rows): what is staged
 // beside the write in flight stays small.
 constexpr size_t kBytesPerWrite = 1 << 20;
-constexpr size_t kIdsPerWrite = 16384;
-constexpr int64_t kRowsPerDelete = 4096;
 // WAL frames (pages) after which an import's next write waits until the WAL
 // is copied and starts it again: 16 MiB of 4 KiB pages.
 constexpr int kWalRestartFrames = 4096;
@@ -60,59 +57,6 @@ constexpr int kWalRestartFrames = 4096;
 constexpr std::chrono::minutes kAbandonedAfter{10};
 
 int64_t WallMillis() { return static_cast<int64_t>(ToUnixMillis(SystemClock().Now())); }
-
-// Whether batch `seq` is still being discarded (another connection may have
-// finished the discard).
-Result<bool> StillDiscarding(Connection& conn, int64_t seq) {
-  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectDiscarding));
-  return st.Bind(1, seq).Step();
-}
-
-// One short transaction of a discard: deletes up to kRowsPerDelete
-// executions (with their ids) of batch `seq`, or else up to kRowsPerDelete
-// of its rejects; false once none is left.
-Result<bool> DeleteSome(Connection& conn, int64_t seq) {
-  Transaction txn(conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
-  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
-  if (!discarding) return false;
-  for (const char* range_sql : {sql::kDeleteExecutionIdsChunk, sql::kDeleteExecutionsChunk}) {
-    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(range_sql));
-    st.Bind(1, store_rules::FirstKey(seq)).Bind(2, store_rules::LastKey(seq)).Bind(3, kRowsPerDelete);
-    BC_RETURN_IF_ERROR(st.Run());
-  }
-  if (conn.Changes() == 0) {
-    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kDeleteRejectsChunk));
-    BC_RETURN_IF_ERROR(st.Bind(1, seq).Bind(2, kRowsPerDelete).Run());
-  }
-  const bool more = conn.Changes() > 0;
-  BC_RETURN_IF_ERROR(txn.Commit());
-  return more;
-}
-
-// Deletes batch `seq` (importing or discarding) in short transactions: marks
-// it discarding, deletes its rows, then what is left (the batch row last, so
-// an interrupted discard is found again).
-Status DiscardImport(Connection& conn, int64_t seq) {
-  {
-    Transaction txn(conn);
-    BC_RETURN_IF_ERROR(txn.Begin());
-    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kMarkDiscarding));
-    BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
-    if (conn.Changes() == 0) return Status::Ok();  // finished, or already gone
-    BC_RETURN_IF_ERROR(txn.Commit());
-  }
-  for (;;) {
-    BC_ASSIGN_OR_RETURN(bool more, DeleteSome(conn, seq));
-    if (!more) break;
-  }
-  Transaction txn(conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
-  BC_ASSIGN_OR_RETURN(bool discarding, StillDiscarding(conn, seq));
-  if (!discarding) return Status::Ok();
-  BC_RETURN_IF_ERROR(sqlite::DeleteBatchRows(conn, seq));
-  return txn.Commit();
-}
 
 class SqliteBatchImport final : public BatchImport {
   // Rows not written yet (their strings are reused from write to write).
@@ -146,7 +90,7 @@ class SqliteBatchImport final : public BatchImport {
   ~SqliteBatchImport() override {
     (void)writer_.Wait();  // the connection is ours again
     if (seq_ == 0 || committed_) return;
-    if (Status s = DiscardImport(*conn_, seq_); !s.ok()) {
+    if (Status s = sqlite::DiscardBatch(*conn_, seq_); !s.ok()) {
       LogWarn("could not delete the rows of an unfinished upload; they are deleted later",
               {{"batch_id", batch_.id}, {"error", s.message()}});
     }
@@ -413,7 +357,7 @@ Status SqliteStore::DiscardAbandonedImports(bool include_own) {
     }));
   }
   for (int64_t seq : seqs) {
-    BC_RETURN_IF_ERROR(DiscardImport(*conn, seq));
+    BC_RETURN_IF_ERROR(sqlite::DiscardBatch(*conn, seq));
     LogInfo("deleted the rows of an upload that did not finish", {{"batch_seq", seq}});
   }
   return Status::Ok();

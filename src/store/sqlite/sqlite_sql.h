@@ -117,6 +117,10 @@ inline constexpr const char* kSelectAbandonedImports =
 // (seq): the import will not finish; its rows are being deleted.
 inline constexpr const char* kMarkDiscarding =
     "UPDATE batches SET status = 'discarding' WHERE seq = ? AND status IN ('importing', 'discarding')";
+// (importer, import_seen_at, seq): DeleteBatch hides the batch, then
+// deletes it as an abandoned upload is (DiscardBatch).
+inline constexpr const char* kMarkDeleting =
+    "UPDATE batches SET status = 'discarding', importer = ?, import_seen_at = ? WHERE seq = ?";
 // (seq): the last step of a discard.
 inline constexpr const char* kSelectDiscarding = "SELECT 1 FROM batches WHERE seq = ? AND status = 'discarding'";
 // (key_lo, key_hi, n): the first n executions of a range, and their ids
@@ -125,6 +129,9 @@ inline constexpr const char* kDeleteExecutionIdsChunk =
     "DELETE FROM execution_ids WHERE id IN (SELECT id FROM executions WHERE key BETWEEN ?1 AND ?2 ORDER BY key LIMIT ?3)";
 inline constexpr const char* kDeleteExecutionsChunk =
     "DELETE FROM executions WHERE key IN (SELECT key FROM executions WHERE key BETWEEN ?1 AND ?2 ORDER BY key LIMIT ?3)";
+// (key_lo, key_hi, n): up to n attempts of a range of executions.
+inline constexpr const char* kDeleteAttemptsChunk =
+    "DELETE FROM attempts WHERE rowid IN (SELECT rowid FROM attempts WHERE execution_key BETWEEN ?1 AND ?2 LIMIT ?3)";
 // (batch_seq, n)
 inline constexpr const char* kDeleteRejectsChunk =
     "DELETE FROM rejected_rows WHERE rowid IN (SELECT rowid FROM rejected_rows WHERE batch_seq = ? LIMIT ?)";

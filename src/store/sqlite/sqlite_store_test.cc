@@ -469,6 +469,46 @@ TEST_F(SqliteStoreTest, AnUploadLeftByAKilledProcessIsDeletedAtTheNextStart) {
   ExpectNoImportRows(crashed);
 }
 
+// DeleteBatch hides the batch in its first transaction and deletes its rows
+// in short ones after it; one cut short by kill -9 (here: the state after
+// that first transaction) is finished like an abandoned upload.
+TEST_F(SqliteStoreTest, ADeleteCutShortIsFinishedAtTheNextStart) {
+  std::string account_id;
+  std::string batch_id;
+  {
+    auto store = OpenAt(db(), "node-a");
+    ASSERT_TRUE(store);
+    const Batch draft = DraftOfNewAgent(*store, 'd');
+    auto import = store->BeginImport(draft);
+    ASSERT_TRUE(import.ok());
+    ASSERT_TRUE(AddContacts(**import, 0, 10000).ok());
+    ASSERT_TRUE((*import)->Commit(10000, 10000, 0).ok());
+    account_id = draft.account_id;
+    batch_id = draft.id;
+    // A second batch, deleted whole: nothing of it is left.
+    Batch other = draft;
+    other.id = std::string(32, 'e');
+    auto second = store->BeginImport(other);
+    ASSERT_TRUE(second.ok());
+    ASSERT_TRUE(AddContacts(**second, 0, 9000).ok());
+    ASSERT_TRUE((*second)->Commit(9000, 9000, 0).ok());
+    ASSERT_TRUE(store->DeleteBatch(other.account_id, other.id).ok());
+    EXPECT_EQ(store->GetBatch(other.account_id, other.id).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM executions"), "10000");
+    EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM execution_ids"), "10000");
+  }
+  RawQuery(db(), "UPDATE batches SET status = 'discarding', importer = 'node-a', "
+                 "import_seen_at = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)");
+  {
+    auto store = OpenAt(db(), "node-b");
+    ASSERT_TRUE(store);
+    EXPECT_EQ(store->GetBatch(account_id, batch_id).status().code(), StatusCode::kNotFound);
+    EXPECT_EQ(RawQuery(db(), "SELECT COUNT(*) FROM executions"), "10000") << "node-a may still be deleting it";
+  }
+  EXPECT_TRUE(OpenAt(db(), "node-a"));
+  ExpectNoImportRows(db());
+}
+
 // An upload nobody has written for 10 minutes is deleted by any node.
 TEST_F(SqliteStoreTest, AnUploadNobodyWritesIsDeletedAfterTenMinutes) {
   const std::string stale = dir_.File("stale.db");
