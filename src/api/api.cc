@@ -41,11 +41,16 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   router_.AddPublic("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
 }
 
-Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {
+Result<std::string> Api::BatchIdParam(const RouteContext& ctx) {
   const std::string& raw = ctx.Param("batch_id");
   auto id = NormalizeBatchId(raw);
   if (!id) return NotFound("Batch " + raw.substr(0, 64) + " not found.");
-  return store_.GetBatch(ctx.account_id, *id);
+  return *std::move(id);
+}
+
+Result<Batch> Api::LoadBatch(const RouteContext& ctx) const {
+  BC_ASSIGN_OR_RETURN(auto id, BatchIdParam(ctx));
+  return store_.GetBatch(ctx.account_id, id);
 }
 
 Result<HttpResponse> Api::BatchResponse(int status, const Batch& batch) const {

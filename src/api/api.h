@@ -117,6 +117,8 @@ class Api {
   }
 
   // The batch named by the {batch_id} parameter, in this account, or NotFound.
+  // The {batch_id} parameter normalised; NotFound when it is no batch id.
+  static Result<std::string> BatchIdParam(const RouteContext& ctx);
   Result<Batch> LoadBatch(const RouteContext& ctx) const;
   Result<HttpResponse> BatchResponse(int status, const Batch& batch) const;
 

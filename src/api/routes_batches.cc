@@ -325,10 +325,13 @@ Result<HttpResponse> Api::ScheduleBatch(RouteContext& ctx) {
   return JsonResponse(200, out.dump());
 }
 
+// The dashboard and clients poll this: one store read for batch and counts.
 Result<HttpResponse> Api::GetBatch(RouteContext& ctx) {
-  auto batch = LoadBatch(ctx);
-  if (!batch.ok()) return batch.status();
-  return BatchResponse(200, *batch);
+  auto id = BatchIdParam(ctx);
+  if (!id.ok()) return id.status();
+  auto read = store_.GetBatchWithCounts(ctx.account_id, *id);
+  if (!read.ok()) return read.status();
+  return JsonResponse(200, BatchView(read->batch, read->counts, clock_.Now()).dump());
 }
 
 Result<HttpResponse> Api::ListBatches(RouteContext& ctx) {

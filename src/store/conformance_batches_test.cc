@@ -114,6 +114,31 @@ TEST_P(StoreConformanceTest, StopBatchStopsOnlyPreDialExecutions) {
   EXPECT_THAT(again.status().message(), HasSubstr("stopped"));
 }
 
+// GetBatchWithCounts reads what GetBatch and CountExecutions read, and
+// finds only the account's own batches.
+TEST_P(StoreConformanceTest, BatchWithCountsIsTheBatchAndItsCounts) {
+  Account acc = NewAccount("acme");
+  Agent agent = NewAgent(acc.id, "sales");
+  Batch b = Import(agent, 4, 1);
+  std::vector<Execution> all = AllExecutions(b);
+  ASSERT_TRUE(SetStatus(all[0].id, ExecutionStatus::kCompleted).ok());
+  ASSERT_TRUE(SetStatus(all[1].id, ExecutionStatus::kBusy).ok());
+  auto read = store().GetBatchWithCounts(acc.id, b.id);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  auto batch = store().GetBatch(acc.id, b.id);
+  ASSERT_TRUE(batch.ok());
+  EXPECT_EQ(read->batch.id, batch->id);
+  EXPECT_EQ(read->batch.status, batch->status);
+  EXPECT_EQ(read->batch.total_contacts, batch->total_contacts);
+  EXPECT_EQ(read->batch.updated_at, batch->updated_at);
+  EXPECT_EQ(read->counts, *store().CountExecutions(b.id));
+  EXPECT_EQ(read->counts, (StatusCounts{{ExecutionStatus::kPrepared, 2}, {ExecutionStatus::kCompleted, 1},
+                                        {ExecutionStatus::kBusy, 1}}));
+  Account other = NewAccount("other");
+  EXPECT_EQ(store().GetBatchWithCounts(other.id, b.id).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store().GetBatchWithCounts(acc.id, std::string(32, 'f')).status().code(), StatusCode::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, DeleteBatchRefusedWhileACallIsInFlight) {
   Account acc = NewAccount("acme");
   Agent agent = NewAgent(acc.id, "sales");

@@ -159,6 +159,12 @@ struct WebhookSecrets {
   std::optional<TimePoint> previous_until;
 };
 
+// A batch with its execution counts by status (only counts > 0).
+struct BatchWithCounts {
+  Batch batch;
+  StatusCounts counts;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -204,6 +210,10 @@ class Store {
   // created_at set by the caller; status created).
   virtual Result<std::unique_ptr<BatchImport>> BeginImport(const Batch& draft) = 0;
   virtual Result<Batch> GetBatch(const std::string& account_id, const std::string& batch_id) = 0;
+  // GetBatch and CountExecutions on one connection (GET /batches/{id}, read
+  // over and over by dashboards): on SQLite from one read snapshot.
+  virtual Result<BatchWithCounts> GetBatchWithCounts(const std::string& account_id,
+                                                     const std::string& batch_id) = 0;
   // The answer remembered for (account_id, key) (BatchImport::RememberResponse)
   // if it was created at or after not_before; NotFound otherwise.
   virtual Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,

@@ -92,6 +92,16 @@ Result<int64_t> BatchSeq(Connection& conn, const std::string& batch_id) {
   return rows.Int(0, 0);
 }
 
+// The status counts of batch `seq`, summed over the nodes' rows.
+Result<StatusCounts> CountsOf(Connection& conn, int64_t seq) {
+  BC_ASSIGN_OR_RETURN(auto rows, conn.Query(sql::kSelectStatusCounts, Params().Add(seq)));
+  StatusCounts counts;
+  for (int i = 0; i < rows.size(); ++i) {
+    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(rows.TextView(i, 0), rows.Int(i, 1), &counts));
+  }
+  return counts;
+}
+
 // Sets status (and the optional fields) of batch `seq`.
 Status UpdateBatch(Connection& conn, int64_t seq, const BatchTransition& t, TimePoint now) {
   Params p;
@@ -156,12 +166,19 @@ Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account
 Result<StatusCounts> PostgresStore::CountExecutions(const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
-  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectStatusCounts, Params().Add(seq)));
-  StatusCounts counts;
-  for (int i = 0; i < rows.size(); ++i) {
-    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(rows.TextView(i, 0), rows.Int(i, 1), &counts));
-  }
-  return counts;
+  return CountsOf(*conn, seq);
+}
+
+// Two statements on one connection (each its own snapshot, as GetBatch and
+// CountExecutions are).
+Result<BatchWithCounts> PostgresStore::GetBatchWithCounts(const std::string& account_id,
+                                                          const std::string& batch_id) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  int64_t seq = 0;
+  BatchWithCounts out;
+  BC_ASSIGN_OR_RETURN(out.batch, pg::LoadBatch(*conn, account_id, batch_id, &seq));
+  BC_ASSIGN_OR_RETURN(out.counts, CountsOf(*conn, seq));
+  return out;
 }
 
 Result<Batch> PostgresStore::TransitionBatch(const std::string& account_id, const std::string& batch_id,

@@ -134,6 +134,19 @@ Result<int64_t> BatchSeq(Connection& conn, const std::string& batch_id) {
   return st.Int(0);
 }
 
+// The kept status counts of batch `seq` (batch_status_counts).
+Result<StatusCounts> CountsOf(Connection& conn, int64_t seq) {
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectStatusCounts));
+  st.Bind(1, seq);
+  StatusCounts counts;
+  for (;;) {
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(st.TextView(0), st.Int(1), &counts));
+  }
+  return counts;
+}
+
 Result<Batch> ReloadBatch(Connection& conn, int64_t seq) {
   BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectBatchBySeq));
   st.Bind(1, seq);
@@ -173,6 +186,18 @@ Result<Batch> SqliteStore::GetBatch(const std::string& account_id, const std::st
   return sqlite::LoadBatch(*conn, account_id, batch_id, nullptr);
 }
 
+Result<BatchWithCounts> SqliteStore::GetBatchWithCounts(const std::string& account_id,
+                                                        const std::string& batch_id) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction snapshot(*conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
+  int64_t seq = 0;
+  BatchWithCounts out;
+  BC_ASSIGN_OR_RETURN(out.batch, sqlite::LoadBatch(*conn, account_id, batch_id, &seq));
+  BC_ASSIGN_OR_RETURN(out.counts, CountsOf(*conn, seq));
+  return out;
+}
+
 Result<IdempotentResponse> SqliteStore::FindIdempotentResponse(const std::string& account_id, const std::string& key,
                                                               TimePoint not_before) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
@@ -206,15 +231,7 @@ Result<std::vector<Batch>> SqliteStore::ListBatches(const std::string& account_i
 Result<StatusCounts> SqliteStore::CountExecutions(const std::string& batch_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   BC_ASSIGN_OR_RETURN(auto seq, BatchSeq(*conn, batch_id));
-  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectStatusCounts));
-  st.Bind(1, seq);
-  StatusCounts counts;
-  for (;;) {
-    BC_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (!row) break;
-    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(st.TextView(0), st.Int(1), &counts));
-  }
-  return counts;
+  return CountsOf(*conn, seq);
 }
 
 Result<Batch> SqliteStore::TransitionBatch(const std::string& account_id, const std::string& batch_id,

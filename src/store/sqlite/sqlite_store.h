@@ -3,11 +3,10 @@
 // Thread-safety: every method may be called concurrently from any thread
 // (a pool of connections; writes run in BEGIN IMMEDIATE transactions, so
 // writers queue on SQLite's single write lock for up to busy_timeout_ms and
-// then fail with Unavailable). A BatchImport owns a connection of its own and
-// holds the write lock from BeginImport until Commit or destruction; imports
-// of one store take turns in arrival order (BeginImport waits, without a
-// time limit, for the imports begun before it), so concurrent uploads never
-// run into busy_timeout_ms because of each other.
+// then fail with Unavailable; a WriteGate hands the lock out in arrival
+// order). A BatchImport owns a connection of its own (and threads of its
+// own: a writer and a checkpointer) and never holds the write lock between
+// its short write transactions; concurrent uploads run side by side.
 //
 // Engine writes (claims, attempt starts, call updates) each run in one
 // BEGIN IMMEDIATE transaction per call, however many rows they carry.
