@@ -39,7 +39,11 @@ namespace sql = sqlite_sql;
 
 // Page cache of an import's connection. Kept small: dirty pages spill to
 // the WAL, so a big upload costs bounded memory.
-constexpr int64_t kImportCacheKib = 16 * 1024;
+// Every B-tree an import writes grows at its end (keys, ordered ids, the
+// status index of a new batch), so its right-hand pages are all it needs:
+// 2 MiB measured faster than 16 (1M rows: 1.49-1.56 s against 1.66-1.73 s)
+// and keeps an upload's memory flat.
+constexpr int64_t kImportCacheKib = 2 * 1024;
 // seq << 32 must stay a positive int64.
 constexpr int64_t kMaxBatchSeq = 0x7FFFFFFFLL;
 // Rows (contacts or rejects) per write transaction: each holds the write
