@@ -255,6 +255,21 @@ ChildResult RunInChild(const char* self, const std::string& sink_kind, const std
   return out;
 }
 
+// (a): libphonenumber Parse + IsValidNumber on every number, one thread;
+// the seconds taken, and how many were valid in *valid.
+double TimeLibrary(const std::vector<std::string>& numbers, long* valid) {
+  const auto& util = *i18n::phonenumbers::PhoneNumberUtil::GetInstance();
+  const auto t0 = Clock::now();
+  for (const std::string& n : numbers) {
+    i18n::phonenumbers::PhoneNumber parsed;
+    if (util.Parse(n, "ZZ", &parsed) == i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
+        util.IsValidNumber(parsed)) {
+      ++*valid;
+    }
+  }
+  return Seconds(t0, Clock::now());
+}
+
 // --library-only FILE: (a) alone on the first column of FILE (a contacts
 // file whose first column is contact_number, unquoted): "seconds rows valid".
 int LibraryOnly(const char* path) {
@@ -263,17 +278,9 @@ int LibraryOnly(const char* path) {
   std::vector<std::string> numbers;
   std::getline(in, line);  // header
   while (std::getline(in, line)) numbers.push_back(line.substr(0, line.find(',')));
-  const auto& util = *i18n::phonenumbers::PhoneNumberUtil::GetInstance();
   long valid = 0;
-  const auto t0 = Clock::now();
-  for (const std::string& n : numbers) {
-    i18n::phonenumbers::PhoneNumber parsed;
-    if (util.Parse(n, "ZZ", &parsed) == i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
-        util.IsValidNumber(parsed)) {
-      ++valid;
-    }
-  }
-  std::printf("%.6f %zu %ld\n", Seconds(t0, Clock::now()), numbers.size(), valid);
+  const double seconds = TimeLibrary(numbers, &valid);
+  std::printf("%.6f %zu %ld\n", seconds, numbers.size(), valid);
   return 0;
 }
 
@@ -314,17 +321,8 @@ int Main(int argc, char** argv) {
               static_cast<double>(std::filesystem::file_size(path)) / 1e6);
 
   // (a) libphonenumber alone, one thread, on the raw values.
-  const auto& util = *i18n::phonenumbers::PhoneNumberUtil::GetInstance();
   long valid_a = 0;
-  const auto t0 = Clock::now();
-  for (const std::string& n : numbers) {
-    i18n::phonenumbers::PhoneNumber parsed;
-    if (util.Parse(n, "ZZ", &parsed) == i18n::phonenumbers::PhoneNumberUtil::NO_PARSING_ERROR &&
-        util.IsValidNumber(parsed)) {
-      ++valid_a;
-    }
-  }
-  const double a = Seconds(t0, Clock::now());
+  const double a = TimeLibrary(numbers, &valid_a);
   std::printf("(a) libphonenumber Parse+IsValidNumber: %8.3f s  %9.0f rows/s  (%ld valid, dupes included)\n", a,
               static_cast<double>(rows) / a, valid_a);
 
