@@ -129,7 +129,12 @@ class Metrics(unittest.TestCase):
         s = Server(env={"BATCHCALL_METRICS_TOKEN": TOKEN}).start()
         self.addCleanup(s.cleanup)
         self.addCleanup(s.stop)
-        slow = dict(sim(8), speed=1)  # one real-time call at a time: the rest wait in the queue
+        # One real-time call at a time that lasts 80 s: the rest wait in the
+        # queue for the whole test (with sim()'s outcomes a busy or failed
+        # call could end within the first sample's 5 s, and on a loaded
+        # machine three did: depth 7).
+        slow = dict(sim(8), speed=1, answer_rate=1.0, busy_rate=0, no_answer_rate=0, voicemail_rate=0,
+                    failure_rate=0, ring_seconds=[20, 20], talk_seconds=[60, 60])
         r = s.post_json("/agents", {"agent_name": "metrics queue", "provider": slow, "max_concurrency": 1})
         self.assertEqual(r.status, 201, r)
         r = s.upload(r.json()["agent_id"], contacts(10))
