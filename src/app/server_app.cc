@@ -23,6 +23,8 @@
 #include "metrics/app_metrics.h"
 #include "base/clock.h"
 #include "base/ids.h"
+#include "base/job_thread.h"
+#include "phone/phone_validator.h"
 #include "base/log.h"
 #include "base/time.h"
 #include "api/webhook_payload.h"
@@ -83,6 +85,7 @@ struct ServerApp::Parts {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
+  JobThread warm_up;  // PhoneValidator::Prepare(); waited for when the server is destroyed
 };
 
 namespace {
@@ -244,6 +247,11 @@ void ServerApp::AnnounceNextSteps(uint16_t port) {
 }
 
 Status ServerApp::Start() {
+  // The phone checks' tables and compiled patterns, built beside the start-up.
+  (void)parts_->warm_up.Start([] {
+    PhoneValidator::Prepare();
+    return Status::Ok();
+  });
   // Upload temp files left by a server killed before it could clean up are
   // removed now; servers sharing the directory keep theirs (spool_dir.h).
   auto spool = SpoolDir::Claim((fs::path(DataDirOf(options_.store.db)) / "tmp").string());

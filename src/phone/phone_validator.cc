@@ -171,6 +171,11 @@ PhoneValidator::PhoneValidator(PhoneValidatorOptions options) : options_(std::mo
   if (options_.fast_path && options_.mode != PhoneValidationMode::kE164) phone_internal::FastRules::Get();
 }
 
+void PhoneValidator::Prepare() {
+  GetTables();
+  phone_internal::FastRules::Get();
+}
+
 bool PhoneValidator::IsKnownRegion(std::string_view region) {
   if (region.size() != 2) return false;
   return GetTables().region_names.count(UpperAscii(region)) > 0;
