@@ -6,12 +6,17 @@
 #include <cstdint>
 #include <string>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "domain/model.h"
 #include "store/rules/rules.h"
 #include "store/sqlite/sqlite_db.h"
 
 namespace batchcall::sqlite {
+
+// Wall-clock Unix milliseconds: when an import or a delete last wrote
+// (batches.import_seen_at, compared across nodes, so never a fake clock).
+inline int64_t WallMillis() { return static_cast<int64_t>(ToUnixMillis(SystemClock().Now())); }
 
 // The batch `batch_id` of `account_id` and its internal seq; NotFound
 // otherwise (also for another account's batch).

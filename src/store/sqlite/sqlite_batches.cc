@@ -2,7 +2,6 @@
 // and rejected rows. Imports live in sqlite_import.cc.
 #include <algorithm>
 
-#include "base/clock.h"
 #include "store/rules/rules.h"
 #include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
@@ -293,8 +292,7 @@ Status SqliteStore::DeleteBatch(const std::string& account_id, const std::string
       BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
     }
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kMarkDeleting));
-    const int64_t wall_ms = static_cast<int64_t>(ToUnixMillis(SystemClock().Now()));
-    BC_RETURN_IF_ERROR(st.Bind(1, options_.node_id).Bind(2, wall_ms).Bind(3, seq).Run());
+    BC_RETURN_IF_ERROR(st.Bind(1, options_.node_id).Bind(2, sqlite::WallMillis()).Bind(3, seq).Run());
     BC_RETURN_IF_ERROR(txn.Commit());
   }
   return sqlite::DiscardBatch(*conn, seq);

@@ -2,8 +2,8 @@
 // write lock for long: its batch is stored first with status 'importing'
 // (hidden from every read), its rows are written a few thousand per short
 // transaction as the ingest emits them (validation never runs under the
-// lock), its execution ids in id order at Commit, and its last transaction
-// writes the counts and makes it 'created'. Execution ids come from one
+// lock), and its last transaction writes the counts and makes it
+// 'created'. Execution ids come from one
 // OrderedUuids sequence, so each write appends them to execution_ids in the
 // same transaction as their rows (no pass over the ids at Commit). Rows are
 // staged on the caller's thread while a writer thread writes the previous
@@ -59,8 +59,6 @@ constexpr int kWalRestartFrames = 4096;
 // without coming back under the same name). A live import writes every few
 // milliseconds, or fails after busy_timeout_ms.
 constexpr std::chrono::minutes kAbandonedAfter{10};
-
-int64_t WallMillis() { return static_cast<int64_t>(ToUnixMillis(SystemClock().Now())); }
 
 class SqliteBatchImport final : public BatchImport {
   // Rows not written yet (their strings are reused from write to write).
@@ -127,7 +125,7 @@ class SqliteBatchImport final : public BatchImport {
     }
     st.Bind(11, b.webhook_url).Bind(12, ToString(b.phone_validation)).Bind(13, b.default_country);
     st.Bind(14, b.allow_duplicates).Bind(15, b.bypass_call_guardrails);
-    st.Bind(16, importer_).Bind(17, WallMillis());
+    st.Bind(16, importer_).Bind(17, sqlite::WallMillis());
     Status s = st.Run();
     if (s.code() == StatusCode::kConflict) return Conflict("batch " + b.id + " already exists");
     BC_RETURN_IF_ERROR(s);
@@ -216,7 +214,7 @@ class SqliteBatchImport final : public BatchImport {
   Status BeginWrite(Transaction& txn) {
     BC_RETURN_IF_ERROR(txn.Begin());
     BC_ASSIGN_OR_RETURN(auto st, conn_->Prepare(sql::kTouchImport));
-    BC_RETURN_IF_ERROR(st.Bind(1, WallMillis()).Bind(2, seq_).Run());
+    BC_RETURN_IF_ERROR(st.Bind(1, sqlite::WallMillis()).Bind(2, seq_).Run());
     if (conn_->Changes() == 0) return Gone();
     return Status::Ok();
   }
@@ -246,9 +244,13 @@ class SqliteBatchImport final : public BatchImport {
   // connection's automatic checkpoint.
   void Checkpoint() {
     checkpointer_.StartIfIdle([this] {
-      sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      PassiveCheckpoint();
       return Status::Ok();
     });
+  }
+
+  void PassiveCheckpoint() {
+    sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   }
 
   // Before a write: once the WAL has grown past kWalRestartFrames, waits for
@@ -257,7 +259,7 @@ class SqliteBatchImport final : public BatchImport {
   void BoundWal() {
     if (wal_frames_.load(std::memory_order_relaxed) < kWalRestartFrames) return;
     (void)checkpointer_.Wait();
-    sqlite3_wal_checkpoint_v2(checkpoint_conn_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    PassiveCheckpoint();
     wal_frames_.store(0, std::memory_order_relaxed);
   }
 
@@ -354,7 +356,7 @@ Status SqliteStore::DiscardAbandonedImports(bool include_own) {
   std::vector<int64_t> seqs;
   {
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectAbandonedImports));
-    st.Bind(1, include_own ? options_.node_id : std::string()).Bind(2, WallMillis() - std::chrono::milliseconds(kAbandonedAfter).count());
+    st.Bind(1, include_own ? options_.node_id : std::string()).Bind(2, sqlite::WallMillis() - std::chrono::milliseconds(kAbandonedAfter).count());
     BC_RETURN_IF_ERROR(sqlite::ForEachRow(st, [&](const sqlite::Statement& s) {
       seqs.push_back(s.Int(0));
       return Status::Ok();
