@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "api/api.h"
+#include "api/export_rows.h"
 #include "api/views.h"
 #include "base/ids.h"
 
@@ -134,66 +135,62 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
     limit = v;
   }
 
+  const Batch& b = *batch;
   if (limit) {
     q.limit = *limit + 1;
-    auto page = store_.ListExecutions(q);
-    if (!page.ok()) return page.status();
-    bool more = static_cast<int64_t>(page->size()) > *limit;
-    if (more) page->resize(static_cast<size_t>(*limit));
     HttpResponse r;
-    if (*csv) {
-      r.body = ExecutionCsvHeader(batch->columns);
-      for (const auto& e : *page) AppendExecutionCsvRow(e, &r.body);
-      r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
-    } else {
-      OrderedJson arr = OrderedJson::array();
-      for (const auto& e : *page) arr.push_back(ExecutionView(e, batch->columns));
-      r.body = arr.dump();
-      r.headers.emplace_back("Content-Type", "application/json");
-    }
-    if (more && !page->empty()) {
-      std::string next = "/batches/" + batch->id + "/executions?limit=" + std::to_string(*limit) +
-                         "&after=" + page->back().id;
+    r.body = *csv ? ExecutionCsvHeader(b.columns) : "[";
+    int64_t rows = 0;
+    std::string last_id;
+    const bool as_csv = *csv;
+    BC_RETURN_IF_ERROR(store_.ScanExecutions(q, [&](const ExecutionRow& row) -> Status {
+      if (++rows > *limit) return Status::Ok();  // only says there is a next page
+      last_id = row.id;
+      if (as_csv) return AppendExecutionCsv(row, &r.body);
+      if (rows > 1) r.body.push_back(',');
+      return AppendExecutionJson(row, b, &r.body);
+    }));
+    if (!as_csv) r.body.push_back(']');
+    r.headers.emplace_back("Content-Type", as_csv ? "text/csv; charset=utf-8" : "application/json");
+    if (rows > *limit) {
+      std::string next = "/batches/" + b.id + "/executions?limit=" + std::to_string(*limit) + "&after=" + last_id;
       if (auto s = req.Query("status")) next += "&status=" + UrlEncode(*s);
-      if (*csv && req.Query("format")) next += "&format=csv";
+      if (as_csv && req.Query("format")) next += "&format=csv";
       r.headers.emplace_back("Link", "<" + next + ">; rel=\"next\"");
     }
     return r;
   }
 
-  // No limit: stream every matching execution, one store page at a time.
+  // No limit: stream every matching execution, one store page at a time,
+  // each page rendered into one string straight from the stored rows.
   q.limit = options_.stream_page_rows;
   auto state = std::make_shared<ExecutionQuery>(q);
-  std::vector<std::string> columns = batch->columns;
+  auto shared_batch = std::make_shared<Batch>(b);
   Store* store = &store_;
-  bool as_csv = *csv;
+  const bool as_csv = *csv;
   const int64_t page_rows = state->limit;
-  auto fetch = [store, state, columns, as_csv, page_rows](bool first) -> Result<std::vector<std::string>> {
+  auto fetch = [store, state, shared_batch, as_csv, page_rows](bool first) -> Result<std::vector<std::string>> {
     // A short first page: the first byte leaves at once, then full pages.
     state->limit = first ? std::min<int64_t>(page_rows, kFirstPageRows) : page_rows;
-    auto page = store->ListExecutions(*state);
-    if (!page.ok()) return page.status();
-    std::vector<std::string> rows;
-    if (page->empty()) return rows;  // the end
-    if (as_csv) {  // the page as one string
-      rows.emplace_back().reserve(page->size() * 128);
-      for (const auto& e : *page) AppendExecutionCsvRow(e, &rows.back());
-      state->after_row_index = page->back().row_index;
-      return rows;
-    }
-    rows.reserve(page->size());
-    bool lead_comma = !first;
-    for (const auto& e : *page) {
-      rows.push_back((lead_comma ? "," : "") + ExecutionView(e, columns).dump());
-      lead_comma = true;
-    }
-    if (!page->empty()) state->after_row_index = page->back().row_index;
-    return rows;
+    std::vector<std::string> out;
+    std::string& page = out.emplace_back();
+    page.reserve(static_cast<size_t>(state->limit) * (as_csv ? 128 : 768));
+    int64_t rows = 0, last_row = 0;
+    BC_RETURN_IF_ERROR(store->ScanExecutions(*state, [&](const ExecutionRow& row) -> Status {
+      last_row = row.row_index;
+      if (as_csv) return ++rows, AppendExecutionCsv(row, &page);
+      if (!first || rows > 0) page.push_back(',');
+      ++rows;
+      return AppendExecutionJson(row, *shared_batch, &page);
+    }));
+    if (rows == 0) return std::vector<std::string>{};  // the end
+    state->after_row_index = last_row;
+    return out;
   };
   if (as_csv) {
     return StreamResponse("text/csv; charset=utf-8",
-                          std::make_shared<PagedStream>(ExecutionCsvHeader(columns), "", fetch),
-                          "attachment; filename=\"executions-" + batch->id + ".csv\"");
+                          std::make_shared<PagedStream>(ExecutionCsvHeader(b.columns), "", fetch),
+                          "attachment; filename=\"executions-" + b.id + ".csv\"");
   }
   return StreamResponse("application/json", std::make_shared<PagedStream>("[", "]", fetch));
 }

@@ -207,47 +207,6 @@ std::string CsvField(std::string_view raw) {
   return out;
 }
 
-std::string ExecutionCsvHeader(const std::vector<std::string>& columns) {
-  std::string line = "contact_number";
-  for (const auto& c : columns) line += "," + CsvField(c);
-  line +=
-      ",status,attempts,conversation_duration,answered_by_voice_mail,error_message,created_at,"
-      "updated_at,execution_id\r\n";
-  return line;
-}
-
-void AppendExecutionCsvRow(const Execution& e, std::string* out) {
-  AppendCsvField(e.contact_number, out);
-  for (const auto& v : e.variables) {
-    out->push_back(',');
-    AppendCsvField(v, out);
-  }
-  char number[32];
-  out->push_back(',');
-  out->append(ToString(e.status));
-  auto [end, ec] = std::to_chars(number, number + sizeof number, e.attempt_count);
-  out->push_back(',');
-  out->append(number, ec == std::errc() ? end : number);
-  const int n = std::snprintf(number, sizeof number, "%g", e.conversation_duration);
-  out->push_back(',');
-  out->append(number, static_cast<size_t>(std::max(0, n)));
-  out->append(e.answered_by_voice_mail ? ",true," : ",false,");
-  AppendCsvField(e.error_message, out);
-  out->push_back(',');
-  out->append(FormatRfc3339(e.created_at));
-  out->push_back(',');
-  out->append(FormatRfc3339(e.updated_at));
-  out->push_back(',');
-  out->append(e.id);
-  out->append("\r\n");
-}
-
-std::string ExecutionCsvRow(const Execution& e) {
-  std::string line;
-  AppendExecutionCsvRow(e, &line);
-  return line;
-}
-
 std::string RejectCsvHeader() { return "line,contact_number,code,message\r\n"; }
 
 std::string RejectCsvRow(const RejectedRow& r) {

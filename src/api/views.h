@@ -43,12 +43,6 @@ std::string CsvField(std::string_view value);
 // CsvField, appended to *out (no temporary strings: exports write every row).
 void AppendCsvField(std::string_view value, std::string* out);
 
-// CSV export of executions: header line, then one line per execution.
-std::string ExecutionCsvHeader(const std::vector<std::string>& columns);
-std::string ExecutionCsvRow(const Execution& e);
-// ExecutionCsvRow, appended to *out.
-void AppendExecutionCsvRow(const Execution& e, std::string* out);
-
 std::string RejectCsvHeader();
 std::string RejectCsvRow(const RejectedRow& r);
 

@@ -113,20 +113,23 @@ Result<TimePoint> ParseIso8601(std::string_view raw) {
   return TimePoint(utc);
 }
 
-std::string FormatRfc3339(TimePoint t) {
+void AppendRfc3339(TimePoint t, std::string* out) {
   using std::chrono::milliseconds;
   const auto day = date::floor<date::days>(t);
   const date::year_month_day ymd{day};
   const int year = static_cast<int>(ymd.year());
   // Outside 0000-9999 (never parsed, only built from raw milliseconds) the
   // year has another width: date's own formatting writes it.
-  if (year < 0 || year > 9999) return date::format("%Y-%m-%dT%H:%M:%S", t) + "+00:00";
+  if (year < 0 || year > 9999) {
+    out->append(date::format("%Y-%m-%dT%H:%M:%S", t)).append("+00:00");
+    return;
+  }
   const date::hh_mm_ss<milliseconds> tod{t - day};
   // Fixed width, written digit by digit: this runs for every timestamp of an
   // export, where iostream formatting was a fifth of the CPU.
-  char out[] = "0000-00-00T00:00:00.000+00:00";
-  auto put = [&out](int pos, int width, long long value) {
-    for (int i = pos + width - 1; i >= pos; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+  char text[] = "0000-00-00T00:00:00.000+00:00";
+  auto put = [&text](int pos, int width, long long value) {
+    for (int i = pos + width - 1; i >= pos; --i, value /= 10) text[i] = static_cast<char>('0' + value % 10);
   };
   put(0, 4, year);
   put(5, 2, static_cast<unsigned>(ymd.month()));
@@ -135,7 +138,13 @@ std::string FormatRfc3339(TimePoint t) {
   put(14, 2, tod.minutes().count());
   put(17, 2, tod.seconds().count());
   put(20, 3, tod.subseconds().count());
-  return std::string(out, sizeof out - 1);
+  out->append(text, sizeof text - 1);
+}
+
+std::string FormatRfc3339(TimePoint t) {
+  std::string out;
+  AppendRfc3339(t, &out);
+  return out;
 }
 
 std::string Humanize(TimePoint then, TimePoint now) {

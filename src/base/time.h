@@ -21,6 +21,8 @@ Result<TimePoint> ParseIso8601(std::string_view text);
 // RFC 3339 in UTC with milliseconds and a numeric offset:
 // "2026-06-01T04:10:00.000+00:00".
 std::string FormatRfc3339(TimePoint t);
+// FormatRfc3339, appended to *out.
+void AppendRfc3339(TimePoint t, std::string* out);
 
 // "just now", "5 minutes ago", "3 hours ago", "2 days ago", "in 10 minutes".
 std::string Humanize(TimePoint then, TimePoint now);

@@ -175,6 +175,38 @@ struct ExecutionQuery {
   int64_t limit = 1000;
 };
 
+// One execution exactly as stored, for exports that write the stored columns
+// straight into a body (Store::ScanExecutions). The views point into the
+// store's row and are valid only while the visitor runs. Encodings are the
+// store's (store/rules/codecs.h): `variables` a JSON array of strings aligned
+// with the batch's columns; `extracted_data` and `telephony_data` JSON text or
+// empty when NULL; `retry_history` a JSON array of {attempt, status, at}
+// with `at` in Unix milliseconds, or empty when NULL; times in Unix
+// milliseconds. account, agent and batch ids are the batch's.
+struct ExecutionRow {
+  std::string_view id;
+  int64_t row_index = 0;
+  int64_t line = 0;
+  std::string_view contact_number;
+  std::string_view variables;
+  ExecutionStatus status = ExecutionStatus::kPrepared;
+  std::string_view agent_number;
+  double conversation_duration = 0;
+  double total_cost = 0;
+  bool answered_by_voice_mail = false;
+  std::string_view transcript;
+  std::string_view summary;
+  std::string_view extracted_data;
+  std::string_view telephony_data;
+  std::string_view error_message;
+  int64_t retry_count = 0;
+  int64_t attempt_count = 0;
+  std::string_view retry_history;
+  std::optional<int64_t> next_attempt_at_ms;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
 using StatusCounts = std::map<ExecutionStatus, int64_t>;
 
 }  // namespace batchcall

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "store/conformance_test.h"
+#include "store/rules/codecs.h"
 
 namespace batchcall {
 
@@ -177,6 +178,51 @@ TEST_P(StoreConformanceTest, DeleteAgentRefusedWhileABatchIsActive) {
   EXPECT_EQ(store().GetBatch(acc.id, done.id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().GetBatch(acc.id, active.id).status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(store().ListBatches(acc.id, agent.id)->empty());
+}
+
+TEST_P(StoreConformanceTest, ScanExecutionsVisitsTheRowsOfListExecutions) {
+  Account acc = NewAccount("acme");
+  Agent agent = NewAgent(acc.id, "sales");
+  Batch b = Import(agent, 12);
+  std::vector<Execution> all = AllExecutions(b);
+  for (int i = 0; i < 12; i += 4) ASSERT_TRUE(SetStatus(all[i].id, ExecutionStatus::kCompleted).ok());
+  for (const ExecutionQuery& q :
+       {ExecutionQuery{acc.id, b.id, {}, std::nullopt, 100}, ExecutionQuery{acc.id, b.id, {}, 3, 5},
+        ExecutionQuery{acc.id, b.id, {ExecutionStatus::kCompleted}, std::nullopt, 2},
+        ExecutionQuery{acc.id, b.id, {ExecutionStatus::kPrepared, ExecutionStatus::kCompleted}, 6, 100},
+        ExecutionQuery{acc.id, b.id, {}, 11, 10}}) {
+    auto listed = store().ListExecutions(q);
+    ASSERT_TRUE(listed.ok());
+    std::vector<Execution> scanned;
+    ASSERT_TRUE(store()
+                    .ScanExecutions(q,
+                                    [&](const ExecutionRow& row) -> Status {
+                                      BC_ASSIGN_OR_RETURN(auto e, store_rules::ToExecution(row, b));
+                                      scanned.push_back(std::move(e));
+                                      return Status::Ok();
+                                    })
+                    .ok());
+    ASSERT_EQ(scanned.size(), listed->size());
+    for (size_t i = 0; i < scanned.size(); ++i) {
+      EXPECT_EQ(scanned[i].id, (*listed)[i].id);
+      EXPECT_EQ(scanned[i].row_index, (*listed)[i].row_index);
+      EXPECT_EQ(scanned[i].status, (*listed)[i].status);
+      EXPECT_EQ(scanned[i].variables, (*listed)[i].variables);
+      EXPECT_EQ(scanned[i].created_at, (*listed)[i].created_at);
+    }
+  }
+  // The visitor's error ends the scan and is the result.
+  int visited = 0;
+  Status stopped = store().ScanExecutions({acc.id, b.id, {}, std::nullopt, 100}, [&](const ExecutionRow&) {
+    return ++visited == 2 ? Internal("enough") : Status::Ok();
+  });
+  EXPECT_EQ(stopped.code(), StatusCode::kInternal);
+  EXPECT_EQ(visited, 2);
+  Account other = NewAccount("other");
+  EXPECT_EQ(store()
+                .ScanExecutions({other.id, b.id, {}, std::nullopt, 10}, [](const ExecutionRow&) { return Status::Ok(); })
+                .code(),
+            StatusCode::kNotFound);
 }
 
 TEST_P(StoreConformanceTest, ListExecutionsKeysetPagesAndStatusFilter) {

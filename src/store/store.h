@@ -238,6 +238,11 @@ class Store {
   // --- executions and reports
   // One keyset page in CSV order (row_index ascending).
   virtual Result<std::vector<Execution>> ListExecutions(const ExecutionQuery& q) = 0;
+  // The same page as ListExecutions, as stored rows handed to `visit` one by
+  // one (no Execution objects: exports render the columns as they are). Stops
+  // at the first error `visit` returns, and returns it.
+  using ExecutionRowVisitor = std::function<Status(const ExecutionRow&)>;
+  virtual Status ScanExecutions(const ExecutionQuery& q, const ExecutionRowVisitor& visit) = 0;
   virtual Result<Execution> GetExecution(const std::string& account_id,
                                          const std::string& execution_id) = 0;
   // Rejected rows of a batch, by line ascending, lines > after_line, at most limit.

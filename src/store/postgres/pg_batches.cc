@@ -116,13 +116,53 @@ Status UpdateBatch(Connection& conn, int64_t seq, const BatchTransition& t, Time
   return conn.Run(sql::kUpdateBatchTransition, p).status();
 }
 
-// Appends the rows of a result selecting BC_PG_EXECUTION_COLUMNS.
-Status AppendExecutions(const pg::Rows& rows, const Batch& batch, std::vector<Execution>* out) {
-  for (int i = 0; i < rows.size(); ++i) {
-    BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(Row(rows, i), batch));
-    out->push_back(std::move(e));
-  }
+// Calls visit for each row of a result selecting BC_PG_EXECUTION_COLUMNS.
+using RowVisit = std::function<Status(const Batch&, const Row&)>;
+Status VisitRows(const pg::Rows& rows, const Batch& batch, const RowVisit& visit) {
+  for (int i = 0; i < rows.size(); ++i) BC_RETURN_IF_ERROR(visit(batch, Row(rows, i)));
   return Status::Ok();
+}
+
+// The page of `q` (ListExecutions' order) on one snapshot: each row, with the
+// batch, to `visit`.
+Status ScanPage(Connection& conn, const ExecutionQuery& q, const RowVisit& visit) {
+  Transaction snapshot(conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
+  int64_t seq = 0;
+  BC_ASSIGN_OR_RETURN(auto batch, pg::LoadBatch(conn, q.account_id, q.batch_id, &seq));
+  const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
+  if (q.limit <= 0 || first_row > store_rules::kMaxRowIndex) return Status::Ok();
+  const int64_t lo = store_rules::RowKey(seq, first_row);
+  const int64_t hi = store_rules::LastKey(seq);
+  if (q.statuses.empty()) {
+    BC_ASSIGN_OR_RETURN(
+        auto rows, conn.Query(sql::kSelectExecutionRange, Params().Add(lo).Add(hi).Add(q.limit)));
+    BC_RETURN_IF_ERROR(VisitRows(rows, batch, visit));
+  } else {
+    // Per status, the first `limit` keys from the index (each in key order);
+    // the merged first `limit` keys are the page.
+    std::vector<ExecutionStatus> statuses = q.statuses;
+    std::sort(statuses.begin(), statuses.end());
+    statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
+    std::vector<int64_t> keys;
+    for (ExecutionStatus status : statuses) {
+      BC_ASSIGN_OR_RETURN(
+          auto rows,
+          status == ExecutionStatus::kPrepared
+              ? conn.Query(sql::kSelectPreparedKeys, Params().Add(lo).Add(hi).Add(q.limit))
+              : conn.Query(sql::kSelectExecutionKeysByStatus,
+                           Params().Add(seq).Add(ToString(status)).Add(lo).Add(q.limit)));
+      for (int i = 0; i < rows.size(); ++i) keys.push_back(rows.Int(i, 0));
+    }
+    std::sort(keys.begin(), keys.end());
+    if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
+    if (!keys.empty()) {
+      BC_ASSIGN_OR_RETURN(auto rows,
+                          conn.Query(sql::kSelectExecutionsByKeys, Params().Add(pg::IntArrayLiteral(keys))));
+      BC_RETURN_IF_ERROR(VisitRows(rows, batch, visit));
+    }
+  }
+  return snapshot.Commit();
 }
 
 }  // namespace
@@ -241,48 +281,21 @@ Status PostgresStore::DeleteBatch(const std::string& account_id, const std::stri
 
 Result<std::vector<Execution>> PostgresStore::ListExecutions(const ExecutionQuery& q) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  // One snapshot for the batch row and its page.
-  Transaction snapshot(*conn);
-  BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
-  int64_t seq = 0;
-  BC_ASSIGN_OR_RETURN(auto batch, pg::LoadBatch(*conn, q.account_id, q.batch_id, &seq));
   std::vector<Execution> out;
-  const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
-  if (q.limit <= 0 || first_row > store_rules::kMaxRowIndex) return out;
-  const int64_t lo = store_rules::RowKey(seq, first_row);
-  const int64_t hi = store_rules::LastKey(seq);
-  if (q.statuses.empty()) {
-    BC_ASSIGN_OR_RETURN(
-        auto rows, conn->Query(sql::kSelectExecutionRange, Params().Add(lo).Add(hi).Add(q.limit)));
-    BC_RETURN_IF_ERROR(AppendExecutions(rows, batch, &out));
-  } else {
-    // Per status, the first `limit` keys from the index (each in key order);
-    // the merged first `limit` keys are the page.
-    std::vector<ExecutionStatus> statuses = q.statuses;
-    std::sort(statuses.begin(), statuses.end());
-    statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
-    std::vector<int64_t> keys;
-    for (ExecutionStatus status : statuses) {
-      BC_ASSIGN_OR_RETURN(
-          auto rows,
-          status == ExecutionStatus::kPrepared
-              ? conn->Query(sql::kSelectPreparedKeys, Params().Add(lo).Add(hi).Add(q.limit))
-              : conn->Query(sql::kSelectExecutionKeysByStatus,
-                            Params().Add(seq).Add(ToString(status)).Add(lo).Add(q.limit)));
-      for (int i = 0; i < rows.size(); ++i) keys.push_back(rows.Int(i, 0));
-    }
-    std::sort(keys.begin(), keys.end());
-    if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
-    if (!keys.empty()) {
-      std::string list = "{";
-      for (size_t i = 0; i < keys.size(); ++i) list.append(i ? "," : "").append(std::to_string(keys[i]));
-      list += '}';
-      BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectExecutionsByKeys, Params().Add(list)));
-      BC_RETURN_IF_ERROR(AppendExecutions(rows, batch, &out));
-    }
-  }
-  BC_RETURN_IF_ERROR(snapshot.Commit());
+  BC_RETURN_IF_ERROR(ScanPage(*conn, q, [&out](const Batch& batch, const Row& r) -> Status {
+    BC_ASSIGN_OR_RETURN(auto e, pg::ReadExecution(r, batch));
+    out.push_back(std::move(e));
+    return Status::Ok();
+  }));
   return out;
+}
+
+Status PostgresStore::ScanExecutions(const ExecutionQuery& q, const ExecutionRowVisitor& visit) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return ScanPage(*conn, q, [&visit](const Batch&, const Row& r) -> Status {
+    BC_ASSIGN_OR_RETURN(auto row, pg::ReadExecutionRow(r));
+    return visit(row);
+  });
 }
 
 Result<Execution> PostgresStore::GetExecution(const std::string& account_id, const std::string& execution_id) {

@@ -6,17 +6,6 @@
 #include "store/rules/codecs.h"
 
 namespace batchcall::pg {
-namespace {
-
-Result<nlohmann::json> JsonColumn(const Row& r, int col, std::string_view what) {
-  if (r.IsNull(col)) return nlohmann::json();
-  auto j = ParseJson(r.TextView(col));
-  if (!j.ok()) return Internal("stored " + std::string(what) + ": " + j.status().message());
-  return j;
-}
-
-}  // namespace
-
 std::optional<std::string> Row::OptionalText(int col) const {
   if (IsNull(col)) return std::nullopt;
   return Text(col);
@@ -107,41 +96,37 @@ Result<Batch> ReadBatch(const Row& r, int64_t* seq) {
   return b;
 }
 
-Result<Execution> ReadExecution(const Row& r, const Batch& batch) {
-  Execution e;
-  e.id = r.Text(1);
-  e.account_id = batch.account_id;
-  e.batch_id = batch.id;
-  e.agent_id = batch.agent_id;
+Result<ExecutionRow> ReadExecutionRow(const Row& r) {
+  ExecutionRow e;
+  e.id = r.TextView(1);
   e.row_index = r.Int(3);
   e.line = r.Int(4);
-  e.contact_number = r.Text(5);
-  BC_ASSIGN_OR_RETURN(auto vars, store_rules::ParseJsonStringArray(r.TextView(6)));
-  e.variables = std::move(vars);
+  e.contact_number = r.TextView(5);
+  e.variables = r.TextView(6);
   auto status = ParseExecutionStatus(r.TextView(7));
   if (!status) return Internal("stored execution status is unknown: " + r.Text(7));
   e.status = *status;
-  e.agent_number = r.Text(8);
+  e.agent_number = r.TextView(8);
   e.conversation_duration = r.Double(9);
   e.total_cost = r.Double(10);
   e.answered_by_voice_mail = r.Bool(11);
-  e.transcript = r.Text(12);
-  e.summary = r.Text(13);
-  BC_ASSIGN_OR_RETURN(auto extracted, JsonColumn(r, 14, "extracted_data"));
-  e.extracted_data = std::move(extracted);
-  BC_ASSIGN_OR_RETURN(auto telephony, JsonColumn(r, 15, "telephony_data"));
-  e.telephony_data = std::move(telephony);
-  e.error_message = r.Text(16);
-  e.retry_count = static_cast<int>(r.Int(17));
-  e.attempt_count = static_cast<int>(r.Int(18));
-  if (!r.IsNull(19)) {
-    BC_ASSIGN_OR_RETURN(auto history, store_rules::DecodeRetryHistory(r.TextView(19)));
-    e.retry_history = std::move(history);
-  }
-  e.next_attempt_at = r.OptionalTime(20);
-  e.created_at = FromUnixMillis(r.Int(21));
-  e.updated_at = FromUnixMillis(r.Int(22));
+  e.transcript = r.TextView(12);
+  e.summary = r.TextView(13);
+  if (!r.IsNull(14)) e.extracted_data = r.TextView(14);
+  if (!r.IsNull(15)) e.telephony_data = r.TextView(15);
+  e.error_message = r.TextView(16);
+  e.retry_count = r.Int(17);
+  e.attempt_count = r.Int(18);
+  if (!r.IsNull(19)) e.retry_history = r.TextView(19);
+  if (!r.IsNull(20)) e.next_attempt_at_ms = r.Int(20);
+  e.created_at_ms = r.Int(21);
+  e.updated_at_ms = r.Int(22);
   return e;
+}
+
+Result<Execution> ReadExecution(const Row& r, const Batch& batch) {
+  BC_ASSIGN_OR_RETURN(auto row, ReadExecutionRow(r));
+  return store_rules::ToExecution(row, batch);
 }
 
 std::string IntArrayLiteral(const std::vector<int64_t>& values) {

@@ -43,6 +43,8 @@ void AddAgent(Params& p, const Agent& a, const SecretBox* box);
 // BC_PG_EXECUTION_COLUMNS. `seq` receives the batch's internal key prefix.
 Result<Agent> ReadAgent(const Row& r, const SecretBox* box);
 Result<Batch> ReadBatch(const Row& r, int64_t* seq);
+// The stored row (views into the statement's current row).
+Result<ExecutionRow> ReadExecutionRow(const Row& r);
 // account, agent and batch ids come from the execution's batch.
 Result<Execution> ReadExecution(const Row& r, const Batch& batch);
 

@@ -1,6 +1,7 @@
 #include "store/rules/codecs.h"
 
 #include "base/json.h"
+#include "base/json_scan.h"
 
 namespace batchcall::store_rules {
 namespace {
@@ -89,6 +90,31 @@ Result<std::vector<std::string>> ParseJsonStringArray(std::string_view text) {
   return Internal("stored string array holds a non-string");
 }
 
+bool ForEachJsonString(std::string_view array,
+                       const std::function<void(std::string_view body, bool escaped)>& fn) {
+  bool strings = true;
+  const bool array_ok = ForEachJsonElement(array, [&](std::string_view raw) {
+    if (!strings || raw.size() < 2 || raw.front() != '"') {
+      strings = false;
+      return;
+    }
+    std::string_view body = raw.substr(1, raw.size() - 2);
+    fn(body, body.find('\\') != std::string_view::npos);
+  });
+  return array_ok && strings;
+}
+
+Result<std::string> UnescapeJsonString(std::string_view body) {
+  std::string quoted;
+  quoted.reserve(body.size() + 2);
+  quoted.push_back('"');
+  quoted.append(body);
+  quoted.push_back('"');
+  auto j = json::parse(quoted, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_string()) return Internal("stored string is not a valid JSON string");
+  return j.get<std::string>();
+}
+
 std::string EncodeGuardrails(const CallingGuardrails& g) {
   return json{{"call_start_hour", g.call_start_hour},
               {"call_end_hour", g.call_end_hour},
@@ -167,6 +193,41 @@ Result<std::vector<AttemptSummary>> DecodeRetryHistory(std::string_view text) {
     return Internal(std::string("stored retry_history is malformed: ") + e.what());
   }
   return out;
+}
+
+Result<Execution> ToExecution(const ExecutionRow& row, const Batch& batch) {
+  Execution e;
+  e.id = row.id;
+  e.account_id = batch.account_id;
+  e.batch_id = batch.id;
+  e.agent_id = batch.agent_id;
+  e.row_index = row.row_index;
+  e.line = row.line;
+  e.contact_number = row.contact_number;
+  BC_ASSIGN_OR_RETURN(e.variables, ParseJsonStringArray(row.variables));
+  e.status = row.status;
+  e.agent_number = row.agent_number;
+  e.conversation_duration = row.conversation_duration;
+  e.total_cost = row.total_cost;
+  e.answered_by_voice_mail = row.answered_by_voice_mail;
+  e.transcript = row.transcript;
+  e.summary = row.summary;
+  if (!row.extracted_data.empty()) {
+    BC_ASSIGN_OR_RETURN(e.extracted_data, ParseStoredJson(row.extracted_data, "extracted_data"));
+  }
+  if (!row.telephony_data.empty()) {
+    BC_ASSIGN_OR_RETURN(e.telephony_data, ParseStoredJson(row.telephony_data, "telephony_data"));
+  }
+  e.error_message = row.error_message;
+  e.retry_count = static_cast<int>(row.retry_count);
+  e.attempt_count = static_cast<int>(row.attempt_count);
+  if (!row.retry_history.empty()) {
+    BC_ASSIGN_OR_RETURN(e.retry_history, DecodeRetryHistory(row.retry_history));
+  }
+  if (row.next_attempt_at_ms) e.next_attempt_at = FromUnixMillis(*row.next_attempt_at_ms);
+  e.created_at = FromUnixMillis(row.created_at_ms);
+  e.updated_at = FromUnixMillis(row.updated_at_ms);
+  return e;
 }
 
 std::string SealProvider(const json& provider, const SecretBox* box) {

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -44,6 +45,17 @@ std::string JsonStringArray(const std::vector<std::string>& values);
 // Inverse of JsonStringArray; Internal when the text is not an array of strings.
 Result<std::vector<std::string>> ParseJsonStringArray(std::string_view text);
 
+// Calls fn(body, escaped) for each string of a flat JSON array of strings, in
+// order: `body` is the text between the quotes as stored, `escaped` true when
+// it holds a backslash escape (then body is not the value; decode it with
+// UnescapeJsonString). False, having called fn for a prefix, when the text is
+// not such an array (fn is not called after the first non-string). No allocation: exports read every row's variables.
+bool ForEachJsonString(std::string_view array,
+                       const std::function<void(std::string_view body, bool escaped)>& fn);
+// The value of a JSON string's body (without quotes); Internal when it is not
+// a valid JSON string body.
+Result<std::string> UnescapeJsonString(std::string_view body);
+
 // JSON objects; the decoders are Internal on malformed text or unknown statuses.
 std::string EncodeGuardrails(const CallingGuardrails& g);
 Result<CallingGuardrails> DecodeGuardrails(std::string_view text);
@@ -51,6 +63,10 @@ std::string EncodeRetryConfig(const RetryConfig& r);
 Result<RetryConfig> DecodeRetryConfig(std::string_view text);
 std::string EncodeRetryHistory(const std::vector<AttemptSummary>& history);
 Result<std::vector<AttemptSummary>> DecodeRetryHistory(std::string_view text);
+
+// The Execution of a stored row; ids (account, agent, batch) are `batch`'s.
+// Internal when a JSON column is malformed.
+Result<Execution> ToExecution(const ExecutionRow& row, const Batch& batch);
 
 // Provider settings at rest: JSON, sealed with `box` when it is set.
 std::string SealProvider(const nlohmann::json& provider, const SecretBox* box);

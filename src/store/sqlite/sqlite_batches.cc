@@ -168,14 +168,55 @@ Status UpdateBatch(Connection& conn, int64_t seq, const BatchTransition& t, Time
   return st.Run();
 }
 
-// Appends the rows of a statement selecting BC_EXECUTION_COLUMNS.
-Status AppendExecutions(Statement& st, const Batch& batch, std::vector<Execution>* out) {
+// Calls visit for each row of a statement selecting BC_EXECUTION_COLUMNS.
+using RowVisit = std::function<Status(const Batch&, const Statement&)>;
+Status VisitRows(Statement& st, const Batch& batch, const RowVisit& visit) {
   for (;;) {
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) return Status::Ok();
-    BC_ASSIGN_OR_RETURN(auto e, sqlite::ReadExecution(st, batch));
-    out->push_back(std::move(e));
+    BC_RETURN_IF_ERROR(visit(batch, st));
   }
+}
+
+// The page of `q` (ListExecutions' order) on one read snapshot: each row, with
+// the batch, to `visit`.
+Status ScanPage(Connection& conn, const ExecutionQuery& q, const RowVisit& visit) {
+  Transaction snapshot(conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
+  int64_t seq = 0;
+  BC_ASSIGN_OR_RETURN(auto batch, sqlite::LoadBatch(conn, q.account_id, q.batch_id, &seq));
+  const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
+  if (q.limit <= 0 || first_row > store_rules::kMaxRowIndex) return Status::Ok();
+  const int64_t lo = store_rules::RowKey(seq, first_row);
+  const int64_t hi = store_rules::LastKey(seq);
+  if (q.statuses.empty()) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectExecutionRange));
+    st.Bind(1, lo).Bind(2, hi).Bind(3, q.limit);
+    return VisitRows(st, batch, visit);
+  }
+  // Per status, the first `limit` keys from the index (each in key order);
+  // the merged first `limit` keys are the page.
+  std::vector<ExecutionStatus> statuses = q.statuses;
+  std::sort(statuses.begin(), statuses.end());
+  statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
+  std::vector<int64_t> keys;
+  for (ExecutionStatus status : statuses) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectExecutionKeysByStatus));
+    st.Bind(1, seq).Bind(2, ToString(status)).Bind(3, lo).Bind(4, q.limit);
+    for (;;) {
+      BC_ASSIGN_OR_RETURN(auto row, st.Step());
+      if (!row) break;
+      keys.push_back(st.Int(0));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
+  for (int64_t key : keys) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectExecutionByKey));
+    st.Bind(1, key);
+    BC_RETURN_IF_ERROR(VisitRows(st, batch, visit));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -300,44 +341,21 @@ Status SqliteStore::DeleteBatch(const std::string& account_id, const std::string
 
 Result<std::vector<Execution>> SqliteStore::ListExecutions(const ExecutionQuery& q) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction snapshot(*conn);
-  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
-  int64_t seq = 0;
-  BC_ASSIGN_OR_RETURN(auto batch, sqlite::LoadBatch(*conn, q.account_id, q.batch_id, &seq));
   std::vector<Execution> out;
-  const int64_t first_row = q.after_row_index ? std::max<int64_t>(0, *q.after_row_index + 1) : 0;
-  if (q.limit <= 0 || first_row > store_rules::kMaxRowIndex) return out;
-  const int64_t lo = store_rules::RowKey(seq, first_row);
-  const int64_t hi = store_rules::LastKey(seq);
-  if (q.statuses.empty()) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionRange));
-    st.Bind(1, lo).Bind(2, hi).Bind(3, q.limit);
-    BC_RETURN_IF_ERROR(AppendExecutions(st, batch, &out));
-    return out;
-  }
-  // Per status, the first `limit` keys from the index (each in key order);
-  // the merged first `limit` keys are the page.
-  std::vector<ExecutionStatus> statuses = q.statuses;
-  std::sort(statuses.begin(), statuses.end());
-  statuses.erase(std::unique(statuses.begin(), statuses.end()), statuses.end());
-  std::vector<int64_t> keys;
-  for (ExecutionStatus status : statuses) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionKeysByStatus));
-    st.Bind(1, seq).Bind(2, ToString(status)).Bind(3, lo).Bind(4, q.limit);
-    for (;;) {
-      BC_ASSIGN_OR_RETURN(auto row, st.Step());
-      if (!row) break;
-      keys.push_back(st.Int(0));
-    }
-  }
-  std::sort(keys.begin(), keys.end());
-  if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
-  for (int64_t key : keys) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionByKey));
-    st.Bind(1, key);
-    BC_RETURN_IF_ERROR(AppendExecutions(st, batch, &out));
-  }
+  BC_RETURN_IF_ERROR(ScanPage(*conn, q, [&out](const Batch& batch, const Statement& st) -> Status {
+    BC_ASSIGN_OR_RETURN(auto e, sqlite::ReadExecution(st, batch));
+    out.push_back(std::move(e));
+    return Status::Ok();
+  }));
   return out;
+}
+
+Status SqliteStore::ScanExecutions(const ExecutionQuery& q, const ExecutionRowVisitor& visit) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return ScanPage(*conn, q, [&visit](const Batch&, const Statement& st) -> Status {
+    BC_ASSIGN_OR_RETURN(auto row, sqlite::ReadExecutionRow(st));
+    return visit(row);
+  });
 }
 
 Result<Execution> SqliteStore::GetExecution(const std::string& account_id, const std::string& execution_id) {

@@ -15,14 +15,7 @@ using store_rules::EncodeRetryConfig;
 using store_rules::JsonStringArray;
 using store_rules::OpenProvider;
 using store_rules::ParseJsonStringArray;
-using store_rules::ParseStoredJson;
 using store_rules::SealProvider;
-
-// Reads a JSON column that may be NULL (-> null).
-Result<json> JsonColumn(const Statement& st, int col, std::string_view what) {
-  if (st.IsNull(col)) return json();
-  return ParseStoredJson(st.TextView(col), what);
-}
 
 std::optional<std::string> OptionalText(const Statement& st, int col) {
   if (st.IsNull(col)) return std::nullopt;
@@ -116,41 +109,37 @@ Result<Batch> ReadBatch(const Statement& st, int64_t* seq) {
   return b;
 }
 
-Result<Execution> ReadExecution(const Statement& st, const Batch& batch) {
-  Execution e;
-  e.id = st.Text(1);
-  e.account_id = batch.account_id;
-  e.batch_id = batch.id;
-  e.agent_id = batch.agent_id;
+Result<ExecutionRow> ReadExecutionRow(const Statement& st) {
+  ExecutionRow e;
+  e.id = st.TextView(1);
   e.row_index = st.Int(3);
   e.line = st.Int(4);
-  e.contact_number = st.Text(5);
-  BC_ASSIGN_OR_RETURN(auto vars, ParseJsonStringArray(st.TextView(6)));
-  e.variables = std::move(vars);
+  e.contact_number = st.TextView(5);
+  e.variables = st.TextView(6);
   auto status = ParseExecutionStatus(st.TextView(7));
   if (!status) return Internal("stored execution status is unknown: " + st.Text(7));
   e.status = *status;
-  e.agent_number = st.Text(8);
+  e.agent_number = st.TextView(8);
   e.conversation_duration = st.Double(9);
   e.total_cost = st.Double(10);
   e.answered_by_voice_mail = st.Int(11) != 0;
-  e.transcript = st.Text(12);
-  e.summary = st.Text(13);
-  BC_ASSIGN_OR_RETURN(auto extracted, JsonColumn(st, 14, "extracted_data"));
-  e.extracted_data = std::move(extracted);
-  BC_ASSIGN_OR_RETURN(auto telephony, JsonColumn(st, 15, "telephony_data"));
-  e.telephony_data = std::move(telephony);
-  e.error_message = st.Text(16);
-  e.retry_count = static_cast<int>(st.Int(17));
-  e.attempt_count = static_cast<int>(st.Int(18));
-  if (!st.IsNull(19)) {
-    BC_ASSIGN_OR_RETURN(auto history, DecodeRetryHistory(st.TextView(19)));
-    e.retry_history = std::move(history);
-  }
-  e.next_attempt_at = OptionalTime(st, 20);
-  e.created_at = FromUnixMillis(st.Int(21));
-  e.updated_at = FromUnixMillis(st.Int(22));
+  e.transcript = st.TextView(12);
+  e.summary = st.TextView(13);
+  if (!st.IsNull(14)) e.extracted_data = st.TextView(14);
+  if (!st.IsNull(15)) e.telephony_data = st.TextView(15);
+  e.error_message = st.TextView(16);
+  e.retry_count = st.Int(17);
+  e.attempt_count = st.Int(18);
+  if (!st.IsNull(19)) e.retry_history = st.TextView(19);
+  if (!st.IsNull(20)) e.next_attempt_at_ms = st.Int(20);
+  e.created_at_ms = st.Int(21);
+  e.updated_at_ms = st.Int(22);
   return e;
+}
+
+Result<Execution> ReadExecution(const Statement& st, const Batch& batch) {
+  BC_ASSIGN_OR_RETURN(auto row, ReadExecutionRow(st));
+  return store_rules::ToExecution(row, batch);
 }
 
 Attempt ReadAttempt(const Statement& st) {
