@@ -1,5 +1,6 @@
 #include "api/export_rows.h"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -36,6 +37,18 @@ void AppendJsonDouble(double v, std::string* out) {
   std::string_view text(digits, static_cast<size_t>(end - digits));
   out->append(text);
   if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
+}
+
+// printf's "%g" (what the CSV export has always written): whole numbers
+// below 1e6 are their digits, anything else goes through snprintf.
+void AppendPrintfG(double v, std::string* out) {
+  if (v == std::floor(v) && std::fabs(v) < 1e6 && !(v == 0 && std::signbit(v))) {
+    AppendInt(static_cast<int64_t>(v), out);
+    return;
+  }
+  char number[32];
+  const int n = std::snprintf(number, sizeof number, "%g", v);
+  out->append(number, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof number) - 1)));
 }
 
 void AppendTimeMs(int64_t ms, std::string* out) { AppendRfc3339(FromUnixMillis(ms), out); }
@@ -237,10 +250,8 @@ Status AppendExecutionCsv(const ExecutionRow& row, std::string* out) {
   out->append(ToString(row.status));
   out->push_back(',');
   AppendInt(row.attempt_count, out);
-  char number[32];
-  const int n = std::snprintf(number, sizeof number, "%g", row.conversation_duration);
   out->push_back(',');
-  out->append(number, static_cast<size_t>(std::max(0, n)));
+  AppendPrintfG(row.conversation_duration, out);
   out->append(row.answered_by_voice_mail ? ",true," : ",false,");
   AppendCsvField(row.error_message, out);
   out->push_back(',');

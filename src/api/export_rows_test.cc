@@ -62,7 +62,7 @@ ExecutionStatus AnyStatus(std::mt19937& rng) {
 }
 
 double AwkwardDouble(std::mt19937& rng) {
-  static const std::vector<double> kValues = {0, 1, 12.5, 3.0, 0.1, 1e-7, 1e15, 1e21, 123456.789, 2.5e-300,
+  static const std::vector<double> kValues = {0, -0.0, 1, -5, 999999, 1e6, 1234567, 12.5, 3.0, 0.1, 1e-7, 1e15, 1e21, 123456.789, 2.5e-300,
                                               0.30000000000000004};
   return kValues[rng() % kValues.size()];
 }

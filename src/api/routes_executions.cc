@@ -63,6 +63,7 @@ class PagedStream {
       if (rows.ok()) out += suffix_;
       return out;
     }
+    if (out.empty() && rows->size() == 1) return std::move(rows->front());  // no copy of a whole page
     for (auto& r : *rows) out += r;
     return out;
   }
@@ -138,6 +139,7 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
   const Batch& b = *batch;
   if (limit) {
     q.limit = *limit + 1;
+    q.csv_columns_only = *csv;
     HttpResponse r;
     r.body = *csv ? ExecutionCsvHeader(b.columns) : "[";
     int64_t rows = 0;
@@ -164,17 +166,20 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
   // No limit: stream every matching execution, one store page at a time,
   // each page rendered into one string straight from the stored rows.
   q.limit = options_.stream_page_rows;
+  q.csv_columns_only = *csv;
   auto state = std::make_shared<ExecutionQuery>(q);
   auto shared_batch = std::make_shared<Batch>(b);
   Store* store = &store_;
   const bool as_csv = *csv;
   const int64_t page_rows = state->limit;
-  auto fetch = [store, state, shared_batch, as_csv, page_rows](bool first) -> Result<std::vector<std::string>> {
+  auto row_bytes = std::make_shared<size_t>(as_csv ? 128 : 1024);
+  auto fetch = [store, state, shared_batch, as_csv, page_rows, row_bytes](bool first) -> Result<std::vector<std::string>> {
     // A short first page: the first byte leaves at once, then full pages.
     state->limit = first ? std::min<int64_t>(page_rows, kFirstPageRows) : page_rows;
     std::vector<std::string> out;
     std::string& page = out.emplace_back();
-    page.reserve(static_cast<size_t>(state->limit) * (as_csv ? 128 : 768));
+    // Room for a page as big as the last one per row (one allocation a page).
+    page.reserve(static_cast<size_t>(state->limit) * (*row_bytes + 64));
     int64_t rows = 0, last_row = 0;
     BC_RETURN_IF_ERROR(store->ScanExecutions(*state, [&](const ExecutionRow& row) -> Status {
       last_row = row.row_index;
@@ -185,6 +190,7 @@ Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {
     }));
     if (rows == 0) return std::vector<std::string>{};  // the end
     state->after_row_index = last_row;
+    *row_bytes = std::max<size_t>(*row_bytes, page.size() / static_cast<size_t>(rows));
     return out;
   };
   if (as_csv) {

@@ -187,7 +187,11 @@ bool RiskyCell(std::string_view v) {
 
 void AppendCsvField(std::string_view raw, std::string* out) {
   const bool risky = RiskyCell(raw);
-  if (raw.find_first_of(",\"\r\n") == std::string_view::npos) {
+  // A plain loop: find_first_of scans its set once per character (a memchr
+  // each), and this runs for every field of an export.
+  bool quote = false;
+  for (char c : raw) quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+  if (!quote) {
     if (risky) out->push_back('\'');
     out->append(raw);
     return;

@@ -173,6 +173,12 @@ struct ExecutionQuery {
   std::vector<ExecutionStatus> statuses;  // empty = all
   std::optional<int64_t> after_row_index;  // exclusive
   int64_t limit = 1000;
+  // For Store::ScanExecutions: the caller reads only the columns of the CSV
+  // export (id, row_index, contact_number, variables, status, attempt_count,
+  // conversation_duration, answered_by_voice_mail, error_message, created_at,
+  // updated_at); a store may leave the others empty. A hint: PostgreSQL
+  // reads every column.
+  bool csv_columns_only = false;
 };
 
 // One execution exactly as stored, for exports that write the stored columns

@@ -91,7 +91,11 @@ awaitable<void> HttpConnection::NextBatch(const HttpResponse& response, std::str
               *ended = true;
               break;
             }
-            out->append(*piece);
+            if (out->empty()) {
+              *out = std::move(*piece);  // a big piece (an export's page) is not copied
+            } else {
+              out->append(*piece);
+            }
           }
         } catch (const std::exception& e) {
           LogError("response stream threw", {{"error", e.what()}});

@@ -210,6 +210,32 @@ TEST_P(StoreConformanceTest, ScanExecutionsVisitsTheRowsOfListExecutions) {
       EXPECT_EQ(scanned[i].variables, (*listed)[i].variables);
       EXPECT_EQ(scanned[i].created_at, (*listed)[i].created_at);
     }
+    // The CSV export's columns are the same when the scan is told it reads
+    // only those.
+    ExecutionQuery csv_q = q;
+    csv_q.csv_columns_only = true;
+    size_t n = 0;
+    ASSERT_TRUE(store()
+                    .ScanExecutions(csv_q,
+                                    [&](const ExecutionRow& row) -> Status {
+                                      EXPECT_LT(n, listed->size());
+                                      if (n >= listed->size()) return Status::Ok();
+                                      const Execution& e = (*listed)[n++];
+                                      EXPECT_EQ(row.id, e.id);
+                                      EXPECT_EQ(row.row_index, e.row_index);
+                                      EXPECT_EQ(row.contact_number, e.contact_number);
+                                      EXPECT_EQ(*store_rules::ParseJsonStringArray(row.variables), e.variables);
+                                      EXPECT_EQ(row.status, e.status);
+                                      EXPECT_EQ(row.attempt_count, e.attempt_count);
+                                      EXPECT_EQ(row.conversation_duration, e.conversation_duration);
+                                      EXPECT_EQ(row.answered_by_voice_mail, e.answered_by_voice_mail);
+                                      EXPECT_EQ(row.error_message, e.error_message);
+                                      EXPECT_EQ(row.created_at_ms, store_rules::Millis(e.created_at));
+                                      EXPECT_EQ(row.updated_at_ms, store_rules::Millis(e.updated_at));
+                                      return Status::Ok();
+                                    })
+                    .ok());
+    EXPECT_EQ(n, listed->size());
   }
   // The visitor's error ends the scan and is the result.
   int visited = 0;

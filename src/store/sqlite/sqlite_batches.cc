@@ -190,7 +190,8 @@ Status ScanPage(Connection& conn, const ExecutionQuery& q, const RowVisit& visit
   const int64_t lo = store_rules::RowKey(seq, first_row);
   const int64_t hi = store_rules::LastKey(seq);
   if (q.statuses.empty()) {
-    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectExecutionRange));
+    BC_ASSIGN_OR_RETURN(
+        auto st, conn.Prepare(q.csv_columns_only ? sql::kSelectExecutionCsvRange : sql::kSelectExecutionRange));
     st.Bind(1, lo).Bind(2, hi).Bind(3, q.limit);
     return VisitRows(st, batch, visit);
   }
@@ -212,7 +213,8 @@ Status ScanPage(Connection& conn, const ExecutionQuery& q, const RowVisit& visit
   std::sort(keys.begin(), keys.end());
   if (keys.size() > static_cast<size_t>(q.limit)) keys.resize(static_cast<size_t>(q.limit));
   for (int64_t key : keys) {
-    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectExecutionByKey));
+    BC_ASSIGN_OR_RETURN(
+        auto st, conn.Prepare(q.csv_columns_only ? sql::kSelectExecutionCsvByKey : sql::kSelectExecutionByKey));
     st.Bind(1, key);
     BC_RETURN_IF_ERROR(VisitRows(st, batch, visit));
   }
@@ -339,8 +341,10 @@ Status SqliteStore::DeleteBatch(const std::string& account_id, const std::string
   return sqlite::DiscardBatch(*conn, seq);
 }
 
-Result<std::vector<Execution>> SqliteStore::ListExecutions(const ExecutionQuery& q) {
+Result<std::vector<Execution>> SqliteStore::ListExecutions(const ExecutionQuery& query) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ExecutionQuery q = query;
+  q.csv_columns_only = false;  // Execution objects have every column
   std::vector<Execution> out;
   BC_RETURN_IF_ERROR(ScanPage(*conn, q, [&out](const Batch& batch, const Statement& st) -> Status {
     BC_ASSIGN_OR_RETURN(auto e, sqlite::ReadExecution(st, batch));
@@ -352,8 +356,8 @@ Result<std::vector<Execution>> SqliteStore::ListExecutions(const ExecutionQuery&
 
 Status SqliteStore::ScanExecutions(const ExecutionQuery& q, const ExecutionRowVisitor& visit) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  return ScanPage(*conn, q, [&visit](const Batch&, const Statement& st) -> Status {
-    BC_ASSIGN_OR_RETURN(auto row, sqlite::ReadExecutionRow(st));
+  return ScanPage(*conn, q, [&visit, &q](const Batch&, const Statement& st) -> Status {
+    BC_ASSIGN_OR_RETURN(auto row, q.csv_columns_only ? sqlite::ReadExecutionCsvRow(st) : sqlite::ReadExecutionRow(st));
     return visit(row);
   });
 }

@@ -137,6 +137,24 @@ Result<ExecutionRow> ReadExecutionRow(const Statement& st) {
   return e;
 }
 
+Result<ExecutionRow> ReadExecutionCsvRow(const Statement& st) {
+  ExecutionRow e;
+  e.id = st.TextView(1);
+  e.row_index = st.Int(3);
+  e.contact_number = st.TextView(5);
+  e.variables = st.TextView(6);
+  auto status = ParseExecutionStatus(st.TextView(7));
+  if (!status) return Internal("stored execution status is unknown: " + st.Text(7));
+  e.status = *status;
+  e.conversation_duration = st.Double(9);
+  e.answered_by_voice_mail = st.Int(11) != 0;
+  e.error_message = st.TextView(16);
+  e.attempt_count = st.Int(18);
+  e.created_at_ms = st.Int(21);
+  e.updated_at_ms = st.Int(22);
+  return e;
+}
+
 Result<Execution> ReadExecution(const Statement& st, const Batch& batch) {
   BC_ASSIGN_OR_RETURN(auto row, ReadExecutionRow(st));
   return store_rules::ToExecution(row, batch);

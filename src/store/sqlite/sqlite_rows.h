@@ -26,6 +26,8 @@ Result<Agent> ReadAgent(const Statement& st, const SecretBox* box);
 Result<Batch> ReadBatch(const Statement& st, int64_t* seq);
 // The stored row (views into the statement's current row).
 Result<ExecutionRow> ReadExecutionRow(const Statement& st);
+// Only the columns of BC_EXECUTION_CSV_COLUMNS (ExecutionQuery::csv_columns_only).
+Result<ExecutionRow> ReadExecutionCsvRow(const Statement& st);
 // account, agent and batch ids come from the execution's batch.
 Result<Execution> ReadExecution(const Statement& st, const Batch& batch);
 // Rows selected with BC_ATTEMPT_COLUMNS / BC_OPEN_ATTEMPT_COLUMNS; `closed`
