@@ -14,6 +14,8 @@
 namespace batchcall {
 namespace {
 
+using namespace std::string_view_literals;  // literal appends without strlen
+
 Status Malformed(std::string_view what) {
   return Internal("stored " + std::string(what) + " of an execution is malformed");
 }
@@ -28,7 +30,7 @@ void AppendInt(int64_t v, std::string* out) {
 // ".0" on whole numbers as nlohmann writes them; null when not finite.
 void AppendJsonDouble(double v, std::string* out) {
   if (!std::isfinite(v)) {
-    out->append("null");
+    out->append("null"sv);
     return;
   }
   char digits[32];
@@ -36,7 +38,7 @@ void AppendJsonDouble(double v, std::string* out) {
   if (ec != std::errc()) end = digits;
   std::string_view text(digits, static_cast<size_t>(end - digits));
   out->append(text);
-  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0");
+  if (text.find_first_of(".e") == std::string_view::npos) out->append(".0"sv);
 }
 
 // printf's "%g" (what the CSV export has always written): whole numbers
@@ -62,7 +64,7 @@ void AppendJsonTime(int64_t ms, std::string* out) {
 // StringOrNull of views.cc: empty is null.
 void AppendStringOrNull(std::string_view v, std::string* out) {
   if (v.empty()) {
-    out->append("null");
+    out->append("null"sv);
   } else {
     AppendJsonString(v, out);
   }
@@ -122,7 +124,7 @@ Status AppendTelephony(const ExecutionRow& row, std::string* out) {
     first = false;
     out->push_back('"');
     out->append(k);
-    out->append("\":");
+    out->append("\":"sv);
   };
   for (const TelephonyDefault& d : kTelephonyDefaults) {
     key(d.key);
@@ -181,11 +183,11 @@ Status AppendHistory(const ExecutionRow& row, std::string* out) {
     }
     if (!first) out->push_back(',');
     first = false;
-    out->append("{\"attempt\":");
+    out->append("{\"attempt\":"sv);
     AppendInt(attempt_n, out);
-    out->append(",\"status\":");
+    out->append(",\"status\":"sv);
     out->append(status);
-    out->append(",\"at\":");
+    out->append(",\"at\":"sv);
     AppendJsonTime(at_ms, out);
     out->push_back('}');
   });
@@ -202,7 +204,7 @@ Status AppendRecipientData(const ExecutionRow& row, const std::vector<std::strin
     if (i >= columns.size()) return;
     if (i) out->push_back(',');
     AppendJsonString(columns[i], out);
-    out->append(":\"");
+    out->append(":\""sv);
     out->append(body);  // stored escaped: copied as it is
     out->push_back('"');
     ++i;
@@ -211,7 +213,7 @@ Status AppendRecipientData(const ExecutionRow& row, const std::vector<std::strin
   for (; i < columns.size(); ++i) {
     if (i) out->push_back(',');
     AppendJsonString(columns[i], out);
-    out->append(":\"\"");
+    out->append(":\"\""sv);
   }
   out->push_back('}');
   return Status::Ok();
@@ -260,71 +262,74 @@ Status AppendExecutionCsv(const ExecutionRow& row, std::string* out) {
   AppendTimeMs(row.updated_at_ms, out);
   out->push_back(',');
   out->append(row.id);
-  out->append("\r\n");
+  out->append("\r\n"sv);
   return Status::Ok();
 }
 
 Status AppendExecutionJson(const ExecutionRow& row, const Batch& batch, std::string* out) {
   const std::string_view status = ToString(row.status);
-  out->append("{\"id\":");
+  // Each written twice: formatted once (into buffers kept by the thread: no
+  // allocation per row).
+  thread_local std::string created, updated;
+  created.clear();
+  updated.clear();
+  AppendJsonTime(row.created_at_ms, &created);
+  AppendJsonTime(row.updated_at_ms, &updated);
+  out->append("{\"id\":"sv);
   AppendJsonString(row.id, out);
-  out->append(",\"agent_id\":");
+  out->append(",\"agent_id\":"sv);
   AppendJsonString(batch.agent_id, out);
-  out->append(",\"batch_id\":");
+  out->append(",\"batch_id\":"sv);
   AppendJsonString(batch.id, out);
-  out->append(",\"status\":\"");
+  out->append(",\"status\":\""sv);
   out->append(status);
-  out->append("\",\"user_number\":");
+  out->append("\",\"user_number\":"sv);
   AppendJsonString(row.contact_number, out);
-  out->append(",\"agent_number\":");
+  out->append(",\"agent_number\":"sv);
   AppendStringOrNull(row.agent_number, out);
-  out->append(",\"conversation_duration\":");
+  out->append(",\"conversation_duration\":"sv);
   AppendJsonDouble(row.conversation_duration, out);
-  out->append(",\"total_cost\":");
+  out->append(",\"total_cost\":"sv);
   AppendJsonDouble(row.total_cost, out);
   out->append(row.answered_by_voice_mail ? ",\"answered_by_voice_mail\":true" : ",\"answered_by_voice_mail\":false");
-  out->append(",\"transcript\":");
+  out->append(",\"transcript\":"sv);
   AppendStringOrNull(row.transcript, out);
-  out->append(",\"summary\":");
+  out->append(",\"summary\":"sv);
   AppendStringOrNull(row.summary, out);
-  out->append(",\"extracted_data\":");
+  out->append(",\"extracted_data\":"sv);
   if (row.extracted_data.empty()) {
-    out->append("null");
+    out->append("null"sv);
   } else {
     if (!IsOneJsonValue(row.extracted_data)) return Malformed("extracted_data");
     out->append(row.extracted_data);
   }
-  out->append(",\"error_message\":");
+  out->append(",\"error_message\":"sv);
   AppendStringOrNull(row.error_message, out);
-  out->append(",\"created_at\":");
-  AppendJsonTime(row.created_at_ms, out);
-  out->append(",\"updated_at\":");
-  AppendJsonTime(row.updated_at_ms, out);
-  out->append(",\"telephony_data\":");
+  out->append(",\"created_at\":"sv).append(created);
+  out->append(",\"updated_at\":"sv).append(updated);
+  out->append(",\"telephony_data\":"sv);
   BC_RETURN_IF_ERROR(AppendTelephony(row, out));
-  out->append(",\"context_details\":{\"recipient_data\":");
+  out->append(",\"context_details\":{\"recipient_data\":"sv);
   BC_RETURN_IF_ERROR(AppendRecipientData(row, batch.columns, out));
-  out->append(",\"recipient_phone_number\":");
+  out->append(",\"recipient_phone_number\":"sv);
   AppendJsonString(row.contact_number, out);
-  out->append("},\"batch_run_details\":{\"status\":\"");
+  out->append("},\"batch_run_details\":{\"status\":\""sv);
   out->append(status);
-  out->append("\",\"created_at\":");
-  AppendJsonTime(row.created_at_ms, out);
-  out->append(",\"updated_at\":");
-  AppendJsonTime(row.updated_at_ms, out);
-  out->append(",\"retried\":");
+  out->append("\",\"created_at\":"sv).append(created);
+  out->append(",\"updated_at\":"sv).append(updated);
+  out->append(",\"retried\":"sv);
   AppendInt(row.retry_count, out);
-  out->append("},\"retry_count\":");
+  out->append("},\"retry_count\":"sv);
   AppendInt(row.retry_count, out);
-  out->append(",\"retry_history\":");
+  out->append(",\"retry_history\":"sv);
   BC_RETURN_IF_ERROR(AppendHistory(row, out));
-  out->append(",\"attempts\":");
+  out->append(",\"attempts\":"sv);
   AppendInt(row.attempt_count, out);
-  out->append(",\"next_attempt_at\":");
+  out->append(",\"next_attempt_at\":"sv);
   if (row.next_attempt_at_ms) {
     AppendJsonTime(*row.next_attempt_at_ms, out);
   } else {
-    out->append("null");
+    out->append("null"sv);
   }
   out->push_back('}');
   return Status::Ok();
