@@ -343,11 +343,7 @@ Result<HttpResponse> Api::ListBatches(RouteContext& ctx) {
   if (!batches.ok()) return batches.status();
   OrderedJson out = OrderedJson::array();
   TimePoint now = clock_.Now();
-  for (const Batch& b : *batches) {
-    auto counts = store_.CountExecutions(b.id);
-    if (!counts.ok()) return counts.status();
-    out.push_back(BatchView(b, *counts, now));
-  }
+  for (const BatchWithCounts& b : *batches) out.push_back(BatchView(b.batch, b.counts, now));
   return JsonResponse(200, out.dump());
 }
 

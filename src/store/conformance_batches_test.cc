@@ -24,18 +24,40 @@ TEST_P(StoreConformanceTest, ListBatchesNewestFirstScopedByAgentAndAccount) {
   auto list = store().ListBatches(acc.id, a.id);
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 3u);
-  EXPECT_EQ((*list)[0].id, third.id);
-  EXPECT_EQ((*list)[1].id, second.id);
-  EXPECT_EQ((*list)[2].id, first.id);
+  EXPECT_EQ((*list)[0].batch.id, third.id);
+  EXPECT_EQ((*list)[1].batch.id, second.id);
+  EXPECT_EQ((*list)[2].batch.id, first.id);
   list = store().ListBatches(acc.id, b.id);
   ASSERT_EQ(list->size(), 1u);
-  EXPECT_EQ((*list)[0].id, of_b.id);
+  EXPECT_EQ((*list)[0].batch.id, of_b.id);
   EXPECT_TRUE(store().ListBatches(other.id, a.id)->empty());
   EXPECT_EQ(store().GetBatch(other.id, first.id).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(store().GetBatch(acc.id, std::string(32, 'f')).status().code(), StatusCode::kNotFound);
 }
 
 // Walks every (from, to) pair of batch statuses against the state table.
+TEST_P(StoreConformanceTest, ListBatchesCarriesEachBatchsCounts) {
+  Account acc = NewAccount("acme");
+  Agent a = NewAgent(acc.id, "a");
+  Batch small = Import(a, 3, 0, T(10));
+  Batch big = Import(a, 7, 2, T(20));
+  Batch empty = Import(a, 0, 4, T(30));
+  std::vector<Execution> of_big = AllExecutions(big);
+  ASSERT_TRUE(SetStatus(of_big[0].id, ExecutionStatus::kCompleted).ok());
+  ASSERT_TRUE(SetStatus(of_big[1].id, ExecutionStatus::kBusy).ok());
+  auto list = store().ListBatches(acc.id, a.id);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 3u);
+  EXPECT_EQ((*list)[0].batch.id, empty.id);
+  EXPECT_TRUE((*list)[0].counts.empty());
+  EXPECT_EQ((*list)[1].counts, (StatusCounts{{ExecutionStatus::kPrepared, 5},
+                                             {ExecutionStatus::kCompleted, 1},
+                                             {ExecutionStatus::kBusy, 1}}));
+  EXPECT_EQ((*list)[2].counts, (StatusCounts{{ExecutionStatus::kPrepared, 3}}));
+  // The same counts as the one-batch read.
+  for (const auto& b : *list) EXPECT_EQ(b.counts, *store().CountExecutions(b.batch.id)) << b.batch.id;
+}
+
 TEST_P(StoreConformanceTest, TransitionBatchFollowsTheStateTable) {
   Account acc = NewAccount("acme");
   Agent agent = NewAgent(acc.id, "sales");

@@ -218,9 +218,10 @@ class Store {
   // if it was created at or after not_before; NotFound otherwise.
   virtual Result<IdempotentResponse> FindIdempotentResponse(const std::string& account_id, const std::string& key,
                                                             TimePoint not_before) = 0;
-  // Newest first.
-  virtual Result<std::vector<Batch>> ListBatches(const std::string& account_id,
-                                                 const std::string& agent_id) = 0;
+  // Newest first, each with its status counts (as GetBatchWithCounts), in
+  // two statements whatever the number of batches.
+  virtual Result<std::vector<BatchWithCounts>> ListBatches(const std::string& account_id,
+                                                           const std::string& agent_id) = 0;
   // Execution counts by status, only statuses with count > 0.
   virtual Result<StatusCounts> CountExecutions(const std::string& batch_id) = 0;
   // Applies t if CanTransition(current, t.to); otherwise Conflict whose

@@ -1,6 +1,7 @@
 // PostgresStore: batches (read, list, transitions, stop, delete), executions
 // and rejected rows. Imports live in pg_import.cc.
 #include <algorithm>
+#include <unordered_map>
 
 #include "store/postgres/pg_batch_ops.h"
 #include "store/postgres/pg_db.h"
@@ -191,15 +192,32 @@ Result<IdempotentResponse> PostgresStore::FindIdempotentResponse(const std::stri
   return r;
 }
 
-Result<std::vector<Batch>> PostgresStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
+Result<std::vector<BatchWithCounts>> PostgresStore::ListBatches(const std::string& account_id,
+                                                                const std::string& agent_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  BC_ASSIGN_OR_RETURN(
-      auto rows, conn->Query(sql::kSelectBatchesOfAgent, Params().Add(account_id).Add(agent_id)));
-  std::vector<Batch> out;
+  // One snapshot for the batches and their counts.
+  Transaction snapshot(*conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin("REPEATABLE READ"));
+  const Params who = Params().Add(account_id).Add(agent_id);
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectBatchesOfAgent, who));
+  std::vector<BatchWithCounts> out;
+  std::unordered_map<int64_t, size_t> by_seq;
   for (int i = 0; i < rows.size(); ++i) {
-    BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, i), nullptr));
-    out.push_back(std::move(b));
+    int64_t seq = 0;
+    BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, i), &seq));
+    by_seq.emplace(seq, out.size());
+    out.push_back({std::move(b), {}});
   }
+  if (!out.empty()) {
+    BC_ASSIGN_OR_RETURN(auto counts, conn->Query(sql::kSelectStatusCountsOfAgent, who));
+    for (int i = 0; i < counts.size(); ++i) {
+      auto it = by_seq.find(counts.Int(i, 0));
+      if (it == by_seq.end()) continue;  // a batch created after the list's snapshot cannot be here; kept safe
+      BC_RETURN_IF_ERROR(
+          store_rules::AddStatusCount(counts.TextView(i, 1), counts.Int(i, 2), &out[it->second].counts));
+    }
+  }
+  BC_RETURN_IF_ERROR(snapshot.Commit());
   return out;
 }
 

@@ -285,6 +285,10 @@ inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id
 inline constexpr const char* kSelectBatchesOfAgent =
     "SELECT " BC_PG_BATCH_COLUMNS
     " FROM batches WHERE account_id = $1 AND agent_id = $2 ORDER BY created_at DESC, seq DESC";
+// (batch_seq, status, n summed over the nodes) of every batch of an agent.
+inline constexpr const char* kSelectStatusCountsOfAgent =
+    "SELECT c.batch_seq, c.status, SUM(c.n)::bigint FROM batch_status_counts c JOIN batches b ON b.seq = c.batch_seq"
+    " WHERE b.account_id = $1 AND b.agent_id = $2 GROUP BY c.batch_seq, c.status";
 inline constexpr const char* kUpdateBatchCounts =
     "UPDATE batches SET total_contacts = $1, valid_contacts = $2, invalid_contacts = $3 WHERE seq = $4";
 // --- idempotency keys

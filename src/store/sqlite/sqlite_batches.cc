@@ -1,6 +1,7 @@
 // SqliteStore: batches (read, list, transitions, stop, delete), executions
 // and rejected rows. Imports live in sqlite_import.cc.
 #include <algorithm>
+#include <unordered_map>
 
 #include "store/rules/rules.h"
 #include "store/sqlite/sqlite_batch_ops.h"
@@ -256,16 +257,32 @@ Result<IdempotentResponse> SqliteStore::FindIdempotentResponse(const std::string
   return r;
 }
 
-Result<std::vector<Batch>> SqliteStore::ListBatches(const std::string& account_id, const std::string& agent_id) {
+Result<std::vector<BatchWithCounts>> SqliteStore::ListBatches(const std::string& account_id,
+                                                              const std::string& agent_id) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction snapshot(*conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
   BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectBatchesOfAgent));
   st.Bind(1, account_id).Bind(2, agent_id);
-  std::vector<Batch> out;
+  std::vector<BatchWithCounts> out;
+  std::unordered_map<int64_t, size_t> by_seq;
   for (;;) {
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) break;
-    BC_ASSIGN_OR_RETURN(auto b, sqlite::ReadBatch(st, nullptr));
-    out.push_back(std::move(b));
+    int64_t seq = 0;
+    BC_ASSIGN_OR_RETURN(auto b, sqlite::ReadBatch(st, &seq));
+    by_seq.emplace(seq, out.size());
+    out.push_back({std::move(b), {}});
+  }
+  if (out.empty()) return out;
+  BC_ASSIGN_OR_RETURN(auto counts, conn->Prepare(sql::kSelectStatusCountsOfAgent));
+  counts.Bind(1, account_id).Bind(2, agent_id);
+  for (;;) {
+    BC_ASSIGN_OR_RETURN(auto row, counts.Step());
+    if (!row) break;
+    auto it = by_seq.find(counts.Int(0));
+    if (it == by_seq.end()) continue;
+    BC_RETURN_IF_ERROR(store_rules::AddStatusCount(counts.TextView(1), counts.Int(2), &out[it->second].counts));
   }
   return out;
 }

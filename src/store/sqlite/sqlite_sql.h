@@ -99,6 +99,10 @@ inline constexpr const char* kSelectBatchSeq = "SELECT seq FROM batches WHERE id
 inline constexpr const char* kSelectBatchesOfAgent =
     "SELECT " BC_BATCH_COLUMNS " FROM batches WHERE account_id = ? AND agent_id = ? AND " BC_VISIBLE_BATCH
     " ORDER BY created_at DESC, seq DESC";
+// (batch_seq, status, n) of every visible batch of an agent.
+inline constexpr const char* kSelectStatusCountsOfAgent =
+    "SELECT c.batch_seq, c.status, c.n FROM batch_status_counts c JOIN batches b ON b.seq = c.batch_seq"
+    " WHERE b.account_id = ? AND b.agent_id = ? AND b." BC_VISIBLE_BATCH;
 inline constexpr const char* kSelectAgentOfAccount = "SELECT 1 FROM agents WHERE id = ? AND account_id = ?";
 // --- imports in progress (import_seen_at: wall-clock ms of the import's
 // last transaction; importer: the node writing it)
