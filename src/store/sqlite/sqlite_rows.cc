@@ -109,34 +109,6 @@ Result<Batch> ReadBatch(const Statement& st, int64_t* seq) {
   return b;
 }
 
-Result<ExecutionRow> ReadExecutionRow(const Statement& st) {
-  ExecutionRow e;
-  e.id = st.TextView(1);
-  e.row_index = st.Int(3);
-  e.line = st.Int(4);
-  e.contact_number = st.TextView(5);
-  e.variables = st.TextView(6);
-  auto status = ParseExecutionStatus(st.TextView(7));
-  if (!status) return Internal("stored execution status is unknown: " + st.Text(7));
-  e.status = *status;
-  e.agent_number = st.TextView(8);
-  e.conversation_duration = st.Double(9);
-  e.total_cost = st.Double(10);
-  e.answered_by_voice_mail = st.Int(11) != 0;
-  e.transcript = st.TextView(12);
-  e.summary = st.TextView(13);
-  if (!st.IsNull(14)) e.extracted_data = st.TextView(14);
-  if (!st.IsNull(15)) e.telephony_data = st.TextView(15);
-  e.error_message = st.TextView(16);
-  e.retry_count = st.Int(17);
-  e.attempt_count = st.Int(18);
-  if (!st.IsNull(19)) e.retry_history = st.TextView(19);
-  if (!st.IsNull(20)) e.next_attempt_at_ms = st.Int(20);
-  e.created_at_ms = st.Int(21);
-  e.updated_at_ms = st.Int(22);
-  return e;
-}
-
 Result<ExecutionRow> ReadExecutionCsvRow(const Statement& st) {
   ExecutionRow e;
   e.id = st.TextView(1);
@@ -152,6 +124,21 @@ Result<ExecutionRow> ReadExecutionCsvRow(const Statement& st) {
   e.attempt_count = st.Int(18);
   e.created_at_ms = st.Int(21);
   e.updated_at_ms = st.Int(22);
+  return e;
+}
+
+Result<ExecutionRow> ReadExecutionRow(const Statement& st) {
+  BC_ASSIGN_OR_RETURN(auto e, ReadExecutionCsvRow(st));
+  e.line = st.Int(4);
+  e.agent_number = st.TextView(8);
+  e.total_cost = st.Double(10);
+  e.transcript = st.TextView(12);
+  e.summary = st.TextView(13);
+  if (!st.IsNull(14)) e.extracted_data = st.TextView(14);
+  if (!st.IsNull(15)) e.telephony_data = st.TextView(15);
+  e.retry_count = st.Int(17);
+  if (!st.IsNull(19)) e.retry_history = st.TextView(19);
+  if (!st.IsNull(20)) e.next_attempt_at_ms = st.Int(20);
   return e;
 }
 
