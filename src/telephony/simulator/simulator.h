@@ -162,12 +162,17 @@ class SimulatorProvider final : public Provider {
   Result<CallEvent> Lookup(const std::string& idempotency_key);
   Result<CallEvent> Lookup(const CallLookup& lookup) override { return Lookup(lookup.idempotency_key); }
 
-  // Every call known, in placement order (record-loaded calls first).
+  // Every call known, in placement order (record-loaded calls first). With
+  // a record file it is read from the record, whole: for tests.
   std::vector<PlacedCall> Placed() const;
   int64_t InFlight() const;     // placed, outcome not yet delivered
   int64_t MaxInFlight() const;  // highest InFlight() seen
   int64_t PlacedCount() const;  // placed by this instance (not loaded)
   int64_t EndedCount() const;   // outcomes delivered by this instance
+  // Calls held in memory: the live ones, and with a record file the ended
+  // ones its index has not read yet (at most a few thousand); the index
+  // answers for the others.
+  int64_t KeptCalls() const;
 
   // Reads a record file; lines that do not parse (e.g. a torn last line) are
   // skipped. NotFound when the file does not exist; Internal when unreadable.

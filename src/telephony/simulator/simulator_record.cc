@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/json.h"
+#include "telephony/simulator/simulator_index.h"
 
 namespace batchcall::sim {
 namespace {
@@ -109,6 +110,45 @@ std::optional<SimulatorRecordLine> ParseRecordLine(std::string_view text) {
   return std::nullopt;
 }
 
+Status ForEachRecordLine(const std::string& path,
+                         const std::function<void(int64_t offset, const SimulatorRecordLine& line)>& visit) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return NotFound(std::string("no simulator record file at ").append(path));
+    return Internal(std::string("cannot open the simulator record file ").append(path).append(": ").append(
+        std::strerror(errno)));
+  }
+  std::string data;  // the unread rest of the last block, then the next block
+  int64_t data_at = 0;
+  char buf[1 << 16];
+  for (bool eof = false; !eof;) {
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      std::string err = std::strerror(errno);
+      ::close(fd);
+      return Internal(std::string("cannot read the simulator record file ").append(path).append(": ").append(err));
+    }
+    eof = n == 0;
+    data.append(buf, static_cast<size_t>(n));
+    size_t start = 0;
+    for (;;) {
+      size_t end = data.find('\n', start);
+      if (end == std::string::npos) {
+        if (!eof || start == data.size()) break;
+        end = data.size();  // a last line without its newline
+      }
+      if (auto l = ParseRecordLine(std::string_view(data).substr(start, end - start)))
+        visit(data_at + static_cast<int64_t>(start), *l);
+      start = std::min(end + 1, data.size());
+    }
+    data.erase(0, start);
+    data_at += static_cast<int64_t>(start);
+  }
+  ::close(fd);
+  return Status::Ok();
+}
+
 Status AppendToFile(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -134,38 +174,13 @@ Status SimulatorProvider::CheckRecordWritable(const std::string& path) {
                            .append(std::strerror(errno)));
   }
   ::close(fd);
-  return Status::Ok();
+  // Its index lives next to it and must be usable too.
+  return sim::RecordIndex::Open(path).status();
 }
 
 Result<std::vector<SimulatorRecordLine>> SimulatorProvider::LoadRecord(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return NotFound(std::string("no simulator record file at ").append(path));
-    return Internal(std::string("cannot open the simulator record file ").append(path).append(": ").append(
-        std::strerror(errno)));
-  }
-  std::string data;
-  char buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      std::string err = std::strerror(errno);
-      ::close(fd);
-      return Internal(std::string("cannot read the simulator record file ").append(path).append(": ").append(err));
-    }
-    if (n == 0) break;
-    data.append(buf, static_cast<size_t>(n));
-  }
-  ::close(fd);
   std::vector<SimulatorRecordLine> lines;
-  size_t start = 0;
-  while (start < data.size()) {
-    size_t end = data.find('\n', start);
-    if (end == std::string::npos) end = data.size();
-    if (auto l = sim::ParseRecordLine(std::string_view(data).substr(start, end - start))) lines.push_back(std::move(*l));
-    start = end + 1;
-  }
+  BC_RETURN_IF_ERROR(sim::ForEachRecordLine(path, [&](int64_t, const SimulatorRecordLine& l) { lines.push_back(l); }));
   return lines;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,12 @@ std::string FormatEndedLine(std::string_view provider, std::string_view key, Exe
 
 // nullopt when the text is not a well-formed placed or ended line.
 std::optional<SimulatorRecordLine> ParseRecordLine(std::string_view text);
+
+// Calls visit(offset, line) for each line of the record at `path` that
+// parses (a torn line is skipped), in file order. NotFound when the file
+// does not exist; Internal when it cannot be read.
+Status ForEachRecordLine(const std::string& path,
+                         const std::function<void(int64_t offset, const SimulatorRecordLine& line)>& visit);
 
 // Writes all of `data` to `fd` with write(2) (retrying EINTR and short
 // writes). Unavailable on failure.

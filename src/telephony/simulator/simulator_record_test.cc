@@ -49,7 +49,7 @@ CallRequest RecordReq(const std::string& key) {
 
 std::string TempPath(const std::string& name) {
   std::string p = testing::TempDir() + "/sim_" + name + Key("_", ::getpid()) + ".jsonl";
-  std::remove(p.c_str());
+  for (const char* suffix : {"", ".index", ".index-wal", ".index-shm"}) std::remove((p + suffix).c_str());
   return p;
 }
 
@@ -352,6 +352,69 @@ TEST(SimulatorConcurrencyTest, RealClockAndTimerThread) {
   auto stats = SimulatorProvider::SummarizeRecord(*SimulatorProvider::LoadRecord(path));
   EXPECT_EQ(stats.placed, 4 * per_thread);
   EXPECT_EQ(stats.ended, 4 * per_thread);
+  std::remove(path.c_str());
+}
+
+// Issue 15, item 8: with a record, ended calls leave memory once its index
+// has read them, and both Lookup and StartCall's idempotency still answer
+// for them from the index.
+TEST(SimulatorRecordFileTest, EndedCallsLeaveMemoryAndStayFindable) {
+  const std::string path = TempPath("forget");
+  const int n = 3 * 4096 + 100;
+  FakeClock ref_clock(kT0);
+  ManualTimerQueue ref_timers;
+  RecordingSink ref_sink;
+  SimulatorProvider ref(TestConfig(), ref_clock, ref_timers, ref_sink);
+  FakeClock clock(kT0);
+  ManualTimerQueue timers;
+  RecordingSink sink;
+  SimulatorProvider p(TestConfig(), clock, timers, sink, {path, "agent-1"});
+  for (int i = 0; i < n; ++i) {
+    ASSERT_TRUE(ref.StartCall(RecordReq(Key("k", i))).ok());
+    ASSERT_TRUE(p.StartCall(RecordReq(Key("k", i))).ok());
+  }
+  EXPECT_EQ(p.KeptCalls(), n);  // all live
+  RunUntil(ref_clock, ref_timers, TimePoint::max());
+  RunUntil(clock, timers, TimePoint::max());
+  EXPECT_EQ(p.EndedCount(), n);
+  EXPECT_LT(p.KeptCalls(), 4096);
+  EXPECT_EQ(ref.KeptCalls(), n);  // no record: nothing to answer from but memory
+  for (int i : {0, 1, 4095, 4096, 9000, n - 1}) {
+    std::string key = Key("k", i);
+    auto got = p.Lookup(key);
+    ASSERT_TRUE(got.ok()) << key << ": " << got.status().ToString();
+    ExpectSameOutcome(*got, ref_sink.ForKey(key).back());
+  }
+  EXPECT_EQ(p.Lookup("never").status().code(), StatusCode::kNotFound);
+  // A repeated StartCall of a forgotten call places nothing.
+  EXPECT_EQ(*p.StartCall(RecordReq("k0")), SimulatorProvider::CallIdFor("k0"));
+  EXPECT_EQ(p.PlacedCount(), n);
+  EXPECT_EQ(p.InFlight(), 0);
+  auto stats = SimulatorProvider::SummarizeRecord(*SimulatorProvider::LoadRecord(path));
+  EXPECT_EQ(stats.placed, n);
+  EXPECT_EQ(stats.duplicate_placed_keys, 0);
+  std::remove(path.c_str());
+}
+
+// A provider sharing the record (another node on the machine) finds calls
+// placed after it started: a miss makes the index read what was appended.
+TEST(SimulatorRecordFileTest, LookupFindsCallsAnotherWriterPlacedLater) {
+  const std::string path = TempPath("later");
+  FakeClock clock(kT0);
+  ManualTimerQueue timers, timers2;
+  RecordingSink sink;
+  SimulatorProvider a(TestConfig(), clock, timers, sink, {path, "agent-1"});
+  SimulatorProvider b(TestConfig(), clock, timers2, sink, {path, "agent-1", /*resume_unfinished=*/false});
+  ASSERT_TRUE(a.StartCall(RecordReq("late")).ok());
+  auto got = b.Lookup("late");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->status, ExecutionStatus::kInitiated);
+  EXPECT_EQ(got->provider_call_id, SimulatorProvider::CallIdFor("late"));
+  RunUntil(clock, timers, TimePoint::max());
+  got = b.Lookup("late");
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(IsOutcome(*got));
+  EXPECT_EQ(timers2.pending(), 0u);
   std::remove(path.c_str());
 }
 
