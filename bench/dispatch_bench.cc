@@ -2,10 +2,12 @@
 // second through the real engine (dispatcher + SQLite store + simulator), the
 // CPU time per call, and the pacing error at a configured rate.
 //
-//   bench_dispatch [--contacts N] [--pace-rate R] [--pace-seconds S]
+//   bench_dispatch [--contacts N] [--pace-rate R] [--pace-seconds S] [--simulator-only]
 //
 // (1) baseline: the simulator alone (StartCall + every event, no engine, no
 //     store) on a ThreadTimerQueue — the ceiling the engine is compared to.
+// (1b) the same with the simulator's record file and its index, as `serve`
+//     runs it: the cost of the record per call, and the calls kept in memory.
 // (2) throughput: the Engine thread on the real clock, simulator speed 1e6,
 //     unpaced, max_concurrency 1000; N contacts from schedule to completed.
 // (3) pacing: a fake clock, `--pace-rate` calls/s for `--pace-seconds` of
@@ -124,15 +126,24 @@ struct Fixture {
   }
 };
 
-void Baseline(int n) {
+// With `record`, the simulator writes its record file and keeps its index.
+void Baseline(int n, bool record) {
   SystemClock clock;
   Counting sink;
   auto config = *SimulatorConfig::FromJson(SimSettings(1e6));
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("bc-bench-" + NewBatchId());
+  SimulatorOptions options;
+  if (record) {
+    std::filesystem::create_directories(dir);
+    options.record_path = (dir / "simulator-calls.jsonl").string();
+    options.provider_name = "bench";
+  }
   auto t0 = Steady::now();
   double c0 = CpuSeconds();
+  int64_t kept = 0;
   {
     ThreadTimerQueue timers(clock);
-    SimulatorProvider sim(config, clock, timers, sink);
+    SimulatorProvider sim(config, clock, timers, sink, options);
     for (int i = 0; i < n; ++i) {
       CallRequest r;
       r.attempt_id = r.idempotency_key = NewUuid();
@@ -140,10 +151,13 @@ void Baseline(int n) {
       (void)sim.StartCall(r);
     }
     while (sink.outcomes.load() < n) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    kept = sim.KeptCalls();
   }
   double s = std::chrono::duration<double>(Steady::now() - t0).count();
-  std::printf("(1) baseline, simulator alone     : %7d calls in %6.3f s = %9.0f lifecycles/s, CPU %.1f us/call\n", n,
-              s, n / s, (CpuSeconds() - c0) / n * 1e6);
+  std::printf("(1%s) %-29s: %7d calls in %6.3f s = %9.0f lifecycles/s, CPU %.1f us/call, kept %lld\n",
+              record ? "b" : "", record ? "simulator alone, record file" : "baseline, simulator alone", n, s, n / s,
+              (CpuSeconds() - c0) / n * 1e6, static_cast<long long>(kept));
+  if (record) std::filesystem::remove_all(dir);
 }
 
 void Throughput(int n) {
@@ -219,13 +233,18 @@ int main(int argc, char** argv) {
   int contacts = 20000;
   double rate = 50;
   int seconds = 60;
+  bool simulator_only = false;  // --simulator-only: (1) and (1b)
+  for (int i = 1; i < argc; ++i)
+    if (!std::strcmp(argv[i], "--simulator-only")) simulator_only = true;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--contacts")) contacts = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--pace-rate")) rate = std::atof(argv[i + 1]);
     if (!std::strcmp(argv[i], "--pace-seconds")) seconds = std::atoi(argv[i + 1]);
   }
   spdlog::set_level(spdlog::level::warn);
-  batchcall::Baseline(contacts);
+  batchcall::Baseline(contacts, false);
+  batchcall::Baseline(contacts, true);
+  if (simulator_only) return 0;
   batchcall::Throughput(contacts);
   batchcall::Pacing(rate, seconds);
   return 0;

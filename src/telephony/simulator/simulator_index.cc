@@ -97,49 +97,64 @@ Result<std::unique_ptr<RecordIndex>> RecordIndex::Open(const std::string& record
                            .append(std::strerror(errno)));
   }
   // Derived data: one that cannot be used as a database is built again.
+  auto index = std::unique_ptr<RecordIndex>(new RecordIndex(fd, path));
   for (int attempt = 0;; ++attempt) {
-    sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_busy_timeout(db, 30000);
-      rc = sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr);
-    }
-    if (rc == SQLITE_OK) return std::unique_ptr<RecordIndex>(new RecordIndex(db, fd, path));
-    Status failed = db ? SqlError(db, path, "cannot open") : Unavailable("simulator record index " + path + ": out of memory");
-    sqlite3_close(db);
-    if (attempt == 0 && (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT)) {
-      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
-      continue;
-    }
-    ::close(fd);
-    return failed;
+    Status opened = index->OpenConnections();
+    if (opened.ok()) return index;
+    if (attempt > 0 || opened.code() != StatusCode::kInternal)
+      return Unavailable(std::string(opened.message()));
+    for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path + suffix).c_str());
   }
 }
 
-RecordIndex::~RecordIndex() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
-  sqlite3_close(db_);
-  ::close(record_fd_);
+Status RecordIndex::OpenConnections() {
+  for (Connection* c : {&writer_, &reader_}) {
+    MutexLock lock(c->mu);
+    sqlite3_close(c->db);
+    c->db = nullptr;
+    int rc = sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    if (rc == SQLITE_OK) {
+      sqlite3_busy_timeout(c->db, 30000);
+      rc = sqlite3_exec(c->db, kSchema, nullptr, nullptr, nullptr);
+    }
+    if (rc == SQLITE_OK) continue;
+    std::string why = c->db ? SqlError(c->db, path_, "cannot open").message() : "simulator record index " + path_ + ": out of memory";
+    sqlite3_close(c->db);
+    c->db = nullptr;
+    // Not a database (or a damaged one): the caller builds it again.
+    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) return Internal(why);
+    return Unavailable(why);
+  }
+  return Status::Ok();
 }
 
-RecordIndex::Query RecordIndex::Prepare(const char* sql) {
-  auto [it, inserted] = cache_.emplace(sql, nullptr);
+RecordIndex::Connection::~Connection() {
+  MutexLock lock(mu);
+  for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
+  sqlite3_close(db);
+}
+
+RecordIndex::~RecordIndex() { ::close(record_fd_); }
+
+RecordIndex::Query RecordIndex::Prepare(Connection& c, const char* sql) {
+  auto [it, inserted] = c.cache.emplace(sql, nullptr);
   if (!inserted) return Query(it->second, SQLITE_OK);
-  int rc = sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr);
+  int rc = sqlite3_prepare_v3(c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(it->second);
-    cache_.erase(it);
+    c.cache.erase(it);
     return Query(nullptr, rc);
   }
   return Query(it->second, SQLITE_OK);
 }
 
 Status RecordIndex::CatchUpLocked() {
-  if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return SqlError(db_, path_, "cannot begin");
+  sqlite3* const db = writer_.db;
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return SqlError(db, path_, "cannot begin");
   auto rollback = [&](Status s) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     return s;
   };
   struct stat st {};
@@ -148,17 +163,17 @@ Status RecordIndex::CatchUpLocked() {
   const auto dev = static_cast<int64_t>(st.st_dev), ino = static_cast<int64_t>(st.st_ino);
   int64_t upto = 0;
   {
-    Query meta = Prepare(kMeta);
+    Query meta = Prepare(writer_, kMeta);
     int rc = meta.Step();
     if (rc == SQLITE_ROW && meta.Int(0) == dev && meta.Int(1) == ino && meta.Int(2) <= st.st_size)
       upto = meta.Int(2);
     else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      return rollback(SqlError(db_, path_, "cannot read"));
+      return rollback(SqlError(db, path_, "cannot read"));
   }
-  if (upto == 0 && sqlite3_exec(db_, "DELETE FROM calls", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return rollback(SqlError(db_, path_, "cannot reset"));
+  if (upto == 0 && sqlite3_exec(db, "DELETE FROM calls", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return rollback(SqlError(db, path_, "cannot reset"));
 
-  Query placed = Prepare(kInsertPlaced), ended = Prepare(kSetEnded);
+  Query placed = Prepare(writer_, kInsertPlaced), ended = Prepare(writer_, kSetEnded);
   std::string buf;
   int64_t buf_at = upto;  // record offset of buf[0]
   while (buf_at + static_cast<int64_t>(buf.size()) < st.st_size) {
@@ -178,7 +193,7 @@ Status RecordIndex::CatchUpLocked() {
     size_t start = 0;
     for (size_t end; (end = buf.find('\n', start)) != std::string::npos; start = end + 1) {
       std::string_view text = std::string_view(buf).substr(start, end - start);
-      auto line = ParseRecordLine(text);
+      auto line = ParseRecordLineKeys(text);
       if (!line) continue;
       int rc = SQLITE_DONE;
       if (line->event == "placed") {
@@ -192,45 +207,45 @@ Status RecordIndex::CatchUpLocked() {
         rc = ended.Bind(1, line->key).Bind(2, line->provider).Bind(3, line->at_ms).Step();
         ended.Reset();
       }
-      if (rc != SQLITE_DONE) return rollback(SqlError(db_, path_, "cannot index"));
+      if (rc != SQLITE_DONE) return rollback(SqlError(db, path_, "cannot index"));
     }
     buf.erase(0, start);  // keep the incomplete last line for the next read
     buf_at += static_cast<int64_t>(start);
   }
-  Query save = Prepare(kSaveMeta);
+  Query save = Prepare(writer_, kSaveMeta);
   if (save.Bind(1, dev).Bind(2, ino).Bind(3, buf_at).Step() != SQLITE_DONE)
-    return rollback(SqlError(db_, path_, "cannot save"));
-  if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return rollback(SqlError(db_, path_, "cannot commit"));
+    return rollback(SqlError(db, path_, "cannot save"));
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return rollback(SqlError(db, path_, "cannot commit"));
   return Status::Ok();
 }
 
 Result<int64_t> RecordIndex::CatchUp() {
-  MutexLock lock(mu_);
+  MutexLock lock(writer_.mu);
   BC_RETURN_IF_ERROR(CatchUpLocked());
-  Query meta = Prepare(kMeta);
+  Query meta = Prepare(writer_, kMeta);
   return meta.Step() == SQLITE_ROW ? meta.Int(2) : 0;
 }
 
 Result<std::optional<IndexedCall>> RecordIndex::Find(std::string_view key, std::string_view provider) {
-  MutexLock lock(mu_);
-  Query q = Prepare(kFind);
+  MutexLock lock(reader_.mu);
+  Query q = Prepare(reader_, kFind);
   int rc = q.Bind(1, key).Bind(2, provider).Step();
   if (rc == SQLITE_DONE) return std::optional<IndexedCall>();
-  if (rc != SQLITE_ROW) return SqlError(db_, path_, "cannot look up");
+  if (rc != SQLITE_ROW) return SqlError(reader_.db, path_, "cannot look up");
   IndexedCall c{q.Int(0), q.Int(1), std::nullopt};
   if (!q.IsNull(2)) c.ended_ms = q.Int(2);
   return std::optional<IndexedCall>(c);
 }
 
 Result<std::vector<IndexedCall>> RecordIndex::Unfinished(std::string_view provider) {
-  MutexLock lock(mu_);
-  Query q = Prepare(kUnfinished);
+  MutexLock lock(reader_.mu);
+  Query q = Prepare(reader_, kUnfinished);
   q.Bind(1, provider);
   std::vector<IndexedCall> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back({q.Int(0), q.Int(1), std::nullopt});
-  if (rc != SQLITE_DONE) return SqlError(db_, path_, "cannot list");
+  if (rc != SQLITE_DONE) return SqlError(reader_.db, path_, "cannot list");
   return out;
 }
 

@@ -67,16 +67,24 @@ class RecordIndex {
   Result<SimulatorRecordLine> ReadPlaced(const IndexedCall& call);
 
  private:
-  RecordIndex(sqlite3* db, int record_fd, std::string path)
-      : db_(db), record_fd_(record_fd), path_(std::move(path)) {}
-  Status CatchUpLocked() REQUIRES(mu_);
+  // One SQLite connection to the index and its cached statements.
+  struct Connection {
+    Mutex mu;
+    sqlite3* db PT_GUARDED_BY(mu) = nullptr;
+    std::unordered_map<const char*, sqlite3_stmt*> cache GUARDED_BY(mu);
+    ~Connection();
+  };
   class Query;
-  // The cached statement for `sql` (one of the .cc's constants).
-  Query Prepare(const char* sql) REQUIRES(mu_);
 
-  Mutex mu_;
-  sqlite3* const db_ PT_GUARDED_BY(mu_);
-  std::unordered_map<const char*, sqlite3_stmt*> cache_ GUARDED_BY(mu_);
+  RecordIndex(int record_fd, std::string path) : record_fd_(record_fd), path_(std::move(path)) {}
+  Status OpenConnections();
+  Status CatchUpLocked() REQUIRES(writer_.mu);
+  // The cached statement for `sql` (one of the .cc's constants) on `c`.
+  static Query Prepare(Connection& c, const char* sql) REQUIRES(c.mu);
+
+  // Catching up writes on one connection; lookups read on the other, so
+  // they never wait for a catch-up (WAL: readers see the last commit).
+  Connection writer_, reader_;
   const int record_fd_;  // the record, read-only (pread)
   const std::string path_;
 };

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "base/json.h"
+#include "base/json_scan.h"
 #include "telephony/simulator/simulator_index.h"
 
 namespace batchcall::sim {
@@ -108,6 +109,45 @@ std::optional<SimulatorRecordLine> ParseRecordLine(std::string_view text) {
     return l;
   }
   return std::nullopt;
+}
+
+std::optional<RecordLineKeys> ParseRecordLineKeys(std::string_view text) {
+  RecordLineKeys k;
+  bool escaped = false, at_ok = false;
+  auto body = [&](std::string_view raw, std::string_view* out) {
+    if (raw.size() < 2 || raw.front() != '"') return false;
+    *out = raw.substr(1, raw.size() - 2);
+    escaped |= out->find('\\') != std::string_view::npos;
+    return true;
+  };
+  bool ok = ForEachJsonMember(text, [&](std::string_view name, std::string_view raw) {
+    if (name == "event") {
+      if (!body(raw, &k.event)) k.event = {};
+    } else if (name == "provider") {
+      if (!body(raw, &k.provider)) k.provider = {};
+    } else if (name == "key") {
+      if (!body(raw, &k.key)) k.key = {};
+    } else if (name == "at_ms") {
+      auto [end, ec] = std::from_chars(raw.data(), raw.data() + raw.size(), k.at_ms);
+      at_ok = ec == std::errc() && end == raw.data() + raw.size();
+    } else if (name.find('\\') != std::string_view::npos) {
+      escaped = true;  // a member name spelled with escapes may be one of the above
+    }
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  if (escaped) {  // rare: let the JSON parser decode
+    auto full = ParseRecordLine(text);
+    if (!full) return std::nullopt;
+    k.owned = std::make_unique<SimulatorRecordLine>(std::move(*full));
+    k.event = k.owned->event;
+    k.provider = k.owned->provider;
+    k.key = k.owned->key;
+    k.at_ms = k.owned->at_ms;
+    return k;
+  }
+  if (!at_ok || k.key.empty() || (k.event != "placed" && k.event != "ended")) return std::nullopt;
+  return k;
 }
 
 Status ForEachRecordLine(const std::string& path,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,17 @@ std::string FormatEndedLine(std::string_view provider, std::string_view key, Exe
 
 // nullopt when the text is not a well-formed placed or ended line.
 std::optional<SimulatorRecordLine> ParseRecordLine(std::string_view text);
+
+// What the record's index reads of a line: its event, provider, key and
+// time. Views into the line, or into `owned` when a string had escapes.
+struct RecordLineKeys {
+  std::string_view event, provider, key;
+  int64_t at_ms = 0;
+  std::unique_ptr<SimulatorRecordLine> owned;  // on the heap: the views survive a move
+};
+// The same verdict and fields as ParseRecordLine, without building a JSON
+// value for lines without escapes (the index reads every line once).
+std::optional<RecordLineKeys> ParseRecordLineKeys(std::string_view text);
 
 // Calls visit(offset, line) for each line of the record at `path` that
 // parses (a torn line is skipped), in file order. NotFound when the file

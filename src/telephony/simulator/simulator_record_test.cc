@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "telephony/simulator/simulator.h"
+#include "telephony/simulator/simulator_plan.h"
+#include "telephony/simulator/simulator_record.h"
 #include "telephony/simulator/simulator_test_util.h"
 #include "testing/sinks.h"
 
@@ -416,6 +418,39 @@ TEST(SimulatorRecordFileTest, LookupFindsCallsAnotherWriterPlacedLater) {
   EXPECT_TRUE(IsOutcome(*got));
   EXPECT_EQ(timers2.pending(), 0u);
   std::remove(path.c_str());
+}
+
+// The index's reader of a line agrees with the full parser.
+TEST(SimulatorRecordTest, LineKeysAgreeWithTheFullParser) {
+  sim::Plan plan = sim::MakePlan(SimulatorConfig{}, "k");
+  const std::string placed = sim::FormatPlacedLine({"agent-1", "k", "att", "sim-1", "+1555", "+1556", "Hi", 42, &plan});
+  const std::string ended = sim::FormatEndedLine("agent-1", "k", ExecutionStatus::kCompleted, 43);
+  std::vector<std::string> lines = {
+      placed.substr(0, placed.size() - 1),
+      ended.substr(0, ended.size() - 1),
+      placed.substr(0, 40),  // torn
+      sim::FormatEndedLine("a\"b", "k\\\\1\n", ExecutionStatus::kBusy, 7),
+      R"({"event":"ended","key":"k","at_ms":1.5})",
+      R"({"event":"ended","key":"k","at_ms":"1"})",
+      R"({"event":"ended","key":"","at_ms":1})",
+      R"({"event":"other","key":"k","at_ms":1})",
+      R"({"event":"ended","key":"k"})",
+      R"({"ev\u0065nt":"ended","key":"k","at_ms":5})",
+      R"({"event":"ended","key":"k","at_ms":5,"key":"k2"})",
+      R"(["event"])",
+      "",
+  };
+  for (std::string line : lines) {
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    auto full = sim::ParseRecordLine(line);
+    auto keys = sim::ParseRecordLineKeys(line);
+    ASSERT_EQ(full.has_value(), keys.has_value()) << line;
+    if (!full) continue;
+    EXPECT_EQ(keys->event, full->event) << line;
+    EXPECT_EQ(keys->provider, full->provider) << line;
+    EXPECT_EQ(keys->key, full->key) << line;
+    EXPECT_EQ(keys->at_ms, full->at_ms) << line;
+  }
 }
 
 // Issue 13, finding 13: serve checks the record before it starts.
