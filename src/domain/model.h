@@ -31,10 +31,32 @@ struct RetryConfig {
   std::vector<int> retry_intervals_minutes;  // the last one repeats; empty means 30
 };
 
+// Weekdays as bits: bit 0 = Monday ... bit 6 = Sunday (ISO order).
+inline constexpr uint8_t kAllWeekdays = 0x7f;
+
+// What calling hours do with a number that has several candidate zones.
+enum class AmbiguousZonePolicy {
+  kDefault,    // "default": the guardrails' default_timezone
+  kStrictest,  // "strictest": only when the rules allow it in every candidate zone
+};
+std::string_view ToString(AmbiguousZonePolicy p);
+std::optional<AmbiguousZonePolicy> ParseAmbiguousZonePolicy(std::string_view s);
+
 struct CallingGuardrails {
   int call_start_hour = 9;   // 0..23, recipient's local time, inclusive
   int call_end_hour = 21;    // 1..24, exclusive; must be > call_start_hour
   std::string default_timezone = "UTC";  // IANA name used when a number's zone is unknown
+  uint8_t call_days = kAllWeekdays;      // weekdays calls may start, recipient's local time; never 0
+  AmbiguousZonePolicy ambiguous_timezone = AmbiguousZonePolicy::kDefault;
+  std::vector<std::string> rule_packs;   // names of rule packs applied on top (compliance/rule_pack.h)
+};
+
+// At most max_calls dials to one number within any per_hours window, counted
+// across every batch and agent of the account.
+struct ContactLimit {
+  int max_calls = 3;   // 1..100
+  int per_hours = 24;  // 1..8760
+  bool operator==(const ContactLimit&) const = default;
 };
 
 struct Account {
@@ -67,6 +89,7 @@ struct Agent {
   std::optional<std::string> webhook_url;
   std::string welcome_message;
   std::optional<CallingGuardrails> calling_guardrails;
+  std::vector<ContactLimit> contact_limits;  // at most 4; empty = no limit
   int max_concurrency = 10;
   double calls_per_second = 1.0;  // 0 = unpaced
   std::optional<RetryConfig> retry_config;

@@ -54,6 +54,12 @@ ZoneCache& Zones() {
   return *cache;
 }
 
+}  // namespace
+
+const date::time_zone* FindTimeZone(std::string_view name) { return Zones().Find(name); }
+
+namespace {
+
 struct ResolvedZone {
   const date::time_zone* zone;  // nullptr: plain UTC arithmetic
   std::string_view name;
@@ -73,22 +79,6 @@ ResolvedZone Resolve(const CallingGuardrails& g, std::string_view e164) {
   if (const date::time_zone* z = Zones().Find(g.default_timezone))
     return {z, g.default_timezone, source};
   return {Zones().Find(kUtc), kUtc, ZoneSource::kUtcFallback};
-}
-
-// The first instant whose local time in `zone` is >= `local` (see the header).
-date::sys_seconds FirstInstantAtOrAfter(const date::time_zone* zone, date::local_seconds local) {
-  const date::sys_seconds as_utc{local.time_since_epoch()};
-  if (zone == nullptr) return as_utc;
-  const date::local_info info = zone->get_info(local);
-  if (info.result == date::local_info::nonexistent) return info.first.end;  // the jump forward
-  // unique, or ambiguous: the earlier of the two instants.
-  return as_utc - info.first.offset;
-}
-
-date::local_days LocalDay(const date::time_zone* zone, TimePoint now) {
-  const date::sys_seconds t = std::chrono::floor<seconds>(now);
-  const seconds offset = zone == nullptr ? seconds{0} : zone->get_info(t).offset;
-  return std::chrono::floor<date::days>(date::local_seconds{(t + offset).time_since_epoch()});
 }
 
 // Windows are searched from now's local day on. An earlier day's window is
@@ -115,6 +105,25 @@ void Decide(const date::time_zone* zone, int start_hour, int end_hour, TimePoint
   d.next_open = now + hours{24};
   d.closes_at = now + hours{25};
 }
+
+}  // namespace
+
+date::sys_seconds FirstInstantAtOrAfter(const date::time_zone* zone, date::local_seconds local) {
+  const date::sys_seconds as_utc{local.time_since_epoch()};
+  if (zone == nullptr) return as_utc;
+  const date::local_info info = zone->get_info(local);
+  if (info.result == date::local_info::nonexistent) return info.first.end;  // the jump forward
+  // unique, or ambiguous: the earlier of the two instants.
+  return as_utc - info.first.offset;
+}
+
+date::local_days LocalDay(const date::time_zone* zone, TimePoint now) {
+  const date::sys_seconds t = std::chrono::floor<seconds>(now);
+  const seconds offset = zone == nullptr ? seconds{0} : zone->get_info(t).offset;
+  return std::chrono::floor<date::days>(date::local_seconds{(t + offset).time_since_epoch()});
+}
+
+namespace {
 
 std::string TwoDigits(int v) {
   std::string s = std::to_string(v);

@@ -29,6 +29,8 @@
 // cached in a process-wide, mutex-guarded table (date::locate_zone is not free).
 #pragma once
 
+#include <date/tz.h>
+
 #include <string>
 #include <string_view>
 
@@ -68,6 +70,18 @@ struct WindowDecision {
 // use of a zone.
 WindowDecision EvaluateCallingWindow(const CallingGuardrails& guardrails, std::string_view e164,
                                      TimePoint now);
+
+// Zone arithmetic, shared with the compliance rules (compliance/decision.h).
+//
+// The zone named `name` from the OS tz database (cached, misses included);
+// nullptr when it does not know the name.
+const date::time_zone* FindTimeZone(std::string_view name);
+// The first instant whose local time in `zone` is >= `local`: a local time
+// skipped by a spring-forward gives the transition; a repeated one the
+// earlier instant. `zone` nullptr means UTC.
+date::sys_seconds FirstInstantAtOrAfter(const date::time_zone* zone, date::local_seconds local);
+// The local day (in `zone`; nullptr = UTC) that contains `now`.
+date::local_days LocalDay(const date::time_zone* zone, TimePoint now);
 
 // One line for logs and execution messages, e.g.
 // "outside calling hours 09:00-21:00 America/New_York (zone of the number);
