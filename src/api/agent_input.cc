@@ -2,8 +2,10 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "domain/guardrails.h"
 #include "domain/retry_config.h"
 #include "phone/phone_validator.h"
 
@@ -46,7 +48,7 @@ Status ApplyProvider(const json& in, Agent* agent, const ProviderKinds& kinds) {
   return Status::Ok();
 }
 
-Status ApplyGuardrails(const json& v, Agent* agent) {
+Status ApplyGuardrails(const json& v, Agent* agent, const RulePackSet& packs) {
   if (v.is_null()) {
     agent->calling_guardrails.reset();
     return Status::Ok();
@@ -67,8 +69,25 @@ Status ApplyGuardrails(const json& v, Agent* agent) {
       if (!value.is_string() || !IsKnownTimeZone(value.get<std::string>()))
         return Bad(field, "must be an IANA time zone name such as \"Asia/Kolkata\"");
       g.default_timezone = value.get<std::string>();
+    } else if (key == "call_days") {
+      BC_ASSIGN_OR_RETURN(g.call_days, ParseCallDays(value, field));
+    } else if (key == "ambiguous_timezone") {
+      auto p = value.is_string() ? ParseAmbiguousZonePolicy(value.get<std::string>()) : std::nullopt;
+      if (!p) return Bad(field, "must be \"default\" or \"strictest\"");
+      g.ambiguous_timezone = *p;
+    } else if (key == "rule_packs") {
+      if (!value.is_array() || value.size() > 8) return Bad(field, "must be a list of at most 8 rule pack names such as [\"us\"]");
+      std::vector<std::string> names;
+      for (const auto& n : value) {
+        if (!n.is_string() || !packs.Find(n.get<std::string>()))
+          return Bad(field, "must name known rule packs (" + packs.NameList() + "); got " + n.dump().substr(0, 40));
+        if (std::find(names.begin(), names.end(), n.get<std::string>()) == names.end()) names.push_back(n.get<std::string>());
+      }
+      g.rule_packs = std::move(names);
     } else {
-      return Bad(field, "is not a guardrail setting (call_start_hour, call_end_hour, default_timezone)");
+      return Bad(field,
+                 "is not a guardrail setting (call_start_hour, call_end_hour, default_timezone, call_days, "
+                 "ambiguous_timezone, rule_packs)");
     }
   }
   if (g.call_end_hour <= g.call_start_hour)
@@ -102,7 +121,7 @@ Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_
 }
 
 Status ApplyAgentJson(const json& body, bool partial, Agent* agent, const OutboundPolicy& outbound,
-                      const ProviderKinds& kinds) {
+                      const ProviderKinds& kinds, const RulePackSet& packs) {
   if (!body.is_object()) return InvalidArgument("The body must be a JSON object.");
   if (!partial) {
     if (!body.contains("agent_name")) return Bad("agent_name", "is required");
@@ -136,7 +155,9 @@ Status ApplyAgentJson(const json& body, bool partial, Agent* agent, const Outbou
       if (!v.is_string() || v.get<std::string>().size() > 4096) return Bad(key, "must be a string of at most 4096 bytes");
       agent->welcome_message = v.get<std::string>();
     } else if (key == "calling_guardrails") {
-      BC_RETURN_IF_ERROR(ApplyGuardrails(v, agent));
+      BC_RETURN_IF_ERROR(ApplyGuardrails(v, agent, packs));
+    } else if (key == "contact_limits") {
+      BC_ASSIGN_OR_RETURN(agent->contact_limits, ParseContactLimits(v, key));
     } else if (key == "max_concurrency") {
       auto n = Integer(v, key, 1, 1000);
       if (!n.ok()) return n.status();

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "compliance/rule_pack.h"
 #include "domain/model.h"
 #include "net/http_url.h"
 #include "net/outbound_policy.h"
@@ -23,9 +24,10 @@ namespace batchcall {
 // server connects to (webhook_url, the kind's outbound_url_settings such as
 // provider.url, provider.base_url), when given, must pass `outbound`.CheckUrl
 // (hosts written as refused addresses). ValidateHttpUrl and
-// ValidateOutboundUrl are in net/http_url.h.
+// ValidateOutboundUrl are in net/http_url.h. calling_guardrails.rule_packs
+// must name packs of `packs`.
 Status ApplyAgentJson(const nlohmann::json& body, bool partial, Agent* agent, const OutboundPolicy& outbound,
-                      const ProviderKinds& kinds);
+                      const ProviderKinds& kinds, const RulePackSet& packs = RulePackSet::BuiltIn());
 
 // A phone number list for from_phone_numbers: each E.164 (syntax), at most 100.
 Status ValidateFromNumbers(const std::vector<std::string>& numbers, std::string_view field);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/time.h"
+#include "domain/guardrails.h"
 #include "domain/retry_config.h"
 #include "telephony/provider_secrets.h"
 
@@ -47,12 +48,17 @@ OrderedJson AgentView(const Agent& a) {
   j["webhook_url"] = a.webhook_url ? OrderedJson(*a.webhook_url) : OrderedJson(nullptr);
   j["welcome_message"] = a.welcome_message;
   if (a.calling_guardrails) {
-    j["calling_guardrails"] = {{"call_start_hour", a.calling_guardrails->call_start_hour},
-                               {"call_end_hour", a.calling_guardrails->call_end_hour},
-                               {"default_timezone", a.calling_guardrails->default_timezone}};
+    const CallingGuardrails& g = *a.calling_guardrails;
+    j["calling_guardrails"] = {{"call_start_hour", g.call_start_hour},
+                               {"call_end_hour", g.call_end_hour},
+                               {"default_timezone", g.default_timezone},
+                               {"call_days", OrderedJson::parse(CallDaysJson(g.call_days).dump())},
+                               {"ambiguous_timezone", ToString(g.ambiguous_timezone)},
+                               {"rule_packs", g.rule_packs}};
   } else {
     j["calling_guardrails"] = nullptr;
   }
+  j["contact_limits"] = OrderedJson::parse(ContactLimitsJson(a.contact_limits).dump());
   j["max_concurrency"] = a.max_concurrency;
   j["calls_per_second"] = a.calls_per_second;
   j["retry_config"] = a.retry_config ? OrderedJson::parse(ToJson(*a.retry_config).dump()) : OrderedJson(nullptr);

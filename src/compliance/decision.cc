@@ -58,6 +58,7 @@ class Evaluator {
 
   Decision Run() {
     Decision d;
+    for (const AppliedLimit& l : limits_) d.limits.push_back(l.limit);
     for (const Zone& z : zones_) d.time_zone.append(d.time_zone.empty() ? "" : ", ").append(z.name);
     if (in_.do_not_call) {
       d.verdict = Verdict::kBlocked;

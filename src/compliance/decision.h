@@ -79,6 +79,9 @@ struct Decision {
   std::string reason;     // "" when eligible; else a stable code (see above)
   TimePoint eligible_at;  // == at when eligible; when held, the first instant every rule allows
   std::string time_zone;  // the zone(s) applied, ", "-separated; "" without guardrails
+  // Every limit that applies to the number (the agent's contact_limits and
+  // the pack caps of its state): BeginAttempts checks them again atomically.
+  std::vector<ContactLimit> limits;
 };
 
 Decision Decide(const CallingRules& rules, const DecisionInput& in);

@@ -187,6 +187,10 @@ struct Execution {
   std::optional<TimePoint> next_attempt_at;
   TimePoint created_at;
   TimePoint updated_at;
+  // Why the engine is not dialling it (a code of compliance/decision.h such
+  // as "calling_hours" or "state_hours:FL"), while rescheduled or canceled
+  // by a rule; nullopt once dialled, and before any decision.
+  std::optional<std::string> hold_reason;
 };
 
 // Filter and keyset page for listing executions of one batch, in CSV order.
@@ -199,7 +203,7 @@ struct ExecutionQuery {
   // For Store::ScanExecutions: the caller reads only the columns of the CSV
   // export (id, row_index, contact_number, variables, status, attempt_count,
   // conversation_duration, answered_by_voice_mail, error_message, created_at,
-  // updated_at); a store may leave the others empty. A hint: PostgreSQL
+  // updated_at, hold_reason); a store may leave the others empty. A hint: PostgreSQL
   // reads every column.
   bool csv_columns_only = false;
 };
@@ -234,6 +238,7 @@ struct ExecutionRow {
   std::optional<int64_t> next_attempt_at_ms;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  std::optional<std::string_view> hold_reason;  // NULL: nullopt
 };
 
 using StatusCounts = std::map<ExecutionStatus, int64_t>;

@@ -44,6 +44,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "compliance/rule_pack.h"
 #include "engine/engine_metrics.h"
 #include "engine/inbox.h"
 #include "engine/live_calls.h"
@@ -85,13 +86,16 @@ struct DispatcherOptions {
   // How long an agent whose local provider placed nothing (Unavailable)
   // waits before it dials again.
   std::chrono::milliseconds not_placed_backoff{30'000};
+  // The rule packs agents' calling_guardrails name (not owned; outlives the
+  // dispatcher). nullptr: the built-in ones.
+  const RulePackSet* rule_packs = nullptr;
 };
 
 struct DispatcherStats {
   int64_t dials = 0;
   int64_t outcomes = 0;
   int64_t retries_scheduled = 0;
-  int64_t rescheduled_outside_hours = 0;
+  int64_t rescheduled_outside_hours = 0;  // held by any calling rule (hold_reason set)
   int64_t canceled_dnc = 0;
   int64_t reconciled = 0;
   int64_t timed_out = 0;

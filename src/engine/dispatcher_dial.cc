@@ -1,10 +1,11 @@
 #include "engine/dispatcher.h"
 
+#include <map>
 #include <unordered_set>
 
 #include "base/ids.h"
 #include "base/log.h"
-#include "engine/calling_window.h"
+#include "compliance/decision.h"
 
 namespace batchcall {
 
@@ -24,18 +25,24 @@ InboxItem Dispatcher::DialFailure(const Status& status, CallEvent event) const {
   if (draining_ && status.code() == StatusCode::kUnavailable) {
     // Stopped before or while trying, and nothing was placed: dial it again.
     event.error_message = "not dialled: the server stopped first (" + status.message() + "); requeued";
-    return InboxItem{std::move(event), InboxDisposition::kRequeue};
+    InboxItem item{std::move(event), InboxDisposition::kRequeue};
+    item.never_placed = true;
+    return item;
   }
   if (status.code() == StatusCode::kInvalidArgument) event.status = ExecutionStatus::kFailed;
   event.error_message = "the provider refused the call: " + status.message();
-  return InboxItem{std::move(event)};
+  InboxItem item{std::move(event)};
+  item.never_placed = true;
+  return item;
 }
 
 InboxItem Dispatcher::NotPlaced(const Status& status, CallEvent event, TimePoint now) {
   event.status = ExecutionStatus::kError;
   event.error_message = "not placed: " + status.message() + "; requeued";
   stats_.not_placed++;
-  return InboxItem{std::move(event), InboxDisposition::kRequeue, now + options_.not_placed_backoff};
+  InboxItem item{std::move(event), InboxDisposition::kRequeue, now + options_.not_placed_backoff};
+  item.never_placed = true;
+  return item;
 }
 
 Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed, TimePoint now,
@@ -51,23 +58,34 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   if (!listed.ok()) return listed.status();
   std::unordered_set<std::string> dnc(listed->begin(), listed->end());
 
-  std::vector<std::pair<std::string, std::string>> cancels;
-  std::vector<std::pair<std::string, TimePoint>> reschedules;
+  // The one decision (compliance/decision.h), shared with the preview.
+  const CallingRules rules = CallingRules::For(
+      agent, batch.bypass_call_guardrails, options_.rule_packs ? *options_.rule_packs : RulePackSet::BuiltIn());
+  std::map<std::string, std::vector<TimePoint>> history;
+  if (const auto window = rules.HistoryWindow(); window.count() > 0) {
+    BC_ASSIGN_OR_RETURN(history, store_.DialHistory(batch.account_id, numbers, now - window));
+  }
+
+  std::vector<ExecutionHold> cancels;
+  std::vector<ExecutionHold> reschedules;
   std::vector<AttemptStart> starts;
   std::unordered_map<std::string, const Execution*> by_id;
   const auto& from_pool =
       batch.from_phone_numbers.empty() ? agent.from_phone_numbers : batch.from_phone_numbers;
+  static const std::vector<TimePoint> kNoDials;
   for (const Execution& e : claimed) {
-    if (dnc.count(e.contact_number)) {
-      cancels.emplace_back(e.id, "not called: " + e.contact_number + " is on the do-not-call list");
+    auto dials = history.find(e.contact_number);
+    const Decision d = Decide(rules, DecisionInput{e.contact_number, now,
+                                                   dials == history.end() ? kNoDials : dials->second,
+                                                   dnc.count(e.contact_number) > 0});
+    if (d.verdict == Verdict::kBlocked) {
+      cancels.push_back({e.id, d.reason, e.hold_reason, now,
+                         "not called: " + e.contact_number + " is on the do-not-call list"});
       continue;
     }
-    if (agent.calling_guardrails && !batch.bypass_call_guardrails) {
-      WindowDecision w = EvaluateCallingWindow(*agent.calling_guardrails, e.contact_number, now);
-      if (!w.open) {
-        reschedules.emplace_back(e.id, w.next_open);
-        continue;
-      }
+    if (d.verdict == Verdict::kHeld) {
+      reschedules.push_back({e.id, d.reason, e.hold_reason, d.eligible_at, ""});
+      continue;
     }
     AttemptStart s;
     s.attempt_id = NewUuid();
@@ -75,6 +93,7 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     s.idempotency_key = s.attempt_id;
     s.from_number = from_pool.empty() ? "" : from_pool[st.from_rr++ % from_pool.size()];
     s.attempt_number = e.retry_count + 1;
+    s.limits = d.limits;
     starts.push_back(s);
     by_id[e.id] = &e;
   }

@@ -115,6 +115,7 @@ Status Dispatcher::RecordEvents(TimePoint now) {
     if (recheck && live->provider &&
         (live->provider->remote() || live->foreign))
       live_.ScheduleRecheck(now + options_.recheck_interval, e.attempt_id);
+    u.never_placed = item.never_placed && IsOutcome(e);
     u.event = std::move(e);
     updates.push_back(std::move(u));
   }
@@ -129,7 +130,9 @@ Status Dispatcher::RecordEvents(TimePoint now) {
       InboxDisposition d = !u.retry                     ? InboxDisposition::kCloseNoRetry
                            : u.next_attempt_at == now ? InboxDisposition::kRequeue
                                                       : InboxDisposition::kRecord;
-      again.push_back(InboxItem{std::move(u.event), d});
+      InboxItem item{std::move(u.event), d};
+      item.never_placed = u.never_placed;
+      again.push_back(std::move(item));
     }
     inbox_.PutBack({}, std::move(again));
     return applied.status();

@@ -75,6 +75,7 @@ Result<std::optional<CallUpdate>> Dispatcher::ForeignUpdate(CallEvent event, Inb
   if (disposition == InboxDisposition::kRequeue) {
     u.retry = true;
     u.next_attempt_at = now;
+    u.never_placed = IsOutcome(event);
   } else if (IsOutcome(event) && disposition != InboxDisposition::kCloseNoRetry) {
     LiveCall live;
     live.account_id = found->account_id;

@@ -68,10 +68,13 @@ void Dispatcher::FinishCheck(const std::string& attempt_id, const LiveCall& live
           "record is not shared with this node; not redialled";
       PushUnknownOutcome(std::move(closing));
       return;
-    case CheckDisposition::kRequeueNeverPlaced:
+    case CheckDisposition::kRequeueNeverPlaced: {
       closing.error_message = "call was never placed (interrupted before dialling); requeued";
-      inbox_.Push(InboxItem{std::move(closing), InboxDisposition::kRequeue});
+      InboxItem item{std::move(closing), InboxDisposition::kRequeue};
+      item.never_placed = true;  // the provider has no such call
+      inbox_.Push(std::move(item));
       return;
+    }
     case CheckDisposition::kCloseNoRecord:
       closing.error_message = "the provider has no record of call " + live.lookup.provider_call_id;
       PushUnknownOutcome(std::move(closing));

@@ -271,7 +271,7 @@ TEST_F(DispatcherTest, RetriesFollowIntervalsAndStop) {
 
 TEST_F(DispatcherTest, OutsideCallingHoursIsRescheduledToTheRecipientsOpening) {
   Agent a = MakeAgent(10, 0);
-  a.calling_guardrails = CallingGuardrails{9, 17, "UTC"};
+  a.calling_guardrails = CallingGuardrails{9, 17, "UTC", kAllWeekdays, AmbiguousZonePolicy::kDefault, {}};
   ASSERT_TRUE(store_->UpdateAgent(a).ok());
   // 10:00 UTC = 15:30 in India (open) and 03:00 in Los Angeles (closed; opens 16:00 UTC).
   Batch b = MakeBatch(a, {"+919876543210", "+14155552671"}, clock_.Now());
@@ -290,7 +290,7 @@ TEST_F(DispatcherTest, OutsideCallingHoursIsRescheduledToTheRecipientsOpening) {
 
 TEST_F(DispatcherTest, BypassGuardrailsDialsAtOnce) {
   Agent a = MakeAgent(10, 0);
-  a.calling_guardrails = CallingGuardrails{9, 17, "UTC"};
+  a.calling_guardrails = CallingGuardrails{9, 17, "UTC", kAllWeekdays, AmbiguousZonePolicy::kDefault, {}};
   ASSERT_TRUE(store_->UpdateAgent(a).ok());
   Batch b = MakeBatch(a, {"+14155552671"}, clock_.Now());
   BatchTransition t;
@@ -326,7 +326,7 @@ TEST_F(DispatcherTest, ReportsToTheMetricsItIsGiven) {
   sink_.target = dispatcher_.get();
   Agent a = MakeAgent(10, 0);
   Agent closed = MakeAgent(10, 0);
-  closed.calling_guardrails = CallingGuardrails{12, 17, "UTC"};  // opens at 12:00Z, two hours on
+  closed.calling_guardrails = CallingGuardrails{12, 17, "UTC", kAllWeekdays, AmbiguousZonePolicy::kDefault, {}};  // opens at 12:00Z, two hours on
   ASSERT_TRUE(store_->UpdateAgent(closed).ok());
   MakeBatch(a, Numbers(3), clock_.Now());
   MakeBatch(closed, Numbers(2, "+1415666"), clock_.Now());
@@ -397,7 +397,7 @@ TEST_F(DispatcherTest, RecoverRequeuesNeverPlacedAndNeverRedialsPlaced) {
   ASSERT_EQ(claimed.size(), 2u);
   // Both attempts stored as initiated; only the first reached the provider.
   std::vector<AttemptStart> starts;
-  for (auto& e : claimed) starts.push_back({NewUuid(), e.id, "", "", 1});
+  for (auto& e : claimed) starts.push_back({NewUuid(), e.id, "", "", 1, {}});
   starts[0].idempotency_key = starts[0].attempt_id;
   starts[1].idempotency_key = starts[1].attempt_id;
   ASSERT_EQ(store_->BeginAttempts(starts, "dead-worker", clock_.Now())->size(), 2u);

@@ -32,6 +32,7 @@ struct InboxItem {
   CallEvent event;
   InboxDisposition disposition = InboxDisposition::kRecord;
   std::optional<TimePoint> requeue_at = std::nullopt;  // kRequeue: not before this (the agent backs off)
+  bool never_placed = false;  // an outcome of a dial no call came of (leaves the dial history)
 };
 
 // (attempt id, provider call id) of a remote dial that was placed.

@@ -24,7 +24,7 @@ std::vector<std::string> BeginAll(Store& store, const Batch& b, TimePoint now, i
   for (const auto& e : *claimed) {
     char id[40];
     std::snprintf(id, sizeof id, "00000000-0000-4000-8000-%012d", ++counter);
-    starts.push_back({id, e.id, id, "+14155550100", attempt_number});
+    starts.push_back({id, e.id, id, "+14155550100", attempt_number, {}});
   }
   auto begun = store.BeginAttempts(starts, "w", now);
   EXPECT_TRUE(begun.ok()) << begun.status().ToString();
@@ -203,7 +203,7 @@ TEST_P(StoreConformanceTest, RetryIsSuppressedWhenTheBatchWasStopped) {
   auto claimed = *store().ClaimExecutions(b.id, 1, "w", T(10), T(70));
   ASSERT_EQ(claimed.size(), 1u);
   const std::string attempt = "00000000-0000-4000-8000-0000000000aa";
-  ASSERT_EQ(store().BeginAttempts({{attempt, claimed[0].id, attempt, "", 1}}, "w", T(10))->size(), 1u);
+  ASSERT_EQ(store().BeginAttempts({{attempt, claimed[0].id, attempt, "", 1, {}}}, "w", T(10))->size(), 1u);
   ASSERT_TRUE(store().StopBatch(acc.id, b.id, T(20)).ok());
   auto all = AllExecutions(b);
   EXPECT_EQ(all[0].status, ExecutionStatus::kInitiated);  // live call left alone

@@ -114,15 +114,15 @@ TEST_P(StoreConformanceTest, RescheduleCancelReleaseTouchOnlyOwnLeases) {
   const std::string id0 = claimed[0].id, id1 = claimed[1].id, id2 = claimed[2].id;
 
   // w2 holds none of these leases: nothing changes.
-  ASSERT_TRUE(store().RescheduleExecutions({{id0, T(500)}}, "w2", T(11)).ok());
-  ASSERT_TRUE(store().CancelExecutions({{id1, "nope"}}, "w2", T(11)).ok());
+  ASSERT_TRUE(store().RescheduleExecutions({Held(id0, T(500))}, "w2", T(11)).ok());
+  ASSERT_TRUE(store().CancelExecutions({Blocked(id1, "nope")}, "w2", T(11)).ok());
   ASSERT_TRUE(store().ReleaseExecutions({id2}, "w2").ok());
   auto all = AllExecutions(b);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(all[i].status, ExecutionStatus::kQueued);
   EXPECT_THAT(Rows(Claim(store(), b, 10, "w2", T(12), T(1000))), ElementsAre(3));
 
-  ASSERT_TRUE(store().RescheduleExecutions({{id0, T(500)}}, "w1", T(13)).ok());
-  ASSERT_TRUE(store().CancelExecutions({{id1, "on the do-not-call list"}}, "w1", T(13)).ok());
+  ASSERT_TRUE(store().RescheduleExecutions({Held(id0, T(500))}, "w1", T(13)).ok());
+  ASSERT_TRUE(store().CancelExecutions({Blocked(id1, "on the do-not-call list")}, "w1", T(13)).ok());
   ASSERT_TRUE(store().ReleaseExecutions({id2}, "w1").ok());
   all = AllExecutions(b);
   EXPECT_EQ(all[0].status, ExecutionStatus::kRescheduled);
@@ -148,7 +148,7 @@ TEST_P(StoreConformanceTest, ClaimTakesDueRetriesFirstByDueTime) {
   ASSERT_TRUE(store().StartDueBatches(T(10)).ok());
   auto claimed = Claim(store(), b, 3, "w1", T(10), T(70));
   ASSERT_EQ(claimed.size(), 3u);
-  ASSERT_TRUE(store().RescheduleExecutions({{claimed[2].id, T(40)}, {claimed[1].id, T(50)}}, "w1", T(10)).ok());
+  ASSERT_TRUE(store().RescheduleExecutions({Held(claimed[2].id, T(40)), Held(claimed[1].id, T(50))}, "w1", T(10)).ok());
   ASSERT_TRUE(store().ReleaseExecutions({claimed[0].id}, "w1").ok());
   EXPECT_THAT(Rows(Claim(store(), b, 10, "w1", T(30), T(31))), ElementsAre(0, 3));
   EXPECT_THAT(Rows(Claim(store(), b, 3, "w2", T(60), T(120))), ElementsAre(2, 1, 0));
@@ -165,7 +165,7 @@ TEST_P(StoreConformanceTest, BeginAttemptsStartsOnlyOwnQueuedExecutions) {
   std::vector<AttemptStart> starts;
   for (size_t i = 0; i < claimed.size(); ++i) {
     std::string id = "00000000-0000-4000-8000-00000000000" + std::to_string(i);
-    starts.push_back({id, claimed[i].id, id, "+1415555010" + std::to_string(i), 1});
+    starts.push_back({id, claimed[i].id, id, "+1415555010" + std::to_string(i), 1, {}});
   }
   EXPECT_THAT(*store().BeginAttempts(starts, "w2", T(11)), IsEmpty());
   auto begun = store().BeginAttempts(starts, "w1", T(12));
@@ -229,7 +229,7 @@ TEST_P(StoreConformanceTest, BeginAttemptsSkipsBatchesStoppedOrPausedAfterTheCla
   for (const auto* page : {&from_paused, &from_stopped}) {
     for (const auto& e : *page) {
       std::string id = "00000000-0000-4000-8000-00000000010" + std::to_string(n++);
-      starts.push_back({id, e.id, id, "", 1});
+      starts.push_back({id, e.id, id, "", 1, {}});
     }
   }
   EXPECT_THAT(*store().BeginAttempts(starts, "w1", T(12)), IsEmpty());

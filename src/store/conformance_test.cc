@@ -57,7 +57,7 @@ Agent StoreConformanceTest::SampleAgent(const std::string& account_id, const std
   a.from_phone_numbers = {"+14155550100", "+14155550101"};
   a.webhook_url = "https://example.com/hook";
   a.welcome_message = "Hello {name}";
-  a.calling_guardrails = CallingGuardrails{8, 20, "America/New_York"};
+  a.calling_guardrails = CallingGuardrails{8, 20, "America/New_York", kAllWeekdays, AmbiguousZonePolicy::kDefault, {}};
   a.max_concurrency = 7;
   a.calls_per_second = 0.5;
   RetryConfig r;

@@ -28,7 +28,7 @@ std::vector<std::string> Dial(Store& store, const std::vector<std::string>& dial
   for (const auto& id : dial) {
     char attempt[40];
     std::snprintf(attempt, sizeof attempt, "00000000-0000-4000-9000-%012d", ++counter);
-    starts.push_back({attempt, id, attempt, "+14155550100", attempt_number});
+    starts.push_back({attempt, id, attempt, "+14155550100", attempt_number, {}});
   }
   auto begun = store.BeginAttempts(starts, "w", now);
   EXPECT_TRUE(begun.ok()) << begun.status().ToString();
@@ -121,7 +121,7 @@ TEST_P(StoreConformanceTest, EngineStatusChangesAreJournaledInOrder) {
   auto claimed = store().ClaimExecutions(b.id, 2, "w", T(10), T(70));  // e0, e1 (already queued: no change)
   ASSERT_TRUE(claimed.ok());
   ASSERT_EQ(claimed->size(), 2u);
-  ASSERT_TRUE(store().CancelExecutions({{e1, "do not call"}}, "w", T(11)).ok());
+  ASSERT_TRUE(store().CancelExecutions({Blocked(e1, "do not call")}, "w", T(11)).ok());
   auto attempts = Dial(store(), {e0}, T(12));
   ASSERT_EQ(attempts.size(), 1u);
   Apply(store(), {Update(attempts[0], E::kRinging, T(13)), Update(attempts[0], E::kRinging, T(13))}, T(13));
@@ -158,7 +158,7 @@ TEST_P(StoreConformanceTest, RetriesReschedulesAndCompletionAreJournaled) {
   DriveTo(b, BatchStatus::kScheduled);
   ASSERT_TRUE(store().StartDueBatches(T(10)).ok());
   ASSERT_TRUE(store().ClaimExecutions(b.id, 10, "w", T(10), T(70)).ok());
-  ASSERT_TRUE(store().RescheduleExecutions({{e1, T(50)}}, "w", T(10)).ok());
+  ASSERT_TRUE(store().RescheduleExecutions({Held(e1, T(50))}, "w", T(10)).ok());
   auto first = Dial(store(), {e0}, T(11));
   CallUpdate busy = Update(first[0], E::kBusy, T(12));
   busy.retry = true;

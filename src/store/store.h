@@ -79,6 +79,22 @@ struct AttemptStart {
   std::string idempotency_key;  // sent to the provider; = attempt_id
   std::string from_number;      // caller id used (may be empty)
   int attempt_number = 1;       // execution.retry_count + 1
+  // The dial is recorded in the account's dial history under the
+  // execution's number; with `limits`, it is begun only if that history
+  // (every batch and agent of the account, dials begun earlier in the same
+  // call included) has fewer than max_calls dials in the last per_hours, for
+  // each limit.
+  std::vector<ContactLimit> limits;
+};
+
+// A claimed execution that the calling rules hold (RescheduleExecutions) or
+// block (CancelExecutions), with the reason (compliance/decision.h).
+struct ExecutionHold {
+  std::string execution_id;
+  std::string reason;                       // becomes hold_reason
+  std::optional<std::string> prior_reason;  // its hold_reason as claimed
+  TimePoint next_attempt_at;                // rescheduled: when to look again
+  std::string message;                      // canceled: error_message
 };
 
 // A provider event to record (ApplyCallUpdates). For an outcome event the
@@ -87,6 +103,9 @@ struct CallUpdate {
   CallEvent event;
   bool retry = false;           // outcome only: schedule another attempt
   TimePoint next_attempt_at;    // when retry
+  // Outcome only: no call was placed (never sent, or refused by the
+  // provider): the attempt leaves the account's dial history.
+  bool never_placed = false;
 };
 
 // What an applied outcome did to its execution.
@@ -163,6 +182,9 @@ struct WebhookSecrets {
 struct BatchWithCounts {
   Batch batch;
   StatusCounts counts;
+  // Executions by hold_reason (only counts > 0; GetBatchWithCounts only):
+  // those rescheduled or canceled by a calling rule, as last decided.
+  std::map<std::string, int64_t> held;
 };
 
 class Store {
@@ -268,21 +290,29 @@ class Store {
   virtual Result<std::vector<Execution>> ClaimExecutions(const std::string& batch_id, int64_t limit,
                                                          const std::string& worker, TimePoint now,
                                                          TimePoint lease_until) = 0;
-  // Claimed executions outside calling hours: queued -> rescheduled with
-  // next_attempt_at; the lease is released.
-  virtual Status RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
-                                      const std::string& worker, TimePoint now) = 0;
-  // Claimed executions that must not be called (do-not-call): queued ->
-  // canceled with error_message; the lease is released.
-  virtual Status CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
-                                  const std::string& worker, TimePoint now) = 0;
+  // Claimed executions the calling rules hold: queued -> rescheduled with
+  // next_attempt_at and hold_reason; the lease is released. Executions no
+  // longer queued and leased by `worker` are left alone.
+  virtual Status RescheduleExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                      TimePoint now) = 0;
+  // Claimed executions that must never be called (do-not-call): queued ->
+  // canceled with error_message and hold_reason; the lease is released.
+  virtual Status CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                  TimePoint now) = 0;
+  // The account's dials (attempts begun and not known never placed) to each
+  // of `numbers` at or after `since`, ascending; numbers without dials are
+  // absent. One primary-key range per number.
+  virtual Result<std::map<std::string, std::vector<TimePoint>>> DialHistory(
+      const std::string& account_id, const std::vector<std::string>& numbers, TimePoint since) = 0;
   // Releases leases held by `worker` without changing status.
   virtual Status ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) = 0;
   // In one transaction, for each start whose execution is still queued,
-  // leased by `worker`, and whose batch is running: inserts the attempt as
-  // `initiated` and moves the execution queued -> initiated (agent_number =
-  // from_number, attempt_count + 1). Returns the attempt ids actually
-  // started; the other executions' leases are released.
+  // leased by `worker`, and whose batch is running, and whose number is
+  // under the start's limits: inserts the attempt as `initiated`, records
+  // the dial, clears hold_reason and moves the execution queued -> initiated
+  // (agent_number = from_number, attempt_count + 1). Returns the attempt ids
+  // actually started; the other executions' leases are released. The limit
+  // check and the start are one atomic step across every node.
   virtual Result<std::vector<std::string>> BeginAttempts(const std::vector<AttemptStart>& starts,
                                                          const std::string& worker, TimePoint now) = 0;
   // BeginAttempts for starts of one agent's executions, under `limits`

@@ -26,6 +26,8 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq);
 // Adds one transaction's status count changes under `node` (one statement;
 // run it just before COMMIT: it holds the node's count rows until then).
 Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas, const std::string& node);
+// Adds a transaction's hold_reason changes to batch_hold_counts (likewise).
+Status ApplyHoldDeltas(Connection& conn, const store_rules::HoldDeltas& deltas, const std::string& node);
 // Deletes the batch row, its status counts, its executions, rejected rows and the engine's rows
 // of it (attempts, pending webhook changes: pg_sql::kEngineBatchCleanup).
 Status DeleteBatchRows(Connection& conn, int64_t seq);

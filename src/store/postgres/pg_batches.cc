@@ -59,6 +59,25 @@ Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& delt
       .status();
 }
 
+Status ApplyHoldDeltas(Connection& conn, const store_rules::HoldDeltas& deltas, const std::string& node) {
+  const auto changes = deltas.Changes();
+  if (changes.empty()) return Status::Ok();
+  std::vector<int64_t> seqs, ns;
+  std::vector<std::string> reasons;
+  for (const auto& [key, n] : changes) {
+    seqs.push_back(key.first);
+    reasons.push_back(key.second);
+    ns.push_back(n);
+  }
+  return conn
+      .Run(sql::kAddHoldCounts, Params()
+                                    .Add(IntArrayLiteral(seqs))
+                                    .Add(TextArrayLiteral(reasons))
+                                    .Add(IntArrayLiteral(ns))
+                                    .Add(node))
+      .status();
+}
+
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // The engine's rows first (attempts of the executions, pending webhook
   // changes: ReadWebhookChanges would find their objects gone).
@@ -76,7 +95,7 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
         conn.Run(range_sql, Params().Add(store_rules::FirstKey(seq)).Add(store_rules::LastKey(seq)))
             .status());
   }
-  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteBatch}) {
+  for (const char* seq_sql : {sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteHoldCounts, sql::kDeleteBatch}) {
     BC_RETURN_IF_ERROR(conn.Run(seq_sql, Params().Add(seq)).status());
   }
   return Status::Ok();
@@ -206,7 +225,7 @@ Result<std::vector<BatchWithCounts>> PostgresStore::ListBatches(const std::strin
     int64_t seq = 0;
     BC_ASSIGN_OR_RETURN(auto b, pg::ReadBatch(Row(rows, i), &seq));
     by_seq.emplace(seq, out.size());
-    out.push_back({std::move(b), {}});
+    out.push_back({std::move(b), {}, {}});
   }
   if (!out.empty()) {
     BC_ASSIGN_OR_RETURN(auto counts, conn->Query(sql::kSelectStatusCountsOfAgent, who));
@@ -236,6 +255,8 @@ Result<BatchWithCounts> PostgresStore::GetBatchWithCounts(const std::string& acc
   BatchWithCounts out;
   BC_ASSIGN_OR_RETURN(out.batch, pg::LoadBatch(*conn, account_id, batch_id, &seq));
   BC_ASSIGN_OR_RETURN(out.counts, CountsOf(*conn, seq));
+  BC_ASSIGN_OR_RETURN(auto held, conn->Query(sql::kSelectHoldCounts, Params().Add(seq)));
+  for (int i = 0; i < held.size(); ++i) out.held[held.Text(i, 0)] = held.Int(i, 1);
   return out;
 }
 

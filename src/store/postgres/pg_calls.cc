@@ -182,6 +182,8 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
     }
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(c, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
+    if (u.never_placed)
+      BC_RETURN_IF_ERROR(c.Run(sql::kDeleteDialOfAttempt, Params().Add(u.event.attempt_id)).status());
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(txn.Commit());

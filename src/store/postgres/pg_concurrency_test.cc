@@ -129,7 +129,7 @@ TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
         std::vector<AttemptStart> starts;
         for (const Execution& e : *page) {
           const std::string attempt_id = NewUuid();
-          starts.push_back({attempt_id, e.id, attempt_id, "", 1});
+          starts.push_back({attempt_id, e.id, attempt_id, "", 1, {}});
         }
         auto begun = store->BeginAttempts(starts, worker, t0);
         if (!begun.ok() || begun->size() != starts.size()) {

@@ -85,6 +85,7 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
                                                  const std::string& worker, TimePoint now, const DialLimits* limits,
                                                  const std::string& node) {
   store_rules::StatusDeltas deltas;
+  store_rules::HoldDeltas held;
   std::vector<std::string> begun;
   Transaction txn(conn);
   BC_RETURN_IF_ERROR(txn.Begin());
@@ -100,6 +101,21 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
     for (const AttemptStart& s : starts) ids.push_back(s.execution_id);
     BC_RETURN_IF_ERROR(conn.Query(sql::kLockBatchesOfExecutions, Params().Add(pg::TextArrayLiteral(ids))).status());
   }
+  {
+    // Numbers under contact limits: their dial locks, in (account, number)
+    // order, before any is counted.
+    std::vector<std::string> limited;
+    for (const AttemptStart& s : starts)
+      if (!s.limits.empty()) limited.push_back(s.execution_id);
+    if (!limited.empty()) {
+      BC_ASSIGN_OR_RETURN(auto numbers,
+                          conn.Query(sql::kSelectNumbersOfExecutions, Params().Add(pg::TextArrayLiteral(limited))));
+      for (int i = 0; i < numbers.size(); ++i) {
+        BC_RETURN_IF_ERROR(
+            conn.Query(sql::kLockNumberDials, Params().Add(numbers.Text(i, 0)).Add(numbers.Text(i, 1))).status());
+      }
+    }
+  }
   std::vector<int64_t> release;
   for (const AttemptStart& s : starts) {
     BC_ASSIGN_OR_RETURN(auto rows,
@@ -109,6 +125,19 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
     const bool ours = !rows.IsNull(0, 2) && rows.TextView(0, 2) == worker;
     bool startable = ours && rows.TextView(0, 1) == "queued" && rows.TextView(0, 3) == "running";
     if (startable && static_cast<int64_t>(begun.size()) >= allowance) startable = false;  // over the limits
+    const std::string account_id = rows.Text(0, 4), number = rows.Text(0, 7);
+    std::optional<std::string> prior_reason;
+    if (!rows.IsNull(0, 8)) prior_reason = rows.Text(0, 8);
+    if (startable && !s.limits.empty()) {
+      int hours = 0;
+      for (const ContactLimit& l : s.limits) hours = std::max(hours, l.per_hours);
+      BC_ASSIGN_OR_RETURN(auto dials, conn.Query(sql::kSelectDialsSince,
+                                                 Params().Add(account_id).Add(number).Add(
+                                                     Millis(now) - int64_t{hours} * 3'600'000)));
+      std::vector<int64_t> times;
+      for (int i = 0; i < dials.size(); ++i) times.push_back(dials.Int(i, 0));
+      if (!store_rules::UnderContactLimits(s.limits, times, Millis(now))) startable = false;
+    }
     if (!startable) {
       if (ours) release.push_back(key);
       continue;
@@ -129,7 +158,11 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
     BC_RETURN_IF_ERROR(
         conn.Run(sql::kBeginExecution, Params().Add(s.from_number).Add(Millis(now)).Add(key))
             .status());
+    BC_RETURN_IF_ERROR(
+        conn.Run(sql::kInsertDial, Params().Add(account_id).Add(number).Add(Millis(now)).Add(s.attempt_id))
+            .status());
     deltas.Move(store_rules::SeqOfKey(key), ExecutionStatus::kQueued, ExecutionStatus::kInitiated);
+    held.Move(store_rules::SeqOfKey(key), prior_reason, std::nullopt);
     begun.push_back(s.attempt_id);
   }
   if (!release.empty()) {
@@ -138,6 +171,7 @@ Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::ve
             .status());
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(conn, deltas, node));
+  BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(conn, held, node));
   BC_RETURN_IF_ERROR(txn.Commit());
   return begun;
 }
@@ -268,38 +302,70 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
   return out;
 }
 
-Status PostgresStore::RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
-                                           const std::string& worker, TimePoint now) {
-  if (ids_and_times.empty()) return Status::Ok();
+Status PostgresStore::RescheduleExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                           TimePoint now) {
+  if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   store_rules::StatusDeltas deltas;
-  for (const auto& [id, at] : ids_and_times) {
-    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kRescheduleExecution,
-                                               Params().Add(Millis(at)).Add(Millis(now)).Add(id).Add(worker)));
-    if (rows.size() > 0)
-      deltas.Move(store_rules::SeqOfKey(rows.Int(0, 0)), ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
+  store_rules::HoldDeltas held;
+  for (const ExecutionHold& h : holds) {
+    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kRescheduleExecution, Params()
+                                                                               .Add(Millis(h.next_attempt_at))
+                                                                               .Add(Millis(now))
+                                                                               .Add(h.execution_id)
+                                                                               .Add(worker)
+                                                                               .Add(h.reason)));
+    if (rows.size() == 0) continue;
+    const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
+    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
+    held.Move(seq, h.prior_reason, h.reason);
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
+  BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));
   return txn.Commit();
 }
 
-Status PostgresStore::CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
-                                       const std::string& worker, TimePoint now) {
-  if (ids_and_messages.empty()) return Status::Ok();
+Status PostgresStore::CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                       TimePoint now) {
+  if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   store_rules::StatusDeltas deltas;
-  for (const auto& [id, message] : ids_and_messages) {
-    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kCancelExecution,
-                                               Params().Add(message).Add(Millis(now)).Add(id).Add(worker)));
-    if (rows.size() > 0)
-      deltas.Move(store_rules::SeqOfKey(rows.Int(0, 0)), ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
+  store_rules::HoldDeltas held;
+  for (const ExecutionHold& h : holds) {
+    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kCancelExecution, Params()
+                                                                           .Add(h.message)
+                                                                           .Add(Millis(now))
+                                                                           .Add(h.execution_id)
+                                                                           .Add(worker)
+                                                                           .Add(h.reason)));
+    if (rows.size() == 0) continue;
+    const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
+    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
+    held.Move(seq, h.prior_reason, h.reason);
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
+  BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));
   return txn.Commit();
+}
+
+Result<std::map<std::string, std::vector<TimePoint>>> PostgresStore::DialHistory(
+    const std::string& account_id, const std::vector<std::string>& numbers, TimePoint since) {
+  std::map<std::string, std::vector<TimePoint>> out;
+  if (numbers.empty()) return out;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  for (const std::string& number : numbers) {
+    if (out.count(number)) continue;
+    BC_ASSIGN_OR_RETURN(auto rows,
+                        conn->Query(sql::kSelectDialsSince, Params().Add(account_id).Add(number).Add(Millis(since))));
+    std::vector<TimePoint> dials;
+    for (int i = 0; i < rows.size(); ++i) dials.push_back(FromUnixMillis(rows.Int(i, 0)));
+    if (!dials.empty()) out.emplace(number, std::move(dials));
+  }
+  return out;
 }
 
 Status PostgresStore::ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {

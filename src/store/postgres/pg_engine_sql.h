@@ -209,14 +209,14 @@ inline constexpr const char* kLockQueuedKeys =
     " ORDER BY key LIMIT $4 FOR UPDATE SKIP LOCKED";
 // (next_attempt_at, now, id, worker)
 inline constexpr const char* kRescheduleExecution =
-    "UPDATE executions SET status = 'rescheduled', next_attempt_at = $1, updated_at = $2, "
+    "UPDATE executions SET status = 'rescheduled', next_attempt_at = $1, updated_at = $2, hold_reason = $5, "
     "lease_owner = NULL, lease_expires_at = NULL "
     "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4 "
     "RETURNING key";
-// (error_message, now, id, worker)
+// (error_message, now, id, worker, hold_reason)
 inline constexpr const char* kCancelExecution =
     "UPDATE executions SET status = 'canceled', error_message = $1, updated_at = $2, next_attempt_at = NULL, "
-    "lease_owner = NULL, lease_expires_at = NULL "
+    "hold_reason = $5, lease_owner = NULL, lease_expires_at = NULL "
     "WHERE key = (SELECT x.key FROM execution_ids x WHERE x.id = $3) AND status = 'queued' AND lease_owner = $4 "
     "RETURNING key";
 // (ids as text[], worker)
@@ -243,9 +243,28 @@ inline constexpr const char* kLockBatchesOfAttempts =
     "JOIN executions e ON e.key = a.execution_key WHERE a.id = ANY($1::text[])) ORDER BY b.seq FOR KEY SHARE";
 // (execution id) -> key, status, lease_owner, batch status, account, batch id, agent id; the execution locked.
 inline constexpr const char* kSelectExecutionForStart =
-    "SELECT e.key, e.status, e.lease_owner, b.status, b.account_id, b.id, b.agent_id "
+    "SELECT e.key, e.status, e.lease_owner, b.status, b.account_id, b.id, b.agent_id, e.contact_number, "
+    "e.hold_reason "
     "FROM executions e JOIN batches b ON b.seq = e.batch_seq "
     "WHERE e.key = (SELECT x.key FROM execution_ids x WHERE x.id = $1) FOR UPDATE OF e";
+// (execution ids as text[]): the distinct (account, number) of these
+// executions, in lock order.
+inline constexpr const char* kSelectNumbersOfExecutions =
+    "SELECT DISTINCT b.account_id, e.contact_number FROM execution_ids x JOIN executions e ON e.key = x.key "
+    "JOIN batches b ON b.seq = e.batch_seq WHERE x.id = ANY($1::text[]) ORDER BY 1, 2";
+// (account, number): serialises contact-limit checks of one number across
+// nodes (every BeginAttempts that checks it takes this lock first, in
+// (account, number) order).
+inline constexpr const char* kLockNumberDials =
+    "SELECT pg_advisory_xact_lock(hashtextextended('batchcall number dials ' || $1 || ' ' || $2, 0))";
+// (account, number, at, attempt id)
+inline constexpr const char* kInsertDial =
+    "INSERT INTO dials(account_id, number, at, attempt_id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+// (account, number, since): its dials at or after since, ascending.
+inline constexpr const char* kSelectDialsSince =
+    "SELECT at FROM dials WHERE account_id = $1 AND number = $2 AND at >= $3 ORDER BY at";
+// (attempt id)
+inline constexpr const char* kDeleteDialOfAttempt = "DELETE FROM dials WHERE attempt_id = $1";
 // Serialises BeginAttemptsLimited per agent across nodes (agent id). An
 // advisory lock rather than the agent row: an upload holds that row FOR
 // SHARE for its whole transaction and must not stall the agent's dials.
@@ -264,7 +283,8 @@ inline constexpr const char* kInsertAttempt =
 // (from_number, now, key)
 inline constexpr const char* kBeginExecution =
     "UPDATE executions SET status = 'initiated', agent_number = $1, attempt_count = attempt_count + 1, "
-    "updated_at = $2, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE key = $3";
+    "updated_at = $2, next_attempt_at = NULL, hold_reason = NULL, lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE key = $3";
 // (provider_call_id, attempt id)
 inline constexpr const char* kSetProviderCallId = "UPDATE attempts SET provider_call_id = $1 WHERE id = $2";
 

@@ -33,6 +33,11 @@ void AddAgent(Params& p, const Agent& a, const SecretBox* box) {
     p.AddNull();
   }
   p.Add(store_rules::Millis(a.created_at)).Add(store_rules::Millis(a.updated_at));
+  if (a.contact_limits.empty()) {
+    p.AddNull();
+  } else {
+    p.Add(store_rules::EncodeContactLimits(a.contact_limits));
+  }
 }
 
 Result<Agent> ReadAgent(const Row& r, const SecretBox* box) {
@@ -59,6 +64,9 @@ Result<Agent> ReadAgent(const Row& r, const SecretBox* box) {
   }
   a.created_at = FromUnixMillis(r.Int(12));
   a.updated_at = FromUnixMillis(r.Int(13));
+  if (!r.IsNull(14)) {
+    BC_ASSIGN_OR_RETURN(a.contact_limits, store_rules::DecodeContactLimits(r.TextView(14)));
+  }
   return a;
 }
 
@@ -121,6 +129,7 @@ Result<ExecutionRow> ReadExecutionRow(const Row& r) {
   if (!r.IsNull(20)) e.next_attempt_at_ms = r.Int(20);
   e.created_at_ms = r.Int(21);
   e.updated_at_ms = r.Int(22);
+  if (!r.IsNull(23)) e.hold_reason = r.TextView(23);
   return e;
 }
 

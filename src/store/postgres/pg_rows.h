@@ -37,7 +37,7 @@ class Row {
   int row_;
 };
 
-// Appends the 14 BC_PG_AGENT_COLUMNS of `a` to `p` (as $1..$14 of a fresh list).
+// Appends the 15 BC_PG_AGENT_COLUMNS of `a` to `p` (as $1..$15 of a fresh list).
 void AddAgent(Params& p, const Agent& a, const SecretBox* box);
 // Readers for rows selected with BC_PG_AGENT_COLUMNS / BC_PG_BATCH_COLUMNS /
 // BC_PG_EXECUTION_COLUMNS. `seq` receives the batch's internal key prefix.

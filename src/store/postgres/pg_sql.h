@@ -193,6 +193,30 @@ INSERT INTO batch_status_counts(batch_seq, status, node, n)
   SELECT batch_seq, status, '', COUNT(*) FROM executions GROUP BY batch_seq, status;
 )sql";
 
+// Migration 5: compliance (docs/compliance.md), as SQLite's migration 9:
+// agents' contact_limits, executions' hold_reason, the account-wide dial
+// history (one primary-key range per "dials to this number since"), and
+// per-batch counts by hold_reason, one row per node as batch_status_counts.
+inline constexpr const char* kComplianceV5 = R"sql(
+ALTER TABLE agents ADD COLUMN contact_limits TEXT;
+ALTER TABLE executions ADD COLUMN hold_reason TEXT;
+CREATE TABLE dials (
+  account_id TEXT COLLATE "C" NOT NULL,
+  number     TEXT COLLATE "C" NOT NULL,
+  at         BIGINT NOT NULL,
+  attempt_id TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (account_id, number, at, attempt_id)
+);
+CREATE INDEX dials_attempt ON dials(attempt_id);
+CREATE TABLE batch_hold_counts (
+  batch_seq BIGINT NOT NULL,
+  reason    TEXT COLLATE "C" NOT NULL,
+  node      TEXT COLLATE "C" NOT NULL,
+  n         BIGINT NOT NULL,
+  PRIMARY KEY (batch_seq, reason, node)
+);
+)sql";
+
 struct Migration {
   int version;
   std::array<const char*, 2> parts;  // run in order in the migration's transaction; nullptr = none
@@ -204,6 +228,7 @@ inline constexpr Migration kMigrations[] = {
     {2, {kApiKeysV2, nullptr}},
     {3, {kIdempotencyV3, nullptr}},
     {4, {kStatusCountsV4, nullptr}},
+    {5, {kComplianceV5, nullptr}},
 };
 
 // Several nodes may start at once: migrations run under this advisory lock.
@@ -243,19 +268,19 @@ inline constexpr const char* kRecordApiKeyUse =
 #define BC_PG_AGENT_COLUMNS                                                                    \
   "id, account_id, name, provider_type, provider, from_phone_numbers, webhook_url, "           \
   "welcome_message, calling_guardrails, max_concurrency, calls_per_second, retry_config, " \
-  "created_at, updated_at"
+  "created_at, updated_at, contact_limits"
 inline constexpr const char* kInsertAgent =
-    "INSERT INTO agents(" BC_PG_AGENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+    "INSERT INTO agents(" BC_PG_AGENT_COLUMNS ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 inline constexpr const char* kSelectAgent = "SELECT " BC_PG_AGENT_COLUMNS " FROM agents WHERE id = $1 AND account_id = $2";
 inline constexpr const char* kSelectAgentsOfAccount =
     "SELECT " BC_PG_AGENT_COLUMNS " FROM agents WHERE account_id = $1 ORDER BY created_at, seq";
 inline constexpr const char* kSelectAgentByName =
     "SELECT " BC_PG_AGENT_COLUMNS " FROM agents WHERE account_id = $1 AND name = $2 ORDER BY created_at, seq LIMIT 1";
-// The 14 columns in order; matched by ($1 id, $2 account_id).
+// The 15 columns in order; matched by ($1 id, $2 account_id).
 inline constexpr const char* kUpdateAgent =
     "UPDATE agents SET name = $3, provider_type = $4, provider = $5, from_phone_numbers = $6, webhook_url = $7, "
     "welcome_message = $8, calling_guardrails = $9, max_concurrency = $10, calls_per_second = $11, "
-    "retry_config = $12, created_at = $13, updated_at = $14 WHERE id = $1 AND account_id = $2";
+    "retry_config = $12, created_at = $13, updated_at = $14, contact_limits = $15 WHERE id = $1 AND account_id = $2";
 inline constexpr const char* kDeleteAgent = "DELETE FROM agents WHERE id = $1 AND account_id = $2";
 // (id, account_id): locks the agent row against concurrent deletes.
 inline constexpr const char* kLockAgentOfAccount = "SELECT 1 FROM agents WHERE id = $1 AND account_id = $2 FOR UPDATE";
@@ -326,7 +351,8 @@ inline constexpr const char* kCopyRejects =
   "e.key, e.id, e.batch_seq, e.row_index, e.line, e.contact_number, e.variables, e.status, "    \
   "e.agent_number, e.conversation_duration, e.total_cost, e.answered_by_voice_mail, "           \
   "e.transcript, e.summary, e.extracted_data, e.telephony_data, e.error_message, "              \
-  "e.retry_count, e.attempt_count, e.retry_history, e.next_attempt_at, e.created_at, e.updated_at"
+  "e.retry_count, e.attempt_count, e.retry_history, e.next_attempt_at, e.created_at, e.updated_at, " \
+  "e.hold_reason"
 // (lo, hi, limit)
 inline constexpr const char* kSelectExecutionRange =
     "SELECT " BC_PG_EXECUTION_COLUMNS " FROM executions e WHERE e.key BETWEEN $1 AND $2 ORDER BY e.key LIMIT $3";
@@ -357,6 +383,15 @@ inline constexpr const char* kAddStatusCounts =
     "SELECT s, st, $4, d FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(s, st, d, i) "
     "ORDER BY i ON CONFLICT (batch_seq, status, node) DO UPDATE SET n = batch_status_counts.n + EXCLUDED.n";
 inline constexpr const char* kDeleteStatusCounts = "DELETE FROM batch_status_counts WHERE batch_seq = $1";
+// (seqs, reasons, deltas, node): as kAddStatusCounts, for batch_hold_counts.
+inline constexpr const char* kAddHoldCounts =
+    "INSERT INTO batch_hold_counts(batch_seq, reason, node, n) "
+    "SELECT s, r, $4, d FROM unnest($1::bigint[], $2::text[], $3::bigint[]) WITH ORDINALITY AS t(s, r, d, i) "
+    "ORDER BY i ON CONFLICT (batch_seq, reason, node) DO UPDATE SET n = batch_hold_counts.n + EXCLUDED.n";
+inline constexpr const char* kDeleteHoldCounts = "DELETE FROM batch_hold_counts WHERE batch_seq = $1";
+// (seq): executions held by reason, summed over nodes.
+inline constexpr const char* kSelectHoldCounts =
+    "SELECT reason, SUM(n) FROM batch_hold_counts WHERE batch_seq = $1 GROUP BY reason HAVING SUM(n) > 0";
 inline constexpr const char* kSelectAnyInFlight =
     "SELECT 1 FROM executions WHERE batch_seq = $1 AND status IN "
     "('initiated', 'ringing', 'in-progress', 'call-disconnected') LIMIT 1";

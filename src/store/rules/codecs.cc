@@ -1,5 +1,7 @@
 #include "store/rules/codecs.h"
 
+#include "domain/guardrails.h"
+
 #include "base/json.h"
 #include "base/json_scan.h"
 
@@ -116,10 +118,15 @@ Result<std::string> UnescapeJsonString(std::string_view body) {
 }
 
 std::string EncodeGuardrails(const CallingGuardrails& g) {
-  return json{{"call_start_hour", g.call_start_hour},
-              {"call_end_hour", g.call_end_hour},
-              {"default_timezone", g.default_timezone}}
-      .dump();
+  json j = {{"call_start_hour", g.call_start_hour},
+            {"call_end_hour", g.call_end_hour},
+            {"default_timezone", g.default_timezone}};
+  // Written only when not the default, so rows stay as they were for agents
+  // that do not use them.
+  if (g.call_days != kAllWeekdays) j["call_days"] = CallDaysJson(g.call_days);
+  if (g.ambiguous_timezone != AmbiguousZonePolicy::kDefault) j["ambiguous_timezone"] = ToString(g.ambiguous_timezone);
+  if (!g.rule_packs.empty()) j["rule_packs"] = g.rule_packs;
+  return j.dump();
 }
 
 Result<CallingGuardrails> DecodeGuardrails(std::string_view text) {
@@ -130,10 +137,29 @@ Result<CallingGuardrails> DecodeGuardrails(std::string_view text) {
     g.call_start_hour = j->at("call_start_hour").get<int>();
     g.call_end_hour = j->at("call_end_hour").get<int>();
     g.default_timezone = j->at("default_timezone").get<std::string>();
+    if (auto d = j->find("call_days"); d != j->end()) {
+      BC_ASSIGN_OR_RETURN(g.call_days, ParseCallDays(*d, "stored calling_guardrails.call_days"));
+    }
+    if (auto p = j->find("ambiguous_timezone"); p != j->end()) {
+      auto policy = ParseAmbiguousZonePolicy(p->get<std::string>());
+      if (!policy) return Internal("stored calling_guardrails.ambiguous_timezone is unknown");
+      g.ambiguous_timezone = *policy;
+    }
+    if (auto r = j->find("rule_packs"); r != j->end()) g.rule_packs = r->get<std::vector<std::string>>();
   } catch (const json::exception& e) {
     return Internal(std::string("stored calling_guardrails is malformed: ") + e.what());
   }
   return g;
+}
+
+std::string EncodeContactLimits(const std::vector<ContactLimit>& limits) { return ContactLimitsJson(limits).dump(); }
+
+Result<std::vector<ContactLimit>> DecodeContactLimits(std::string_view text) {
+  auto j = ParseStoredJson(text, "contact_limits");
+  if (!j.ok()) return j.status();
+  auto limits = ParseContactLimits(*j, "stored contact_limits");
+  if (!limits.ok()) return Internal(limits.status().message());
+  return limits;
 }
 
 std::string EncodeRetryConfig(const RetryConfig& r) {
@@ -227,6 +253,7 @@ Result<Execution> ToExecution(const ExecutionRow& row, const Batch& batch) {
   if (row.next_attempt_at_ms) e.next_attempt_at = FromUnixMillis(*row.next_attempt_at_ms);
   e.created_at = FromUnixMillis(row.created_at_ms);
   e.updated_at = FromUnixMillis(row.updated_at_ms);
+  if (row.hold_reason) e.hold_reason = std::string(*row.hold_reason);
   return e;
 }
 

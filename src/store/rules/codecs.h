@@ -59,6 +59,9 @@ Result<std::string> UnescapeJsonString(std::string_view body);
 // JSON objects; the decoders are Internal on malformed text or unknown statuses.
 std::string EncodeGuardrails(const CallingGuardrails& g);
 Result<CallingGuardrails> DecodeGuardrails(std::string_view text);
+// An agent's contact_limits as stored ("[{\"max_calls\": 3, \"per_hours\": 24}]").
+std::string EncodeContactLimits(const std::vector<ContactLimit>& limits);
+Result<std::vector<ContactLimit>> DecodeContactLimits(std::string_view text);
 std::string EncodeRetryConfig(const RetryConfig& r);
 Result<RetryConfig> DecodeRetryConfig(std::string_view text);
 std::string EncodeRetryHistory(const std::vector<AttemptSummary>& history);

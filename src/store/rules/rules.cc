@@ -83,6 +83,16 @@ Status AddStatusCount(std::string_view status, int64_t n, StatusCounts* counts) 
   return Status::Ok();
 }
 
+bool UnderContactLimits(const std::vector<ContactLimit>& limits, const std::vector<int64_t>& dials_ms,
+                        int64_t now_ms) {
+  for (const ContactLimit& l : limits) {
+    const int64_t after = now_ms - int64_t{l.per_hours} * 3'600'000;
+    const auto from = std::upper_bound(dials_ms.begin(), dials_ms.end(), after);
+    if (dials_ms.end() - from >= l.max_calls) return false;
+  }
+  return true;
+}
+
 Result<int64_t> DialAllowance(
     const DialLimits& limits, TimePoint now, int64_t wanted,
     const std::function<Result<int64_t>()>& count_open,

@@ -77,7 +77,34 @@ class StatusDeltas {
   std::map<Key, int64_t> deltas_;
 };
 
+// Changes to the per-batch counts of executions by hold_reason, as
+// StatusDeltas: collected by a transaction, written once before its commit.
+class HoldDeltas {
+ public:
+  using Key = std::pair<int64_t, std::string>;  // (batch_seq, reason)
+  // One execution of batch `seq` changed hold_reason (nullopt = none).
+  void Move(int64_t seq, const std::optional<std::string>& from, const std::optional<std::string>& to) {
+    if (from == to) return;
+    if (from) deltas_[{seq, *from}] -= 1;
+    if (to) deltas_[{seq, *to}] += 1;
+  }
+  std::vector<std::pair<Key, int64_t>> Changes() const {
+    std::vector<std::pair<Key, int64_t>> out;
+    for (const auto& [key, n] : deltas_)
+      if (n != 0) out.emplace_back(key, n);
+    return out;
+  }
+
+ private:
+  std::map<Key, int64_t> deltas_;
+};
+
 // --- dial limits
+
+// True when `dials` (ascending) leave room for one more dial at `now` under
+// every limit: fewer than max_calls after now - per_hours.
+bool UnderContactLimits(const std::vector<ContactLimit>& limits, const std::vector<int64_t>& dials_ms,
+                        int64_t now_ms);
 
 // How many of `wanted` attempts the agent may begin at `now` under `limits`.
 // `count_open` returns the agent's open attempts (asked only when

@@ -28,6 +28,8 @@ Result<bool> AnyInFlight(Connection& conn, int64_t seq);
 // Writes a transaction's status count changes (batch_status_counts); call
 // inside that transaction, after its last status change.
 Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& deltas);
+// Adds a transaction's hold_reason changes to batch_hold_counts (likewise).
+Status ApplyHoldDeltas(Connection& conn, const store_rules::HoldDeltas& deltas);
 // Deletes the batch row, its executions (with their contacts and attempts),
 // rejected rows and pending webhook journal rows.
 Status DeleteBatchRows(Connection& conn, int64_t seq);

@@ -42,6 +42,14 @@ Status ApplyStatusDeltas(Connection& conn, const store_rules::StatusDeltas& delt
   return Status::Ok();
 }
 
+Status ApplyHoldDeltas(Connection& conn, const store_rules::HoldDeltas& deltas) {
+  for (const auto& [key, n] : deltas.Changes()) {
+    BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kAddHoldCount));
+    BC_RETURN_IF_ERROR(st.Bind(1, key.first).Bind(2, key.second).Bind(3, n).Run());
+  }
+  return Status::Ok();
+}
+
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // execution_ids first: its rows are found through executions.
   for (const char* range_sql : {sql::kDeleteAttemptRange, sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
@@ -52,7 +60,8 @@ Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // Pending webhook changes of the batch and its executions go with them
   // (ReadWebhookChanges would find their objects gone).
   for (const char* seq_sql :
-       {sql::kDeleteWebhookChangesOfBatch, sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteBatch}) {
+       {sql::kDeleteWebhookChangesOfBatch, sql::kDeleteRejects, sql::kDeleteStatusCounts, sql::kDeleteHoldCounts,
+        sql::kDeleteBatch}) {
     BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(seq_sql));
     BC_RETURN_IF_ERROR(st.Bind(1, seq).Run());
   }
@@ -238,6 +247,13 @@ Result<BatchWithCounts> SqliteStore::GetBatchWithCounts(const std::string& accou
   BatchWithCounts out;
   BC_ASSIGN_OR_RETURN(out.batch, sqlite::LoadBatch(*conn, account_id, batch_id, &seq));
   BC_ASSIGN_OR_RETURN(out.counts, CountsOf(*conn, seq));
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectHoldCounts));
+  st.Bind(1, seq);
+  while (true) {
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    out.held[st.Text(0)] = st.Int(1);
+  }
   return out;
 }
 
@@ -272,7 +288,7 @@ Result<std::vector<BatchWithCounts>> SqliteStore::ListBatches(const std::string&
     int64_t seq = 0;
     BC_ASSIGN_OR_RETURN(auto b, sqlite::ReadBatch(st, &seq));
     by_seq.emplace(seq, out.size());
-    out.push_back({std::move(b), {}});
+    out.push_back({std::move(b), {}, {}});
   }
   if (out.empty()) return out;
   BC_ASSIGN_OR_RETURN(auto counts, conn->Prepare(sql::kSelectStatusCountsOfAgent));

@@ -146,6 +146,10 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
     }
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(*conn, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
+    if (u.never_placed) {
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteDialOfAttempt));
+      BC_RETURN_IF_ERROR(st.Bind(1, u.event.attempt_id).Run());
+    }
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(txn.Commit());

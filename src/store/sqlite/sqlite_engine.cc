@@ -204,38 +204,69 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
   return out;
 }
 
-Status SqliteStore::RescheduleExecutions(const std::vector<std::pair<std::string, TimePoint>>& ids_and_times,
-                                         const std::string& worker, TimePoint now) {
-  if (ids_and_times.empty()) return Status::Ok();
+Status SqliteStore::RescheduleExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                         TimePoint now) {
+  if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   store_rules::StatusDeltas deltas;
-  for (const auto& [id, at] : ids_and_times) {
-    BC_RETURN_IF_ERROR(RunLeasedMove(*conn, sql::kRescheduleExecution, ExecutionStatus::kQueued,
-                                     ExecutionStatus::kRescheduled, deltas, [&](Statement& st) {
-                                       st.Bind(1, Millis(at)).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
-                                     }));
+  store_rules::HoldDeltas held;
+  for (const ExecutionHold& h : holds) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kRescheduleExecution));
+    st.Bind(1, Millis(h.next_attempt_at)).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id);
+    st.Bind(5, worker);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) continue;
+    const int64_t seq = store_rules::SeqOfKey(st.Int(0));
+    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
+    held.Move(seq, h.prior_reason, h.reason);
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
+  BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
   return txn.Commit();
 }
 
-Status SqliteStore::CancelExecutions(const std::vector<std::pair<std::string, std::string>>& ids_and_messages,
-                                     const std::string& worker, TimePoint now) {
-  if (ids_and_messages.empty()) return Status::Ok();
+Status SqliteStore::CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                     TimePoint now) {
+  if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
   BC_RETURN_IF_ERROR(txn.Begin());
   store_rules::StatusDeltas deltas;
-  for (const auto& [id, message] : ids_and_messages) {
-    BC_RETURN_IF_ERROR(RunLeasedMove(*conn, sql::kCancelExecution, ExecutionStatus::kQueued,
-                                     ExecutionStatus::kCanceled, deltas, [&](Statement& st) {
-                                       st.Bind(1, message).Bind(2, Millis(now)).Bind(3, id).Bind(4, worker);
-                                     }));
+  store_rules::HoldDeltas held;
+  for (const ExecutionHold& h : holds) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kCancelExecution));
+    st.Bind(1, h.message).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id).Bind(5, worker);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) continue;
+    const int64_t seq = store_rules::SeqOfKey(st.Int(0));
+    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
+    held.Move(seq, h.prior_reason, h.reason);
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
+  BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
   return txn.Commit();
+}
+
+Result<std::map<std::string, std::vector<TimePoint>>> SqliteStore::DialHistory(
+    const std::string& account_id, const std::vector<std::string>& numbers, TimePoint since) {
+  std::map<std::string, std::vector<TimePoint>> out;
+  if (numbers.empty()) return out;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  for (const std::string& number : numbers) {
+    if (out.count(number)) continue;
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDialsSince));
+    st.Bind(1, account_id).Bind(2, number).Bind(3, Millis(since));
+    std::vector<TimePoint> dials;
+    while (true) {
+      BC_ASSIGN_OR_RETURN(auto row, st.Step());
+      if (!row) break;
+      dials.push_back(FromUnixMillis(st.Int(0)));
+    }
+    if (!dials.empty()) out.emplace(number, std::move(dials));
+  }
+  return out;
 }
 
 Status SqliteStore::ReleaseExecutions(const std::vector<std::string>& execution_ids, const std::string& worker) {
@@ -263,6 +294,22 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsLimited(const std::ve
 }
 
 namespace {
+
+// The account's dials to `number` that `limits` may count at `now`, ascending (Unix ms).
+Result<std::vector<int64_t>> DialTimes(Connection& conn, const std::string& account_id, const std::string& number,
+                                       const std::vector<ContactLimit>& limits, TimePoint now) {
+  int hours = 0;
+  for (const ContactLimit& l : limits) hours = std::max(hours, l.per_hours);
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kSelectDialsSince));
+  st.Bind(1, account_id).Bind(2, number).Bind(3, Millis(now) - int64_t{hours} * 3'600'000);
+  std::vector<int64_t> out;
+  while (true) {
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    out.push_back(st.Int(0));
+  }
+  return out;
+}
 
 // How many more attempts the agent may begin at `now` (the write lock is held).
 Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePoint now,
@@ -295,10 +342,12 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
     allowance = a;
   }
   store_rules::StatusDeltas deltas;
+  store_rules::HoldDeltas held;
   for (const AttemptStart& s : starts) {
     int64_t key = 0;
     bool startable = false, ours = false;
-    std::string account_id, batch_id, agent_id;
+    std::string account_id, batch_id, agent_id, number;
+    std::optional<std::string> prior_reason;
     {
       BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectExecutionForStart));
       st.Bind(1, s.execution_id);
@@ -310,8 +359,15 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
       account_id = st.Text(4);
       batch_id = st.Text(5);
       agent_id = st.Text(6);
+      number = st.Text(7);
+      if (!st.IsNull(8)) prior_reason = st.Text(8);
     }
     if (startable && static_cast<int64_t>(begun.size()) >= allowance) startable = false;  // over the limits
+    if (startable && !s.limits.empty()) {
+      // The write lock is held: the count and the start are one step.
+      BC_ASSIGN_OR_RETURN(auto dials, DialTimes(*conn, account_id, number, s.limits, now));
+      if (!store_rules::UnderContactLimits(s.limits, dials, Millis(now))) startable = false;
+    }
     if (!startable) {
       if (ours) {
         BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kReleaseExecutionByKey));
@@ -336,11 +392,17 @@ Result<std::vector<std::string>> SqliteStore::BeginAttemptsImpl(const std::vecto
       BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kBeginExecution));
       BC_RETURN_IF_ERROR(st.Bind(1, s.from_number).Bind(2, Millis(now)).Bind(3, key).Run());
     }
+    {
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertDial));
+      BC_RETURN_IF_ERROR(st.Bind(1, account_id).Bind(2, number).Bind(3, Millis(now)).Bind(4, s.attempt_id).Run());
+    }
     // Startable means queued.
     deltas.Move(store_rules::SeqOfKey(key), ExecutionStatus::kQueued, ExecutionStatus::kInitiated);
+    held.Move(store_rules::SeqOfKey(key), prior_reason, std::nullopt);
     begun.push_back(s.attempt_id);
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
+  BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
   BC_RETURN_IF_ERROR(txn.Commit());
   return begun;
 }

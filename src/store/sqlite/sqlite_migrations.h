@@ -286,6 +286,30 @@ INSERT INTO batch_status_counts(batch_seq, status, n)
 ALTER TABLE batches ADD COLUMN importer TEXT;
 ALTER TABLE batches ADD COLUMN import_seen_at INTEGER;
 )sql"},
+    {9, R"sql(
+-- Compliance (docs/compliance.md). An agent's contact_limits (JSON array or
+-- NULL); why the engine holds or declined an execution (NULL once dialled);
+-- every dial of the account's numbers, kept when batches are deleted, so that
+-- "dials to this number in the last N hours" is one range of the primary
+-- key; per-batch counts of executions by hold_reason, kept in the
+-- transactions that set and clear it (never counted from the rows).
+ALTER TABLE agents ADD COLUMN contact_limits TEXT;
+ALTER TABLE executions ADD COLUMN hold_reason TEXT;
+CREATE TABLE dials (
+  account_id TEXT NOT NULL,
+  number     TEXT NOT NULL,
+  at         INTEGER NOT NULL,  -- Unix ms, the attempt's start
+  attempt_id TEXT NOT NULL,
+  PRIMARY KEY (account_id, number, at, attempt_id)
+) WITHOUT ROWID;
+CREATE INDEX dials_attempt ON dials(attempt_id);
+CREATE TABLE batch_hold_counts (
+  batch_seq INTEGER NOT NULL,
+  reason    TEXT NOT NULL,
+  n         INTEGER NOT NULL,
+  PRIMARY KEY (batch_seq, reason)
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace batchcall::sqlite_sql

@@ -46,6 +46,11 @@ void BindAgent(Statement& st, const Agent& a, const SecretBox* box) {
   }
   st.Bind(13, static_cast<int64_t>(ToUnixMillis(a.created_at)));
   st.Bind(14, static_cast<int64_t>(ToUnixMillis(a.updated_at)));
+  if (a.contact_limits.empty()) {
+    st.BindNull(15);
+  } else {
+    st.Bind(15, store_rules::EncodeContactLimits(a.contact_limits));
+  }
 }
 
 Result<Agent> ReadAgent(const Statement& st, const SecretBox* box) {
@@ -72,6 +77,9 @@ Result<Agent> ReadAgent(const Statement& st, const SecretBox* box) {
   }
   a.created_at = FromUnixMillis(st.Int(12));
   a.updated_at = FromUnixMillis(st.Int(13));
+  if (!st.IsNull(14)) {
+    BC_ASSIGN_OR_RETURN(a.contact_limits, store_rules::DecodeContactLimits(st.TextView(14)));
+  }
   return a;
 }
 
@@ -124,6 +132,7 @@ Result<ExecutionRow> ReadExecutionCsvRow(const Statement& st) {
   e.attempt_count = st.Int(18);
   e.created_at_ms = st.Int(21);
   e.updated_at_ms = st.Int(22);
+  if (!st.IsNull(23)) e.hold_reason = st.TextView(23);
   return e;
 }
 

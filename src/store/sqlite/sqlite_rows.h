@@ -18,7 +18,7 @@
 
 namespace batchcall::sqlite {
 
-// Binds the 14 BC_AGENT_COLUMNS of `a` at 1..14.
+// Binds the 15 BC_AGENT_COLUMNS of `a` at 1..15.
 void BindAgent(Statement& st, const Agent& a, const SecretBox* box);
 // Readers for rows selected with BC_AGENT_COLUMNS / BC_BATCH_COLUMNS /
 // BC_EXECUTION_COLUMNS. `seq` receives the batch's internal key prefix.

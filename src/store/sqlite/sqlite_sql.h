@@ -50,9 +50,9 @@ inline constexpr const char* kRecordApiKeyUse =
 #define BC_AGENT_COLUMNS                                                                       \
   "id, account_id, name, provider_type, provider, from_phone_numbers, webhook_url, "           \
   "welcome_message, calling_guardrails, max_concurrency, calls_per_second, retry_config, " \
-  "created_at, updated_at"
+  "created_at, updated_at, contact_limits"
 inline constexpr const char* kInsertAgent =
-    "INSERT INTO agents(" BC_AGENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO agents(" BC_AGENT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 inline constexpr const char* kSelectAgent =
     "SELECT " BC_AGENT_COLUMNS " FROM agents WHERE id = ? AND account_id = ?";
 inline constexpr const char* kSelectAgentsOfAccount =
@@ -60,12 +60,12 @@ inline constexpr const char* kSelectAgentsOfAccount =
 inline constexpr const char* kSelectAgentByName =
     "SELECT " BC_AGENT_COLUMNS
     " FROM agents WHERE account_id = ? AND name = ? ORDER BY created_at, rowid LIMIT 1";
-// Binds the 14 columns in order, then (id, account_id) again for the match.
+// Binds the 15 columns in order; matched by (?1 id, ?2 account_id).
 inline constexpr const char* kUpdateAgent =
     "UPDATE agents SET id = ?1, account_id = ?2, name = ?3, provider_type = ?4, provider = ?5, "
     "from_phone_numbers = ?6, webhook_url = ?7, welcome_message = ?8, calling_guardrails = ?9, "
     "max_concurrency = ?10, calls_per_second = ?11, retry_config = ?12, created_at = ?13, "
-    "updated_at = ?14 WHERE id = ?1 AND account_id = ?2";
+    "updated_at = ?14, contact_limits = ?15 WHERE id = ?1 AND account_id = ?2";
 inline constexpr const char* kDeleteAgent = "DELETE FROM agents WHERE id = ? AND account_id = ?";
 inline constexpr const char* kCountActiveBatchesOfAgent =
     "SELECT COUNT(*) FROM batches WHERE agent_id = ? AND status IN ('scheduled', 'running', 'paused')";
@@ -194,7 +194,8 @@ inline constexpr const char* kInsertReject =
   "e.key, e.id, e.batch_seq, e.row_index, e.line, e.contact_number, e.variables, e.status, "    \
   "e.agent_number, e.conversation_duration, e.total_cost, e.answered_by_voice_mail, "           \
   "e.transcript, e.summary, e.extracted_data, e.telephony_data, e.error_message, "              \
-  "e.retry_count, e.attempt_count, e.retry_history, e.next_attempt_at, e.created_at, e.updated_at"
+  "e.retry_count, e.attempt_count, e.retry_history, e.next_attempt_at, e.created_at, e.updated_at, " \
+  "e.hold_reason"
 inline constexpr const char* kSelectExecutionRange =
     "SELECT " BC_EXECUTION_COLUMNS
     " FROM executions e"
@@ -205,7 +206,7 @@ inline constexpr const char* kSelectExecutionRange =
 #define BC_EXECUTION_CSV_COLUMNS                                                                         \
   "e.key, e.id, NULL, e.row_index, NULL, e.contact_number, e.variables, e.status, NULL, "              \
   "e.conversation_duration, NULL, e.answered_by_voice_mail, NULL, NULL, NULL, NULL, e.error_message, " \
-  "NULL, e.attempt_count, NULL, NULL, e.created_at, e.updated_at"
+  "NULL, e.attempt_count, NULL, NULL, e.created_at, e.updated_at, e.hold_reason"
 inline constexpr const char* kSelectExecutionCsvRange =
     "SELECT " BC_EXECUTION_CSV_COLUMNS
     " FROM executions e"
@@ -294,15 +295,15 @@ inline constexpr const char* kClaimExecution =
     "UPDATE executions SET lease_owner = ?1, lease_expires_at = ?2, next_attempt_at = NULL, "
     "updated_at = CASE WHEN status = 'queued' THEN updated_at ELSE ?3 END, status = 'queued' WHERE key = ?4";
 #define BC_KEY_OF_ID "(SELECT key FROM execution_ids WHERE id = ?)"
-// (next_attempt_at, now, id, worker)
+// (next_attempt_at, now, hold_reason, id, worker)
 inline constexpr const char* kRescheduleExecution =
-    "UPDATE executions SET status = 'rescheduled', next_attempt_at = ?, updated_at = ?, "
+    "UPDATE executions SET status = 'rescheduled', next_attempt_at = ?, updated_at = ?, hold_reason = ?, "
     "lease_owner = NULL, lease_expires_at = NULL "
     "WHERE key = " BC_KEY_OF_ID " AND status = 'queued' AND lease_owner = ? RETURNING key";
-// (error_message, now, id, worker)
+// (error_message, now, hold_reason, id, worker)
 inline constexpr const char* kCancelExecution =
-    "UPDATE executions SET status = 'canceled', error_message = ?, updated_at = ?, next_attempt_at = NULL, "
-    "lease_owner = NULL, lease_expires_at = NULL "
+    "UPDATE executions SET status = 'canceled', error_message = ?, updated_at = ?, hold_reason = ?, "
+    "next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL "
     "WHERE key = " BC_KEY_OF_ID " AND status = 'queued' AND lease_owner = ? RETURNING key";
 // (id, worker)
 inline constexpr const char* kReleaseExecution =
@@ -314,7 +315,8 @@ inline constexpr const char* kReleaseExecutionByKey =
 // Attempts. (execution id) -> key, status, lease_owner, batch status,
 // account id, batch id, agent id
 inline constexpr const char* kSelectExecutionForStart =
-    "SELECT e.key, e.status, e.lease_owner, b.status, b.account_id, b.id, b.agent_id "
+    "SELECT e.key, e.status, e.lease_owner, b.status, b.account_id, b.id, b.agent_id, e.contact_number, "
+    "e.hold_reason "
     "FROM execution_ids x JOIN executions e ON e.key = x.key JOIN batches b ON b.seq = e.batch_seq "
     "WHERE x.id = ?";
 inline constexpr const char* kInsertAttempt =
@@ -341,7 +343,22 @@ inline constexpr const char* kIsAttemptOpen = "SELECT 1 FROM attempts WHERE id =
 // (from_number, now, key)
 inline constexpr const char* kBeginExecution =
     "UPDATE executions SET status = 'initiated', agent_number = ?, attempt_count = attempt_count + 1, "
-    "updated_at = ?, next_attempt_at = NULL, lease_owner = NULL, lease_expires_at = NULL WHERE key = ?";
+    "updated_at = ?, next_attempt_at = NULL, hold_reason = NULL, lease_owner = NULL, lease_expires_at = NULL "
+    "WHERE key = ?";
+// --- the account's dial history (compliance)
+// (account_id, number, at, attempt id)
+inline constexpr const char* kInsertDial = "INSERT OR IGNORE INTO dials(account_id, number, at, attempt_id) VALUES (?, ?, ?, ?)";
+// (account_id, number, since): its dials at or after since, ascending (the primary key's range).
+inline constexpr const char* kSelectDialsSince =
+    "SELECT at FROM dials WHERE account_id = ? AND number = ? AND at >= ? ORDER BY at";
+// (attempt id): a dial never placed leaves the history.
+inline constexpr const char* kDeleteDialOfAttempt = "DELETE FROM dials WHERE attempt_id = ?";
+// (batch_seq, reason, n): adds n to the batch's count of executions held for reason.
+inline constexpr const char* kAddHoldCount =
+    "INSERT INTO batch_hold_counts(batch_seq, reason, n) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT(batch_seq, reason) DO UPDATE SET n = n + ?3";
+inline constexpr const char* kSelectHoldCounts = "SELECT reason, n FROM batch_hold_counts WHERE batch_seq = ? AND n > 0";
+inline constexpr const char* kDeleteHoldCounts = "DELETE FROM batch_hold_counts WHERE batch_seq = ?";
 // (provider_call_id, attempt id)
 inline constexpr const char* kSetProviderCallId = "UPDATE attempts SET provider_call_id = ? WHERE id = ?";
 // (attempt id) -> what ApplyCallUpdates needs
