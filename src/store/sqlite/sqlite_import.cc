@@ -375,11 +375,11 @@ Result<std::unique_ptr<BatchImport>> SqliteStore::BeginImport(const Batch& draft
   co.path = options_.path;
   co.busy_timeout_ms = options_.busy_timeout_ms;
   co.cache_kib = kImportCacheKib;
-  co.write_gate = write_gate_;
+  co.write_order = write_gate_;
   BC_ASSIGN_OR_RETURN(auto conn, Connection::Open(co));
   BC_RETURN_IF_ERROR(conn->Exec("PRAGMA wal_autocheckpoint = 0"));  // SqliteBatchImport::Checkpoint
   co.cache_kib = 256;  // copies pages; needs no cache of its own
-  co.write_gate = nullptr;
+  co.write_order = nullptr;
   BC_ASSIGN_OR_RETURN(auto checkpoint_conn, Connection::Open(co));
   auto import = std::make_unique<SqliteBatchImport>(std::move(conn), std::move(checkpoint_conn), draft,
                                                     options_.node_id);

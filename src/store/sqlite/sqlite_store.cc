@@ -24,7 +24,7 @@ sqlite::ConnectionOptions PoolOptions(const SqliteStoreOptions& o,
   sqlite::ConnectionOptions c;
   c.path = o.path;
   c.busy_timeout_ms = o.busy_timeout_ms;
-  c.write_gate = std::move(gate);
+  c.write_order = std::move(gate);
   return c;
 }
 

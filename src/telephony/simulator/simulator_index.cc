@@ -9,15 +9,16 @@
 #include <cstdio>
 #include <cstring>
 
+#include "sqlite/sqlite_connection.h"
 #include "telephony/simulator/simulator_record.h"
 
 namespace batchcall::sim {
 namespace {
 
+// Run on each connection after sqlite::Connection::Open (which sets
+// synchronous=NORMAL, the page cache and the busy timeout).
 constexpr const char* kSchema =
     "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
-    "PRAGMA cache_size=-2048;"  // 2 MiB: lookups touch a few pages
     "CREATE TABLE IF NOT EXISTS meta(id INTEGER PRIMARY KEY CHECK (id = 1), dev INTEGER NOT NULL,"
     "  ino INTEGER NOT NULL, upto INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS calls(key TEXT NOT NULL, provider TEXT NOT NULL, offset INTEGER NOT NULL,"
@@ -41,51 +42,29 @@ constexpr const char* kSetEnded =
 constexpr const char* kMeta = "SELECT dev, ino, upto FROM meta";
 constexpr const char* kSaveMeta = "INSERT OR REPLACE INTO meta VALUES (1, ?1, ?2, ?3)";
 
-Status SqlError(sqlite3* db, const std::string& path, std::string_view what) {
+// `s` as a failure of `what` on the index at `path`: always Unavailable,
+// naming the index file.
+Status OnIndex(const std::string& path, std::string_view what, Status s) {
+  if (s.ok()) return s;
   return Unavailable(std::string("simulator record index ")
                          .append(path)
                          .append(": ")
                          .append(what)
                          .append(": ")
-                         .append(sqlite3_errmsg(db)));
+                         .append(s.message()));
+}
+
+template <typename T>
+Result<T> OnIndex(const std::string& path, std::string_view what, Result<T> r) {
+  if (r.ok()) return r;
+  return OnIndex(path, what, r.status());
 }
 
 }  // namespace
 
-// A cursor over one of the index's cached statements: reset, and its
-// bindings cleared, when it goes out of scope (or by Reset()).
-class RecordIndex::Query {
- public:
-  Query(sqlite3_stmt* stmt, int rc) : stmt_(stmt), rc_(rc) {}
-  ~Query() { Reset(); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Query& Bind(int i, std::string_view v) {
-    if (ok()) rc_ = sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
-    return *this;
-  }
-  Query& Bind(int i, int64_t v) {
-    if (ok()) rc_ = sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error.
-  int Step() { return ok() ? sqlite3_step(stmt_) : rc_; }
-  void Reset() {
-    if (stmt_ == nullptr) return;
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
-  int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  bool IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-
- private:
-  sqlite3_stmt* stmt_;
-  int rc_;
-};
-
 std::string RecordIndex::PathFor(const std::string& record_path) { return record_path + ".index"; }
+
+RecordIndex::RecordIndex(int record_fd, std::string path) : record_fd_(record_fd), path_(std::move(path)) {}
 
 Result<std::unique_ptr<RecordIndex>> RecordIndex::Open(const std::string& record_path) {
   const std::string path = PathFor(record_path);
@@ -108,72 +87,49 @@ Result<std::unique_ptr<RecordIndex>> RecordIndex::Open(const std::string& record
 }
 
 Status RecordIndex::OpenConnections() {
-  for (Connection* c : {&writer_, &reader_}) {
+  sqlite::ConnectionOptions options;
+  options.path = path_;
+  options.busy_timeout_ms = 30000;
+  options.cache_kib = 2 * 1024;  // lookups touch a few pages
+  for (LockedConnection* c : {&writer_, &reader_}) {
     MutexLock lock(c->mu);
-    sqlite3_close(c->db);
-    c->db = nullptr;
-    int rc = sqlite3_open_v2(path_.c_str(), &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
-    if (rc == SQLITE_OK) {
-      sqlite3_busy_timeout(c->db, 30000);
-      rc = sqlite3_exec(c->db, kSchema, nullptr, nullptr, nullptr);
+    c->db.reset();
+    int rc = SQLITE_OK;
+    auto db = sqlite::Connection::Open(options, &rc);
+    Status s = db.ok() ? (*db)->Exec(kSchema) : db.status();
+    if (s.ok()) {
+      c->db = std::move(*db);
+      continue;
     }
-    if (rc == SQLITE_OK) continue;
-    std::string why = c->db ? SqlError(c->db, path_, "cannot open").message() : "simulator record index " + path_ + ": out of memory";
-    sqlite3_close(c->db);
-    c->db = nullptr;
+    if (db.ok()) rc = sqlite3_extended_errcode((*db)->raw());
+    s = OnIndex(path_, "cannot open", std::move(s));
     // Not a database (or a damaged one): the caller builds it again.
-    if (rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT) return Internal(why);
-    return Unavailable(why);
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) return Internal(s.message());
+    return s;
   }
   return Status::Ok();
 }
 
-RecordIndex::Connection::~Connection() {
-  MutexLock lock(mu);
-  for (auto& [sql, stmt] : cache) sqlite3_finalize(stmt);
-  sqlite3_close(db);
-}
-
 RecordIndex::~RecordIndex() { ::close(record_fd_); }
 
-RecordIndex::Query RecordIndex::Prepare(Connection& c, const char* sql) {
-  auto [it, inserted] = c.cache.emplace(sql, nullptr);
-  if (!inserted) return Query(it->second, SQLITE_OK);
-  int rc = sqlite3_prepare_v3(c.db, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(it->second);
-    c.cache.erase(it);
-    return Query(nullptr, rc);
-  }
-  return Query(it->second, SQLITE_OK);
-}
-
 Status RecordIndex::CatchUpLocked() {
-  sqlite3* const db = writer_.db;
-  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return SqlError(db, path_, "cannot begin");
-  auto rollback = [&](Status s) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return s;
-  };
+  sqlite::Connection& db = *writer_.db;
+  sqlite::Transaction txn(db);  // rolled back unless committed
+  BC_RETURN_IF_ERROR(OnIndex(path_, "cannot begin", txn.Begin(/*immediate=*/true)));
   struct stat st {};
   if (::fstat(record_fd_, &st) != 0)
-    return rollback(Unavailable(std::string("cannot stat the simulator record: ").append(std::strerror(errno))));
+    return Unavailable(std::string("cannot stat the simulator record: ").append(std::strerror(errno)));
   const auto dev = static_cast<int64_t>(st.st_dev), ino = static_cast<int64_t>(st.st_ino);
   int64_t upto = 0;
   {
-    Query meta = Prepare(writer_, kMeta);
-    int rc = meta.Step();
-    if (rc == SQLITE_ROW && meta.Int(0) == dev && meta.Int(1) == ino && meta.Int(2) <= st.st_size)
-      upto = meta.Int(2);
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      return rollback(SqlError(db, path_, "cannot read"));
+    BC_ASSIGN_OR_RETURN(auto meta, OnIndex(path_, "cannot read", db.Prepare(kMeta)));
+    BC_ASSIGN_OR_RETURN(bool row, OnIndex(path_, "cannot read", meta.Step()));
+    if (row && meta.Int(0) == dev && meta.Int(1) == ino && meta.Int(2) <= st.st_size) upto = meta.Int(2);
   }
-  if (upto == 0 && sqlite3_exec(db, "DELETE FROM calls", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return rollback(SqlError(db, path_, "cannot reset"));
+  if (upto == 0) BC_RETURN_IF_ERROR(OnIndex(path_, "cannot reset", db.Exec("DELETE FROM calls")));
 
-  Query placed = Prepare(writer_, kInsertPlaced), ended = Prepare(writer_, kSetEnded);
+  BC_ASSIGN_OR_RETURN(auto placed, OnIndex(path_, "cannot index", db.Prepare(kInsertPlaced)));
+  BC_ASSIGN_OR_RETURN(auto ended, OnIndex(path_, "cannot index", db.Prepare(kSetEnded)));
   std::string buf;
   int64_t buf_at = upto;  // record offset of buf[0]
   while (buf_at + static_cast<int64_t>(buf.size()) < st.st_size) {
@@ -195,44 +151,42 @@ Status RecordIndex::CatchUpLocked() {
       std::string_view text = std::string_view(buf).substr(start, end - start);
       auto line = ParseRecordLineKeys(text);
       if (!line) continue;
-      int rc = SQLITE_DONE;
+      // The views bound without copying stay valid until Run() resets the statement.
+      Status indexed = Status::Ok();
       if (line->event == "placed") {
-        rc = placed.Bind(1, line->key)
-                 .Bind(2, line->provider)
-                 .Bind(3, buf_at + static_cast<int64_t>(start))
-                 .Bind(4, static_cast<int64_t>(text.size()))
-                 .Step();
-        placed.Reset();
+        indexed = placed.BindStatic(1, line->key)
+                      .BindStatic(2, line->provider)
+                      .Bind(3, buf_at + static_cast<int64_t>(start))
+                      .Bind(4, static_cast<int64_t>(text.size()))
+                      .Run();
       } else if (line->event == "ended") {
-        rc = ended.Bind(1, line->key).Bind(2, line->provider).Bind(3, line->at_ms).Step();
-        ended.Reset();
+        indexed = ended.BindStatic(1, line->key).BindStatic(2, line->provider).Bind(3, line->at_ms).Run();
       }
-      if (rc != SQLITE_DONE) return rollback(SqlError(db, path_, "cannot index"));
+      BC_RETURN_IF_ERROR(OnIndex(path_, "cannot index", std::move(indexed)));
     }
     buf.erase(0, start);  // keep the incomplete last line for the next read
     buf_at += static_cast<int64_t>(start);
   }
-  Query save = Prepare(writer_, kSaveMeta);
-  if (save.Bind(1, dev).Bind(2, ino).Bind(3, buf_at).Step() != SQLITE_DONE)
-    return rollback(SqlError(db, path_, "cannot save"));
-  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-    return rollback(SqlError(db, path_, "cannot commit"));
-  return Status::Ok();
+  BC_ASSIGN_OR_RETURN(auto save, OnIndex(path_, "cannot save", db.Prepare(kSaveMeta)));
+  BC_RETURN_IF_ERROR(OnIndex(path_, "cannot save", save.Bind(1, dev).Bind(2, ino).Bind(3, buf_at).Run()));
+  return OnIndex(path_, "cannot commit", txn.Commit());
 }
 
 Result<int64_t> RecordIndex::CatchUp() {
   MutexLock lock(writer_.mu);
   BC_RETURN_IF_ERROR(CatchUpLocked());
-  Query meta = Prepare(writer_, kMeta);
-  return meta.Step() == SQLITE_ROW ? meta.Int(2) : 0;
+  // The offset the index has read to (0 when it cannot be read back).
+  auto meta = writer_.db->Prepare(kMeta);
+  auto row = meta.ok() ? meta->Step() : Result<bool>(false);
+  return row.ok() && *row ? meta->Int(2) : 0;
 }
 
 Result<std::optional<IndexedCall>> RecordIndex::Find(std::string_view key, std::string_view provider) {
   MutexLock lock(reader_.mu);
-  Query q = Prepare(reader_, kFind);
-  int rc = q.Bind(1, key).Bind(2, provider).Step();
-  if (rc == SQLITE_DONE) return std::optional<IndexedCall>();
-  if (rc != SQLITE_ROW) return SqlError(reader_.db, path_, "cannot look up");
+  BC_ASSIGN_OR_RETURN(auto q, OnIndex(path_, "cannot look up", reader_.db->Prepare(kFind)));
+  q.BindStatic(1, key).BindStatic(2, provider);
+  BC_ASSIGN_OR_RETURN(bool row, OnIndex(path_, "cannot look up", q.Step()));
+  if (!row) return std::optional<IndexedCall>();
   IndexedCall c{q.Int(0), q.Int(1), std::nullopt};
   if (!q.IsNull(2)) c.ended_ms = q.Int(2);
   return std::optional<IndexedCall>(c);
@@ -240,12 +194,13 @@ Result<std::optional<IndexedCall>> RecordIndex::Find(std::string_view key, std::
 
 Result<std::vector<IndexedCall>> RecordIndex::Unfinished(std::string_view provider) {
   MutexLock lock(reader_.mu);
-  Query q = Prepare(reader_, kUnfinished);
-  q.Bind(1, provider);
+  BC_ASSIGN_OR_RETURN(auto q, OnIndex(path_, "cannot list", reader_.db->Prepare(kUnfinished)));
+  q.BindStatic(1, provider);
   std::vector<IndexedCall> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({q.Int(0), q.Int(1), std::nullopt});
-  if (rc != SQLITE_DONE) return SqlError(reader_.db, path_, "cannot list");
+  BC_RETURN_IF_ERROR(OnIndex(path_, "cannot list", sqlite::ForEachRow(q, [&](const sqlite::Statement& row) {
+                               out.push_back({row.Int(0), row.Int(1), std::nullopt});
+                               return Status::Ok();
+                             })));
   return out;
 }
 

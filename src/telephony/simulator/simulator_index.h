@@ -10,7 +10,10 @@
 // record may share its index (SQLite's locking; each catch-up is one write
 // transaction).
 //
-// Thread-safety: thread-safe (one connection behind a mutex).
+// Built on the SQLite layer (sqlite/sqlite_connection.h): two connections,
+// each with its cached statements.
+//
+// Thread-safety: thread-safe (each connection behind a mutex of its own).
 #pragma once
 
 #include <cstdint>
@@ -18,15 +21,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
 #include "base/thread_annotations.h"
 #include "telephony/simulator/simulator.h"
 
-struct sqlite3;
-struct sqlite3_stmt;
+namespace batchcall::sqlite {
+class Connection;
+}
 
 namespace batchcall::sim {
 
@@ -67,24 +70,19 @@ class RecordIndex {
   Result<SimulatorRecordLine> ReadPlaced(const IndexedCall& call);
 
  private:
-  // One SQLite connection to the index and its cached statements.
-  struct Connection {
+  // One connection to the index (its statements are cached by it).
+  struct LockedConnection {
     Mutex mu;
-    sqlite3* db PT_GUARDED_BY(mu) = nullptr;
-    std::unordered_map<const char*, sqlite3_stmt*> cache GUARDED_BY(mu);
-    ~Connection();
+    std::unique_ptr<sqlite::Connection> db GUARDED_BY(mu);
   };
-  class Query;
 
-  RecordIndex(int record_fd, std::string path) : record_fd_(record_fd), path_(std::move(path)) {}
+  RecordIndex(int record_fd, std::string path);
   Status OpenConnections();
   Status CatchUpLocked() REQUIRES(writer_.mu);
-  // The cached statement for `sql` (one of the .cc's constants) on `c`.
-  static Query Prepare(Connection& c, const char* sql) REQUIRES(c.mu);
 
   // Catching up writes on one connection; lookups read on the other, so
   // they never wait for a catch-up (WAL: readers see the last commit).
-  Connection writer_, reader_;
+  LockedConnection writer_, reader_;
   const int record_fd_;  // the record, read-only (pread)
   const std::string path_;
 };
