@@ -23,6 +23,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
       clock_(clock),
       options_(options),
       kinds_(options_.provider_kinds ? *options_.provider_kinds : NoProviderKinds()),
+      packs_(options_.rule_packs ? *options_.rule_packs : RulePackSet::BuiltIn()),
       auth_(std::make_unique<ApiKeyAuthenticator>(store, clock, options_.key_auth)),
       router_([this](std::string_view token) { return auth_->Authenticate(token); }) {
   router_.AddPublic("GET", "/healthz", [](RouteContext&) -> Result<HttpResponse> {
@@ -37,6 +38,7 @@ Api::Api(Store& store, const Clock& clock, ApiOptions options)
   AddWebhookRoutes();
   AddKeyRoutes();
   AddDashboardRoutes();
+  AddComplianceRoutes();
   // An operator endpoint: its own token, checked in the handler, not an API key.
   router_.AddPublic("GET", "/metrics", [this](RouteContext& c) { return GetMetrics(c); });
 }

@@ -17,6 +17,7 @@
 #include "csv/ingest.h"
 #include "domain/call_event.h"
 #include "metrics/app_metrics.h"
+#include "compliance/rule_pack.h"
 #include "net/outbound_policy.h"
 #include "store/store.h"
 #include "telephony/provider_kind.h"
@@ -60,6 +61,9 @@ struct ApiOptions {
   // routes); not owned, outlives the Api. Null: none (the app passes
   // BuiltInProviderKinds(), telephony/provider_kinds.h).
   const ProviderKinds* provider_kinds = nullptr;
+  // The rule packs agents may name (settings validation, GET /rule-packs);
+  // not owned, outlives the Api. Null: the built-in ones.
+  const RulePackSet* rule_packs = nullptr;
 };
 
 class Api {
@@ -80,6 +84,7 @@ class Api {
   void AddWebhookRoutes();
   void AddKeyRoutes();  // GET /keys, DELETE /keys/{key_id} (routes_keys.cc)
   void AddDashboardRoutes();  // GET / and /assets/{name} (routes_dashboard.cc)
+  void AddComplianceRoutes();  // GET /rule-packs (routes_compliance.cc)
 
   // Route handlers (routes_*.cc).
   Result<HttpResponse> CreateAgent(RouteContext& ctx);
@@ -108,6 +113,7 @@ class Api {
   Result<HttpResponse> RotateWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
+  Result<HttpResponse> ListRulePacks(RouteContext& ctx);
   Result<HttpResponse> ListKeys(RouteContext& ctx);
   Result<HttpResponse> RevokeKey(RouteContext& ctx);
   // The full URL a provider requested (public URL + target), for signatures.
@@ -126,6 +132,7 @@ class Api {
   const Clock& clock_;
   ApiOptions options_;
   const ProviderKinds& kinds_;
+  const RulePackSet& packs_;
   std::unique_ptr<ApiKeyAuthenticator> auth_;
   Router router_;
 };

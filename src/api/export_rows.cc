@@ -226,7 +226,7 @@ std::string ExecutionCsvHeader(const std::vector<std::string>& columns) {
   for (const auto& c : columns) line += "," + CsvField(c);
   line +=
       ",status,attempts,conversation_duration,answered_by_voice_mail,error_message,created_at,"
-      "updated_at,execution_id\r\n";
+      "updated_at,execution_id,hold_reason\r\n";
   return line;
 }
 
@@ -262,6 +262,8 @@ Status AppendExecutionCsv(const ExecutionRow& row, std::string* out) {
   AppendTimeMs(row.updated_at_ms, out);
   out->push_back(',');
   out->append(row.id);
+  out->push_back(',');
+  if (row.hold_reason) AppendCsvField(*row.hold_reason, out);
   out->append("\r\n"sv);
   return Status::Ok();
 }
@@ -328,6 +330,12 @@ Status AppendExecutionJson(const ExecutionRow& row, const Batch& batch, std::str
   out->append(",\"next_attempt_at\":"sv);
   if (row.next_attempt_at_ms) {
     AppendJsonTime(*row.next_attempt_at_ms, out);
+  } else {
+    out->append("null"sv);
+  }
+  out->append(",\"hold_reason\":"sv);
+  if (row.hold_reason) {
+    AppendJsonString(*row.hold_reason, out);
   } else {
     out->append("null"sv);
   }

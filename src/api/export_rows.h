@@ -22,7 +22,7 @@ namespace batchcall {
 
 // The CSV export's header line: contact_number, the batch's columns, then
 // status, attempts, conversation_duration, answered_by_voice_mail,
-// error_message, created_at, updated_at, execution_id.
+// error_message, created_at, updated_at, execution_id, hold_reason.
 std::string ExecutionCsvHeader(const std::vector<std::string>& columns);
 // One line of the CSV export (RFC 4180 fields through AppendCsvField, CRLF).
 // Internal when a stored column is malformed.

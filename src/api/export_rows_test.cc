@@ -20,6 +20,7 @@ using nlohmann::ordered_json;
 struct Stored {
   std::string id, contact_number, variables, agent_number, transcript, summary, extracted, telephony, error,
       history;
+  std::optional<std::string> hold_reason;
   ExecutionRow row;
 
   void Point() {
@@ -33,6 +34,7 @@ struct Stored {
     row.telephony_data = telephony;
     row.error_message = error;
     row.retry_history = history;
+    if (hold_reason) row.hold_reason = *hold_reason;
   }
 };
 
@@ -110,6 +112,7 @@ Stored RandomExecution(std::mt19937& rng, size_t columns) {
     s.history = store_rules::EncodeRetryHistory(h);
   }
   if (rng() % 2) s.row.next_attempt_at_ms = 1780000000000 + rng() % 100000000;
+  if (rng() % 3 == 0) s.hold_reason = rng() % 2 ? "state_hours:FL" : "do_not_call";
   s.row.row_index = rng() % 1000000;
   s.row.line = s.row.row_index + 2;
   s.row.created_at_ms = 1780000000000 + rng() % 1000000;
@@ -134,7 +137,9 @@ std::string ReferenceCsv(const Execution& e) {
   out += "," + std::to_string(e.attempt_count) + "," + number;
   out += e.answered_by_voice_mail ? ",true," : ",false,";
   AppendCsvField(e.error_message, &out);
-  out += "," + FormatRfc3339(e.created_at) + "," + FormatRfc3339(e.updated_at) + "," + e.id + "\r\n";
+  out += "," + FormatRfc3339(e.created_at) + "," + FormatRfc3339(e.updated_at) + "," + e.id + ",";
+  if (e.hold_reason) AppendCsvField(*e.hold_reason, &out);
+  out += "\r\n";
   return out;
 }
 
@@ -183,10 +188,15 @@ TEST(ExportRows, CsvLine) {
   ASSERT_TRUE(AppendExecutionCsv(s.row, &out).ok());
   EXPECT_EQ(out,
             "+14155552671,\"x,y\",'=SUM(A1),\"say \"\"hi\"\"\",completed,2,12.5,false,,"
-            "2026-05-28T20:26:40.000+00:00,2026-05-28T20:26:40.123+00:00,e-1\r\n");
+            "2026-05-28T20:26:40.000+00:00,2026-05-28T20:26:40.123+00:00,e-1,\r\n");
+  s.hold_reason = "state_hours:FL";
+  s.Point();
+  out.clear();
+  ASSERT_TRUE(AppendExecutionCsv(s.row, &out).ok());
+  EXPECT_EQ(out.substr(out.size() - 21), ",e-1,state_hours:FL\r\n");
   EXPECT_EQ(ExecutionCsvHeader({"name", "a,b"}),
             "contact_number,name,\"a,b\",status,attempts,conversation_duration,answered_by_voice_mail,"
-            "error_message,created_at,updated_at,execution_id\r\n");
+            "error_message,created_at,updated_at,execution_id,hold_reason\r\n");
 }
 
 TEST(ExportRows, MalformedStoredColumnsAreErrorsNotOutput) {

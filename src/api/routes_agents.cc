@@ -31,7 +31,7 @@ Result<HttpResponse> Api::CreateAgent(RouteContext& ctx) {
   agent.id = NewUuid();
   agent.account_id = ctx.account_id;
   agent.created_at = agent.updated_at = clock_.Now();
-  BC_RETURN_IF_ERROR(ApplyAgentJson(*body, /*partial=*/false, &agent, options_.outbound, kinds_));
+  BC_RETURN_IF_ERROR(ApplyAgentJson(*body, /*partial=*/false, &agent, options_.outbound, kinds_, packs_));
   BC_RETURN_IF_ERROR(store_.CreateAgent(agent));
   return JsonResponse(201, AgentView(agent).dump());
 }
@@ -59,7 +59,7 @@ Result<HttpResponse> Api::PatchAgent(RouteContext& ctx) {
   if (!body.ok()) return body.status();
   auto agent = store_.GetAgent(ctx.account_id, *id);
   if (!agent.ok()) return agent.status();
-  BC_RETURN_IF_ERROR(ApplyAgentJson(*body, /*partial=*/true, &*agent, options_.outbound, kinds_));
+  BC_RETURN_IF_ERROR(ApplyAgentJson(*body, /*partial=*/true, &*agent, options_.outbound, kinds_, packs_));
   agent->updated_at = clock_.Now();
   BC_RETURN_IF_ERROR(store_.UpdateAgent(*agent));
   return JsonResponse(200, AgentView(*agent).dump());

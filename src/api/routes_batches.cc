@@ -331,7 +331,7 @@ Result<HttpResponse> Api::GetBatch(RouteContext& ctx) {
   if (!id.ok()) return id.status();
   auto read = store_.GetBatchWithCounts(ctx.account_id, *id);
   if (!read.ok()) return read.status();
-  return JsonResponse(200, BatchView(read->batch, read->counts, clock_.Now()).dump());
+  return JsonResponse(200, BatchView(read->batch, read->counts, clock_.Now(), &read->held).dump());
 }
 
 Result<HttpResponse> Api::ListBatches(RouteContext& ctx) {

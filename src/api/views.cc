@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/time.h"
+#include "compliance/decision.h"
 #include "domain/guardrails.h"
 #include "domain/retry_config.h"
 #include "telephony/provider_secrets.h"
@@ -67,7 +68,8 @@ OrderedJson AgentView(const Agent& a) {
   return j;
 }
 
-OrderedJson BatchView(const Batch& b, const StatusCounts& counts, TimePoint now) {
+OrderedJson BatchView(const Batch& b, const StatusCounts& counts, TimePoint now,
+                      const std::map<std::string, int64_t>* held) {
   OrderedJson j;
   j["batch_id"] = b.id;
   j["agent_id"] = b.agent_id;
@@ -100,6 +102,13 @@ OrderedJson BatchView(const Batch& b, const StatusCounts& counts, TimePoint now)
   j["default_country"] = StringOrNull(b.default_country);
   j["allow_duplicates"] = b.allow_duplicates;
   j["bypass_call_guardrails"] = b.bypass_call_guardrails;
+  if (held) {
+    const bool finished = IsTerminal(b.status);
+    OrderedJson h = OrderedJson::object();
+    for (const auto& [reason, n] : *held)
+      if (n > 0 && (!finished || IsBlockingReason(reason))) h[reason] = n;
+    j["held"] = std::move(h);
+  }
   return j;
 }
 
@@ -144,6 +153,7 @@ OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& co
   j["retry_history"] = history;
   j["attempts"] = e.attempt_count;
   j["next_attempt_at"] = TimeOrNull(e.next_attempt_at);
+  j["hold_reason"] = e.hold_reason ? OrderedJson(*e.hold_reason) : OrderedJson(nullptr);
   return j;
 }
 

@@ -20,7 +20,11 @@ OrderedJson AgentView(const Agent& agent);
 
 // Batch object of GET /batches/{id}: Bolna fields, execution_status counts and
 // the progress extension.
-OrderedJson BatchView(const Batch& batch, const StatusCounts& counts, TimePoint now);
+// With `held` (Store::GetBatchWithCounts), adds "held": {reason: count} for
+// executions currently held or blocked by a rule (a finished batch shows
+// only the blocking reasons: nothing waits in it any more).
+OrderedJson BatchView(const Batch& batch, const StatusCounts& counts, TimePoint now,
+                      const std::map<std::string, int64_t>* held = nullptr);
 
 // Execution object; `columns` are the batch's variable names (recipient_data keys).
 OrderedJson ExecutionView(const Execution& e, const std::vector<std::string>& columns);

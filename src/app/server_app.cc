@@ -85,6 +85,7 @@ struct ServerApp::Parts {
   std::unique_ptr<Engine> engine;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServer> server;
+  RulePackSet rule_packs;  // built-in packs and rule_packs_dir's; read by the dispatcher and the API
   JobThread warm_up;  // PhoneValidator::Prepare(); waited for when the server is destroyed
 };
 
@@ -274,6 +275,14 @@ Status ServerApp::Start() {
     return InvalidArgument(writable.message() +
                            "; set simulator_record (--simulator-record, BATCHCALL_SIMULATOR_RECORD) to a writable "
                            "file, or fix the permissions");
+  if (options_.rule_packs_dir.empty()) {
+    parts_->rule_packs = RulePackSet::BuiltIn();
+  } else {
+    auto packs = RulePackSet::WithDirectory(options_.rule_packs_dir);
+    if (!packs.ok()) return InvalidArgument(packs.status().message() + " (rule_packs_dir, --rule-packs-dir)");
+    parts_->rule_packs = std::move(packs).value();
+    LogInfo("rule packs loaded", {{"rule_packs", parts_->rule_packs.NameList()}, {"dir", options_.rule_packs_dir}});
+  }
   BC_RETURN_IF_ERROR(Bootstrap());
   auto outbound = OutboundPolicy::Allowing(options_.outbound_allow);
   if (!outbound.ok()) return InvalidArgument("outbound_allow: " + outbound.status().message());
@@ -300,6 +309,7 @@ Status ServerApp::Start() {
   DispatcherOptions dispatch = options_.dispatch;
   dispatch.worker_id = NodeId(options_);
   dispatch.shared_store = shared_store;
+  dispatch.rule_packs = &parts_->rule_packs;
   parts_->engine_metrics = std::make_unique<AppEngineMetrics>(app_metrics);
   parts_->dispatcher =
       std::make_unique<Dispatcher>(*parts_->store, *parts_->providers, dispatch, *parts_->engine_metrics);
@@ -316,6 +326,7 @@ Status ServerApp::Start() {
   api_options.outbound = *outbound;
   api_options.metrics = &app_metrics;
   api_options.provider_kinds = &BuiltInProviderKinds();
+  api_options.rule_packs = &parts_->rule_packs;
   parts_->api = std::make_unique<Api>(*parts_->store, parts_->clock, api_options);
 
   WebhookOptions webhook = options_.webhook;

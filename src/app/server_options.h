@@ -47,6 +47,9 @@ struct ServerOptions {
   // the same name takes them back). Empty: "<hostname>:<listen port>".
   std::string node_id;
   std::string simulator_record;  // the simulator's record file; empty: <data dir>/simulator-calls.jsonl
+  // A directory of rule pack files (*.json, compliance/rule_pack.h) loaded
+  // beside the built-in packs; empty: the built-in ones only.
+  std::string rule_packs_dir;
   // CIDRs outbound requests may reach besides public addresses
   // (net/outbound_policy.h); empty: none.
   std::vector<std::string> outbound_allow;

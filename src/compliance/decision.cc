@@ -264,6 +264,11 @@ std::chrono::hours CallingRules::HistoryWindow() const {
   return hours{longest};
 }
 
+bool IsBlockingReason(std::string_view reason) {
+  return reason == "do_not_call" || reason == "opted_out" || reason == "predial_refused" ||
+         reason == "predial_unavailable";
+}
+
 Decision Decide(const CallingRules& rules, const DecisionInput& in) {
   Evaluator e(rules, in);
   return e.Run();

@@ -86,4 +86,8 @@ struct Decision {
 
 Decision Decide(const CallingRules& rules, const DecisionInput& in);
 
+// True for the reasons that cancel (do_not_call, opted_out, predial_refused,
+// predial_unavailable); the others reschedule.
+bool IsBlockingReason(std::string_view reason);
+
 }  // namespace batchcall

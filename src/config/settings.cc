@@ -98,6 +98,10 @@ std::vector<Setting> BuildSettings() {
                    Bind<Text>(&O::server, &S::node_id)));
   v.push_back(Make("simulator_record", "the simulator's call record file; unset: <data dir>/simulator-calls.jsonl",
                    Bind<Text>(&O::server, &S::simulator_record)));
+  v.push_back(Make("rule_packs_dir",
+                   "directory of your own calling rule packs (*.json, docs/compliance.md), loaded beside the "
+                   "built-in ones; unset: built-in packs only",
+                   Bind<Text>(&O::server, &S::rule_packs_dir)));
   v.push_back(Ranged(Make("dial_threads", "threads dialling remote providers",
                           Bind<Integer>(&O::server, &S::dispatch, &DispatcherOptions::dial_threads)),
                      1, 256));
