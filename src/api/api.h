@@ -114,6 +114,7 @@ class Api {
   Result<HttpResponse> GetWebhookSecret(RouteContext& ctx);
   Result<HttpResponse> GetMetrics(RouteContext& ctx);  // routes_metrics.cc
   Result<HttpResponse> ListRulePacks(RouteContext& ctx);
+  Result<HttpResponse> PreviewBatch(RouteContext& ctx);
   Result<HttpResponse> ListKeys(RouteContext& ctx);
   Result<HttpResponse> RevokeKey(RouteContext& ctx);
   // The full URL a provider requested (public URL + target), for signatures.

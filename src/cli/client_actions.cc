@@ -181,6 +181,44 @@ int RunStatus(const HttpClient& http, const std::string& batch_id, bool json, st
   return kExitOk;
 }
 
+int RunPreview(const HttpClient& http, const PreviewArgs& args, std::ostream& out, std::ostream& err) {
+  std::string path = StrCat({BatchPath(args.batch_id), "/preview?limit=", std::to_string(args.limit)});
+  if (!args.at.empty()) path += StrCat({"&at=", UrlEncode(args.at)});
+  auto r = http.Get(path);
+  if (!r.ok() || !r->ok()) return ReportFailure(r, err);
+  if (args.json) return PrintRaw(*r, out);
+  auto j = JsonBody(*r, err);
+  if (!j) return kExitApiError;
+  auto counts = [&](const char* key) {
+    std::string text;
+    if (auto it = j->find(key); it != j->end() && it->is_object()) {
+      for (const auto& [reason, n] : it->items())
+        text += StrCat({text.empty() ? "" : ", ", reason, " ", std::to_string(n.get<int64_t>())});
+    }
+    return text.empty() ? std::string("(none)") : text;
+  };
+  std::vector<std::vector<std::string>> summary = {
+      {"batch", Str(*j, "batch_id")},
+      {"at", Str(*j, "at")},
+      {"eligible", std::to_string(Int(*j, "eligible"))},
+      {"held", counts("held")},
+      {"blocked", counts("blocked")},
+  };
+  out << RenderTable({{"", Align::kLeft, 0}, {"", Align::kLeft, 0}}, summary, /*with_header=*/false);
+  std::vector<std::vector<std::string>> rows;
+  if (auto list = j->find("executions"); list != j->end() && list->is_array()) {
+    for (const auto& e : *list)
+      rows.push_back({Str(e, "user_number"), Str(e, "verdict"), Str(e, "hold_reason", "-"), Str(e, "eligible_at", "-")});
+  }
+  if (!rows.empty()) {
+    out << '\n'
+        << RenderTable({{"number", Align::kLeft, 0}, {"verdict", Align::kLeft, 0}, {"reason", Align::kLeft, 0},
+                        {"eligible at", Align::kLeft, 0}},
+                       rows, /*with_header=*/true);
+  }
+  return kExitOk;
+}
+
 int RunExecutions(const HttpClient& http, const ExecutionsArgs& args, std::ostream& out, std::ostream& err) {
   std::string filter = args.statuses.empty() ? "" : StrCat({"status=", UrlEncode(args.statuses)});
   if (args.csv || args.json) {

@@ -60,6 +60,14 @@ int RunSchedule(const HttpClient& http, const ScheduleArgs& args, std::ostream& 
 int RunStatus(const HttpClient& http, const std::string& batch_id, bool json, std::ostream& out,
               std::ostream& err);
 int RunExecutions(const HttpClient& http, const ExecutionsArgs& args, std::ostream& out, std::ostream& err);
+struct PreviewArgs {
+  std::string batch_id;
+  std::string at;   // ISO 8601 with offset; empty = now
+  int limit = 20;   // executions listed
+  bool json = false;
+};
+// GET /batches/{id}/preview: what the calling rules would decide at `at`.
+int RunPreview(const HttpClient& http, const PreviewArgs& args, std::ostream& out, std::ostream& err);
 // verb: "stop", "pause" or "resume".
 int RunBatchAction(const HttpClient& http, const std::string& batch_id, const std::string& verb, bool json,
                    std::ostream& out, std::ostream& err);

@@ -191,6 +191,17 @@ void AddBatchIdCommands(CLI::App& app) {
     AddConnectionOptions(cmd, conn.get());
     cmd->callback([conn, args] { Exit(cli::RunExecutions(MakeClient(*conn), *args, std::cout, std::cerr)); });
   }
+  {
+    auto conn = std::make_shared<Connection>();
+    auto args = std::make_shared<cli::PreviewArgs>();
+    auto* cmd = app.add_subcommand("preview", "What the calling rules would decide for a batch's waiting calls at a time");
+    cmd->add_option("batch_id", args->batch_id, "batch id")->required();
+    cmd->add_option("--at", args->at, "the instant (ISO 8601 with offset, e.g. 2026-12-07T20:30:00-05:00); default now");
+    cmd->add_option("--limit", args->limit, "executions listed (0-1000)")->check(CLI::Range(0, 1000));
+    cmd->add_flag("--json", args->json, "print the server's JSON");
+    AddConnectionOptions(cmd, conn.get());
+    cmd->callback([conn, args] { Exit(cli::RunPreview(MakeClient(*conn), *args, std::cout, std::cerr)); });
+  }
   for (const char* verb : {"stop", "pause", "resume"}) {
     auto conn = std::make_shared<Connection>();
     auto id = std::make_shared<std::string>();

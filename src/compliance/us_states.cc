@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <unordered_map>
 
+#include <list>
 #include <mutex>
 
 namespace batchcall {
@@ -101,6 +102,17 @@ std::string RegionForNumber(std::string_view e164) {
   using i18n::phonenumbers::PhoneNumber;
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  if (!nanp) {
+    // Calling codes are prefix-free: the first that has regions is the
+    // number's. A code of one region needs no parse.
+    for (size_t n = 1; n <= 3 && n + 1 < e164.size(); ++n) {
+      std::list<std::string> regions;
+      util->GetRegionCodesForCountryCallingCode(std::stoi(std::string(e164.substr(1, n))), &regions);
+      if (regions.empty()) continue;
+      if (regions.size() == 1 && regions.front() != "001") return regions.front();
+      break;
+    }
+  }
   PhoneNumber number;
   if (util->Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return "";
   std::string region;

@@ -8,7 +8,11 @@
 namespace batchcall {
 
 Dispatcher::Dispatcher(Store& store, ProviderRegistry& providers, DispatcherOptions options, EngineMetrics& metrics)
-    : store_(store), providers_(providers), options_(std::move(options)), metrics_(metrics) {
+    : store_(store),
+      decider_(store, options.rule_packs ? *options.rule_packs : RulePackSet::BuiltIn()),
+      providers_(providers),
+      options_(std::move(options)),
+      metrics_(metrics) {
   while (!options_.callback_base_url.empty() && options_.callback_base_url.back() == '/')
     options_.callback_base_url.pop_back();
   if (options_.dial_threads > 0) pool_ = std::make_unique<WorkPool>(options_.dial_threads);

@@ -44,6 +44,7 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "compliance/decider.h"
 #include "compliance/rule_pack.h"
 #include "engine/engine_metrics.h"
 #include "engine/inbox.h"
@@ -218,6 +219,7 @@ class Dispatcher final : public CallEventSink {
 
   // Constant after construction.
   Store& store_;
+  Decider decider_;  // the calling rules (compliance/decider.h), shared with the preview
   ProviderRegistry& providers_;
   DispatcherOptions options_;
   EngineMetrics& metrics_;

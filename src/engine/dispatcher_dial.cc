@@ -5,7 +5,7 @@
 
 #include "base/ids.h"
 #include "base/log.h"
-#include "compliance/decision.h"
+#include "compliance/decider.h"
 
 namespace batchcall {
 
@@ -54,17 +54,8 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   std::vector<std::string> numbers;
   numbers.reserve(claimed.size());
   for (const auto& e : claimed) numbers.push_back(e.contact_number);
-  auto listed = store_.FilterDoNotCall(batch.account_id, numbers);
-  if (!listed.ok()) return listed.status();
-  std::unordered_set<std::string> dnc(listed->begin(), listed->end());
-
-  // The one decision (compliance/decision.h), shared with the preview.
-  const CallingRules rules = CallingRules::For(
-      agent, batch.bypass_call_guardrails, options_.rule_packs ? *options_.rule_packs : RulePackSet::BuiltIn());
-  std::map<std::string, std::vector<TimePoint>> history;
-  if (const auto window = rules.HistoryWindow(); window.count() > 0) {
-    BC_ASSIGN_OR_RETURN(history, store_.DialHistory(batch.account_id, numbers, now - window));
-  }
+  // The one decision (compliance/decider.h), shared with the preview.
+  BC_ASSIGN_OR_RETURN(auto decisions, decider_.Decide(agent, batch, numbers, now));
 
   std::vector<ExecutionHold> cancels;
   std::vector<ExecutionHold> reschedules;
@@ -72,12 +63,9 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
   std::unordered_map<std::string, const Execution*> by_id;
   const auto& from_pool =
       batch.from_phone_numbers.empty() ? agent.from_phone_numbers : batch.from_phone_numbers;
-  static const std::vector<TimePoint> kNoDials;
-  for (const Execution& e : claimed) {
-    auto dials = history.find(e.contact_number);
-    const Decision d = Decide(rules, DecisionInput{e.contact_number, now,
-                                                   dials == history.end() ? kNoDials : dials->second,
-                                                   dnc.count(e.contact_number) > 0});
+  for (size_t i = 0; i < claimed.size(); ++i) {
+    const Execution& e = claimed[i];
+    const Decision& d = decisions[i];
     if (d.verdict == Verdict::kBlocked) {
       cancels.push_back({e.id, d.reason, e.hold_reason, now,
                          "not called: " + e.contact_number + " is on the do-not-call list"});

@@ -1,6 +1,7 @@
 // Dispatcher on a fake clock: a real SQLite store in a temp dir, the
 // simulator on a ManualTimerQueue, time advanced by the test.
 #include "engine/dispatcher.h"
+#include "compliance/decider.h"
 
 #include <gtest/gtest.h>
 
@@ -469,6 +470,71 @@ TEST_F(DispatcherTest, UnwritableSimulatorRecordRequeuesBacksOffAndLogsOnce) {
   EXPECT_NE(text.find("\"level\":\"error\""), std::string::npos) << text;
   EXPECT_NE(text.find("dials placed again"), std::string::npos) << text;
   InitLogging(LogOptions{});
+}
+
+}  // namespace
+}  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+// The preview (compliance::Decider, GET /batches/{id}/preview) and the
+// dispatcher decide with the same function on the same inputs: at each
+// instant, what the preview says of a batch is what one dispatcher step then
+// does to it (dialled, held with the reason and time, or canceled).
+TEST_F(DispatcherTest, PreviewAgreesWithTheDispatcher) {
+  Agent a = MakeAgent(100, 0);
+  CallingGuardrails g{9, 21, "America/New_York", kAllWeekdays, AmbiguousZonePolicy::kStrictest, {"us"}};
+  a.calling_guardrails = g;
+  a.contact_limits = {{1, 8760}};  // once a year: numbers dialled at an earlier instant are held
+  ASSERT_TRUE(store_->UpdateAgent(a).ok());
+  ASSERT_TRUE(store_->AddDoNotCall(account_.id, {"+12125550999"}, "test", clock_.Now()).ok());
+  const std::vector<std::string> numbers = {
+      "+12125550123", "+13055550123", "+12145550123", "+12155551234", "+12055551234", "+18005550123",
+      "+14155552671", "+61412345678", "+447911123456", "+919876543210", "+12125550999"};
+  const Decider decider(*store_, RulePackSet::BuiltIn());
+  int dialled = 0, held = 0, blocked = 0;
+  for (const char* instant : {"2026-07-03T16:00:00Z", "2026-12-06T16:00:00Z", "2026-12-08T01:30:00Z",
+                              "2026-12-08T15:00:00Z"}) {
+    SCOPED_TRACE(instant);
+    const TimePoint at = At(instant);
+    clock_.Set(at);
+    // Half the numbers again in each batch, so earlier dials count.
+    Batch b = MakeBatch(a, numbers, at);
+    auto preview = decider.Decide(a, b, numbers, at);
+    ASSERT_TRUE(preview.ok()) << preview.status().ToString();
+    ASSERT_TRUE(dispatcher_->Step(at).ok());
+    auto ex = Executions(b);
+    ASSERT_EQ(ex.size(), numbers.size());
+    for (size_t i = 0; i < ex.size(); ++i) {
+      const Decision& d = (*preview)[i];
+      const Execution& e = ex[i];
+      SCOPED_TRACE(e.contact_number + " " + std::string(ToString(d.verdict)) + " " + d.reason);
+      switch (d.verdict) {
+        case Verdict::kEligible:
+          EXPECT_EQ(e.attempt_count, 1);
+          EXPECT_FALSE(e.hold_reason.has_value());
+          ++dialled;
+          break;
+        case Verdict::kHeld:
+          EXPECT_EQ(e.status, ExecutionStatus::kRescheduled);
+          EXPECT_EQ(e.hold_reason, d.reason);
+          EXPECT_EQ(e.next_attempt_at, d.eligible_at);
+          EXPECT_EQ(e.attempt_count, 0);
+          ++held;
+          break;
+        case Verdict::kBlocked:
+          EXPECT_EQ(e.status, ExecutionStatus::kCanceled);
+          EXPECT_EQ(e.hold_reason, d.reason);
+          ++blocked;
+          break;
+      }
+    }
+  }
+  // Every kind of verdict was compared.
+  EXPECT_GT(dialled, 3);
+  EXPECT_GT(held, 10);
+  EXPECT_EQ(blocked, 4);
 }
 
 }  // namespace

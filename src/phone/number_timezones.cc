@@ -6,8 +6,13 @@
 #include <algorithm>
 #include <bitset>
 #include <cstdint>
+#include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
+
+#include "phone/fast_rules.h"
 
 namespace batchcall {
 namespace {
@@ -93,6 +98,42 @@ size_t CountryCodeLength(std::string_view digits) {
 // libphonenumber rejects a national number shorter than this.
 constexpr size_t kMinNationalDigits = 2;
 
+// North American numbers: whether a valid number is geographical follows
+// from its country code, area code and exchange (the first 7 digits): the
+// library's NANP type patterns all end in \d{4} (number_timezones_test.cc
+// checks this on a sample of every area code). Cached per those 7 digits,
+// and only for numbers the fast rules call valid; invalid or undecided
+// numbers take the full path. libphonenumber's headers define their own
+// GUARDED_BY, so this cache uses a plain shared_mutex (guards `geo_`).
+class NanpGeographic {
+ public:
+  std::optional<bool> Find(std::string_view key) {
+    std::shared_lock lock(mu_);
+    auto it = geo_.find(Key(key));
+    if (it == geo_.end()) return std::nullopt;
+    return it->second;
+  }
+  void Put(std::string_view key, bool geographic) {
+    std::unique_lock lock(mu_);
+    if (geo_.size() < kMaxEntries) geo_.emplace(Key(key), geographic);
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 1 << 20;  // every NPA-NXX fits
+  static uint32_t Key(std::string_view seven_digits) {
+    uint32_t v = 0;
+    for (char c : seven_digits) v = v * 10 + static_cast<uint32_t>(c - '0');
+    return v;
+  }
+  std::shared_mutex mu_;
+  std::unordered_map<uint32_t, bool> geo_;
+};
+
+NanpGeographic& Nanp() {
+  static NanpGeographic* cache = new NanpGeographic();  // never destroyed: usable during exit
+  return *cache;
+}
+
 }  // namespace
 
 TimeZoneList TimeZonesForPrefix(std::string_view e164) {
@@ -124,16 +165,20 @@ TimeZoneList TimeZonesForNumber(std::string_view e164) {
   const TimeZoneList by_prefix = LookupDigits(digits);
   if (by_prefix.data() == country.data() && by_prefix.size() == country.size()) return country;
 
+  const bool nanp = cc_length == 1 && digits[0] == '1' && digits.size() == 11 &&
+                    phone_internal::FastRules::Get().Check(digits, /*strict=*/true).verdict ==
+                        phone_internal::FastRules::Verdict::kValid;
+  if (nanp) {
+    if (auto geographic = Nanp().Find(digits.substr(0, 7))) return *geographic ? by_prefix : country;
+  }
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
   if (util.Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR)
     return {};
   const PhoneNumberUtil::PhoneNumberType type = util.GetNumberType(number);
-  if (type != PhoneNumberUtil::UNKNOWN &&
-      util.IsNumberGeographical(type, number.country_code())) {
-    return by_prefix;
-  }
-  return country;
+  const bool geographic = type != PhoneNumberUtil::UNKNOWN && util.IsNumberGeographical(type, number.country_code());
+  if (nanp && type != PhoneNumberUtil::UNKNOWN) Nanp().Put(digits.substr(0, 7), geographic);
+  return geographic ? by_prefix : country;
 }
 
 std::optional<std::string_view> SingleTimeZoneForNumber(std::string_view e164) {

@@ -6,8 +6,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,52 @@ TEST(NumberTimeZonesTest, TableIsCleanAndVersioned) {
     EXPECT_FALSE(std::binary_search(all.begin(), all.end(), gone)) << gone;
   EXPECT_TRUE(std::binary_search(all.begin(), all.end(), std::string_view("Asia/Kolkata")));
   EXPECT_FALSE(NumberTimeZonesDataVersion().empty());
+}
+
+}  // namespace
+}  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+// TimeZonesForNumber caches, for valid North American numbers, whether the
+// number is geographical per its first 7 digits (+1, area code, exchange).
+// That holds only if libphonenumber's NANP types never depend on the last 4
+// digits: checked here for every area code on a spread of exchanges.
+TEST(NumberTimeZonesTest, NanpNumberTypeFollowsAreaCodeAndExchange) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  int compared = 0;
+  for (int npa = 200; npa <= 999; ++npa) {
+    for (int nxx : {200, 234, 345, 456, 555, 678, 789, 987}) {
+      std::optional<PhoneNumberUtil::PhoneNumberType> seen;
+      for (const char* line : {"0000", "0123", "5555", "9999"}) {
+        const std::string e164 = "+1" + std::to_string(npa) + std::to_string(nxx) + line;
+        PhoneNumber n;
+        ASSERT_EQ(util.Parse(e164, "ZZ", &n), PhoneNumberUtil::NO_PARSING_ERROR) << e164;
+        if (!util.IsValidNumber(n)) continue;
+        const auto type = util.GetNumberType(n);
+        if (seen) {
+          EXPECT_EQ(*seen, type) << e164;
+          ++compared;
+        }
+        seen = type;
+      }
+    }
+  }
+  EXPECT_GT(compared, 5000);
+}
+
+TEST(NumberTimeZonesTest, CachedNanpAnswersMatchTheFirstOnes) {
+  const auto first = std::vector<std::string_view>(TimeZonesForNumber("+18005550123").begin(),
+                                                    TimeZonesForNumber("+18005550123").end());
+  EXPECT_GT(first.size(), 5u);  // toll-free: the whole of NANP
+  const auto again = TimeZonesForNumber("+18005559876");
+  EXPECT_EQ(std::vector<std::string_view>(again.begin(), again.end()), first);
+  EXPECT_EQ(SingleTimeZoneForNumber("+12125550123"), "America/New_York");
+  EXPECT_EQ(SingleTimeZoneForNumber("+12125559999"), "America/New_York");
+  EXPECT_EQ(SingleTimeZoneForNumber("+13055550000"), "America/New_York");
 }
 
 }  // namespace

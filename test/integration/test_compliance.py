@@ -4,12 +4,13 @@ directory), and bad compliance settings."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 import unittest
 from datetime import datetime, timedelta
 
-from harness import Server
+from harness import BIN, Server
 
 NUMBER = "+14155550100"
 
@@ -127,6 +128,63 @@ class Compliance(unittest.TestCase):
         agent = self.agent(agent_name="with us", calling_guardrails={"rule_packs": ["us"]})
         self.assertEqual(agent["calling_guardrails"]["rule_packs"], ["us"])
         self.assertEqual(agent["calling_guardrails"]["call_days"], ["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+
+    def preview(self, bid, at, **query):
+        path = "/batches/%s/preview?at=%s" % (bid, at.replace("+", "%2B"))
+        for k, v in query.items():
+            path += "&%s=%s" % (k, v)
+        r = self.s.get(path)
+        self.assertEqual(r.status, 200, r)
+        return r.json()
+
+    def test_preview_at_fixed_instants_follows_the_us_pack(self):
+        agent = self.agent(agent_name="us pack", calling_guardrails={
+            "call_start_hour": 9, "call_end_hour": 21, "default_timezone": "America/New_York", "rule_packs": ["us"]})
+        numbers = {"NY": "+12125550123", "FL": "+13055550123", "TX": "+12145550123", "PA": "+12155551234",
+                   "AL": "+12055551234"}
+        content = ("contact_number,state\n" + "".join("%s,%s\n" % (n, s) for s, n in numbers.items())).encode()
+        r = self.s.upload(agent["agent_id"], content)
+        self.assertEqual(r.status, 201, r)
+        bid = r.json()["batch_id"]  # created, never scheduled: a preview before the start
+
+        def verdicts(p):
+            by_number = {e["user_number"]: e for e in p["executions"]}
+            return {s: (by_number[n]["verdict"], by_number[n]["hold_reason"]) for s, n in numbers.items()}, by_number
+
+        # A Monday 20:30 in New York: Florida (08-20) waits for the morning, New York does not.
+        p = self.preview(bid, "2026-12-07T20:30:00-05:00")
+        v, by_number = verdicts(p)
+        self.assertEqual(v["NY"], ("eligible", None))
+        self.assertEqual(v["FL"], ("held", "state_hours:FL"))
+        self.assertEqual(by_number[numbers["FL"]]["eligible_at"], "2026-12-08T14:00:00.000+00:00")
+        self.assertEqual(p["at"], "2026-12-08T01:30:00.000+00:00")
+        self.assertEqual(p["held"].get("state_hours:FL"), 1)
+        # A Sunday morning (10:00 in Texas): Texas opens at noon, Alabama not at all on Sundays.
+        v, by_number = verdicts(self.preview(bid, "2026-12-06T10:00:00-06:00"))
+        self.assertEqual(v["TX"], ("held", "state_days:TX"))
+        self.assertEqual(by_number[numbers["TX"]]["eligible_at"], "2026-12-06T18:00:00.000+00:00")
+        self.assertEqual(v["AL"], ("held", "state_days:AL"))
+        self.assertEqual(v["NY"], ("eligible", None))
+        # 4 July: Pennsylvania keeps legal holidays.
+        v, _ = verdicts(self.preview(bid, "2026-07-04T12:00:00-04:00"))
+        self.assertEqual(v["PA"], ("held", "holiday:PA"))
+        self.assertEqual(v["NY"], ("eligible", None))
+        # limit lists fewer, the counts still cover all.
+        p = self.preview(bid, "2026-12-07T20:30:00-05:00", limit=1)
+        self.assertEqual(len(p["executions"]), 1)
+        self.assertEqual(p["eligible"] + sum(p["held"].values()) + sum(p["blocked"].values()), 5)
+        # The CLI shows the same.
+        out = subprocess.run([BIN, "preview", bid, "--at", "2026-12-07T20:30:00-05:00", "--server",
+                              "http://127.0.0.1:%d" % self.s.port, "--api-key", self.s.api_key],
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("state_hours:FL", out.stdout)
+        self.assertIn(numbers["FL"], out.stdout)
+        # Bad input.
+        for q in ("at=yesterday", "at=2026-12-07T20:30:00", "limit=1001", "limit=x"):
+            r = self.s.get("/batches/%s/preview?%s" % (bid, q))
+            self.assertEqual(r.status, 400, (q, r))
+        self.assertEqual(self.s.get("/batches/%s/preview" % ("0" * 32)).status, 404)
 
     def test_bad_settings_are_400_naming_the_field_and_change_nothing(self):
         agent = self.agent(agent_name="unchanged")

@@ -51,6 +51,7 @@ Result<AttemptRow> LoadAttempt(Connection& conn, const std::string& attempt_id) 
   BC_ASSIGN_OR_RETURN(a.execution_status, ParseStoredStatus(r.TextView(9)));
   a.contact_number = r.Text(10);
   a.batch_stopped = r.TextView(11) == "stopped";
+  a.account_id = r.Text(12);
   return a;
 }
 
@@ -182,8 +183,14 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
     }
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(c, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
-    if (u.never_placed)
-      BC_RETURN_IF_ERROR(c.Run(sql::kDeleteDialOfAttempt, Params().Add(u.event.attempt_id)).status());
+    if (u.never_placed) {
+      BC_RETURN_IF_ERROR(c.Run(sql::kDeleteDial, Params()
+                                                     .Add(a->account_id)
+                                                     .Add(a->contact_number)
+                                                     .Add(a->started_at)
+                                                     .Add(u.event.attempt_id))
+                             .status());
+    }
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(c, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(txn.Commit());

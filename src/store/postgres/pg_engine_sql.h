@@ -263,8 +263,9 @@ inline constexpr const char* kInsertDial =
 // (account, number, since): its dials at or after since, ascending.
 inline constexpr const char* kSelectDialsSince =
     "SELECT at FROM dials WHERE account_id = $1 AND number = $2 AND at >= $3 ORDER BY at";
-// (attempt id)
-inline constexpr const char* kDeleteDialOfAttempt = "DELETE FROM dials WHERE attempt_id = $1";
+// (account, number, at, attempt id): by the primary key.
+inline constexpr const char* kDeleteDial =
+    "DELETE FROM dials WHERE account_id = $1 AND number = $2 AND at = $3 AND attempt_id = $4";
 // Serialises BeginAttemptsLimited per agent across nodes (agent id). An
 // advisory lock rather than the agent row: an upload holds that row FOR
 // SHARE for its whole transaction and must not stall the agent's dials.
@@ -314,7 +315,7 @@ inline constexpr const char* kLockAttemptsForUpdate =
 // (attempt id) -> what ApplyCallUpdates needs.
 inline constexpr const char* kSelectAttemptForUpdate =
     "SELECT a.execution_key, a.status, a.ended_at IS NOT NULL, a.number, a.started_at, a.from_number, "
-    "a.provider_call_id, a.agent_id, a.execution_id, e.status, e.contact_number, b.status "
+    "a.provider_call_id, a.agent_id, a.execution_id, e.status, e.contact_number, b.status, a.account_id "
     "FROM attempts a JOIN executions e ON e.key = a.execution_key JOIN batches b ON b.seq = e.batch_seq "
     "WHERE a.id = $1";
 inline constexpr const char* kSelectAgentProviderType = "SELECT provider_type FROM agents WHERE id = $1";

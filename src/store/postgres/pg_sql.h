@@ -207,7 +207,6 @@ CREATE TABLE dials (
   attempt_id TEXT COLLATE "C" NOT NULL,
   PRIMARY KEY (account_id, number, at, attempt_id)
 );
-CREATE INDEX dials_attempt ON dials(attempt_id);
 CREATE TABLE batch_hold_counts (
   batch_seq BIGINT NOT NULL,
   reason    TEXT COLLATE "C" NOT NULL,

@@ -152,6 +152,7 @@ struct AttemptRow {
   ExecutionStatus execution_status = ExecutionStatus::kInitiated;
   std::string contact_number;
   bool batch_stopped = false;
+  std::string account_id;
 };
 
 // The writes of a progress event (not an outcome). Both move forward only.

@@ -43,6 +43,7 @@ Result<AttemptRow> LoadAttempt(Connection& conn, const std::string& attempt_id) 
   BC_ASSIGN_OR_RETURN(a.execution_status, ParseStoredStatus(st.TextView(9)));
   a.contact_number = st.Text(10);
   a.batch_stopped = st.TextView(11) == "stopped";
+  a.account_id = st.Text(13);
   return a;
 }
 
@@ -147,8 +148,9 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(*conn, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
     if (u.never_placed) {
-      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteDialOfAttempt));
-      BC_RETURN_IF_ERROR(st.Bind(1, u.event.attempt_id).Run());
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteDial));
+      BC_RETURN_IF_ERROR(
+          st.Bind(1, a->account_id).Bind(2, a->contact_number).Bind(3, a->started_at).Bind(4, u.event.attempt_id).Run());
     }
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));

@@ -302,7 +302,6 @@ CREATE TABLE dials (
   attempt_id TEXT NOT NULL,
   PRIMARY KEY (account_id, number, at, attempt_id)
 ) WITHOUT ROWID;
-CREATE INDEX dials_attempt ON dials(attempt_id);
 CREATE TABLE batch_hold_counts (
   batch_seq INTEGER NOT NULL,
   reason    TEXT NOT NULL,

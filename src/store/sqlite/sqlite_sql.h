@@ -351,8 +351,9 @@ inline constexpr const char* kInsertDial = "INSERT OR IGNORE INTO dials(account_
 // (account_id, number, since): its dials at or after since, ascending (the primary key's range).
 inline constexpr const char* kSelectDialsSince =
     "SELECT at FROM dials WHERE account_id = ? AND number = ? AND at >= ? ORDER BY at";
-// (attempt id): a dial never placed leaves the history.
-inline constexpr const char* kDeleteDialOfAttempt = "DELETE FROM dials WHERE attempt_id = ?";
+// (account_id, number, at, attempt id): a dial never placed leaves the history (by its primary key).
+inline constexpr const char* kDeleteDial =
+    "DELETE FROM dials WHERE account_id = ? AND number = ? AND at = ? AND attempt_id = ?";
 // (batch_seq, reason, n): adds n to the batch's count of executions held for reason.
 inline constexpr const char* kAddHoldCount =
     "INSERT INTO batch_hold_counts(batch_seq, reason, n) VALUES (?1, ?2, ?3) "
@@ -364,7 +365,8 @@ inline constexpr const char* kSetProviderCallId = "UPDATE attempts SET provider_
 // (attempt id) -> what ApplyCallUpdates needs
 inline constexpr const char* kSelectAttemptForUpdate =
     "SELECT a.execution_key, a.status, a.ended_at IS NOT NULL, a.number, a.started_at, a.from_number, "
-    "a.provider_call_id, a.agent_id, a.execution_id, e.status, e.contact_number, b.status, b.agent_id "
+    "a.provider_call_id, a.agent_id, a.execution_id, e.status, e.contact_number, b.status, b.agent_id, "
+    "a.account_id "
     "FROM attempts a JOIN executions e ON e.key = a.execution_key JOIN batches b ON b.seq = e.batch_seq "
     "WHERE a.id = ?";
 inline constexpr const char* kSelectAgentProviderType = "SELECT provider_type FROM agents WHERE id = ?";

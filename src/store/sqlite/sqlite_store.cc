@@ -107,6 +107,22 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const SqliteStoreOptions&
   return store;
 }
 
+Status SqliteStore::FillDialHistoryForBenchmark(const std::string& account_id, int64_t dials, int64_t distinct,
+                                                TimePoint now,
+                                                const std::function<std::string(uint64_t)>& number_of) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction txn(*conn);
+  BC_RETURN_IF_ERROR(txn.Begin());
+  const int64_t week_ms = 7 * 24 * 3'600'000LL;
+  for (int64_t i = 0; i < dials; ++i) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertDial));
+    const int64_t at = store_rules::Millis(now) - (i * 7919) % week_ms;
+    st.Bind(1, account_id).Bind(2, number_of(static_cast<uint64_t>(i % distinct))).Bind(3, at);
+    BC_RETURN_IF_ERROR(st.Bind(4, "bench-" + std::to_string(i)).Run());
+  }
+  return txn.Commit();
+}
+
 Status SqliteStore::SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
                                                  TimePoint now) {
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());

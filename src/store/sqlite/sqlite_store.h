@@ -12,6 +12,7 @@
 // BEGIN IMMEDIATE transaction per call, however many rows they carry.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -58,6 +59,11 @@ class SqliteStore final : public Store {
   // directly, bypassing every rule. NotFound for an unknown id.
   Status SetExecutionStatusForTesting(const std::string& execution_id, ExecutionStatus status,
                                       TimePoint now);
+  // Benchmark hook only (bench/decision_bench.cc): writes `dials` dials of
+  // `distinct` numbers (number_of(i)) into the account's history, spread
+  // over the week before `now`, in one transaction.
+  Status FillDialHistoryForBenchmark(const std::string& account_id, int64_t dials, int64_t distinct, TimePoint now,
+                                     const std::function<std::string(uint64_t)>& number_of);
 
   // Every Store method (defined across sqlite_*.cc, see README.md).
 #include "store/store_overrides.inc"
