@@ -171,3 +171,89 @@ TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
 
 }  // namespace
 }  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+// Two nodes race for the last dial a contact limit allows: in every round two
+// batches of the account hold the same number, each claimed by another node,
+// and both nodes begin their attempt at the same moment under a limit of one
+// dial a day. The number's dial lock makes the check and the start one step:
+// exactly one attempt begins per round.
+TEST(PostgresConcurrencyTest, TwoNodesRacingForTheLastAllowedDialPlaceExactlyOne) {
+  if (AdminUrl().empty()) GTEST_SKIP() << "BATCHCALL_TEST_PG_URL is unset (start scripts/pg-test-server)";
+  ScratchDatabase db;
+  ASSERT_FALSE(db.url().empty());
+  auto setup = OpenStore(db.url());
+  ASSERT_TRUE(setup);
+  const TimePoint t0 = FromUnixMillis(1'767'225'600'000);  // 2026-01-01
+  auto account = setup->EnsureDefaultAccount(t0);
+  ASSERT_TRUE(account.ok());
+  Agent agent;
+  agent.id = NewUuid();
+  agent.account_id = account->id;
+  agent.name = "racers";
+  agent.provider_type = "simulator";
+  agent.provider = nlohmann::json::object();
+  agent.created_at = agent.updated_at = t0;
+  ASSERT_TRUE(setup->CreateAgent(agent).ok());
+  auto one_batch = [&](const std::string& number) -> std::string {
+    Batch draft;
+    draft.id = RandomHex(16);
+    draft.account_id = account->id;
+    draft.agent_id = agent.id;
+    draft.created_at = draft.updated_at = t0;
+    draft.file_name = "contacts.csv";
+    auto import = setup->BeginImport(draft);
+    EXPECT_TRUE(import.ok());
+    EXPECT_TRUE((*import)->AddContact({0, 2, number, {}}).ok());
+    EXPECT_TRUE((*import)->Commit(1, 1, 0).ok());
+    EXPECT_TRUE(setup->TransitionBatch(account->id, draft.id, {BatchStatus::kScheduled, t0, std::nullopt}, t0).ok());
+    return draft.id;
+  };
+  auto a = OpenStore(db.url(), "node-a");
+  auto b = OpenStore(db.url(), "node-b");
+  ASSERT_TRUE(a && b);
+  const std::vector<ContactLimit> one_a_day = {{1, 24}};
+  constexpr int kRounds = 25;
+  int begun_total = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string number = "+1415" + std::to_string(6000000 + round);
+    const std::string first = one_batch(number), second = one_batch(number);
+    ASSERT_TRUE(setup->StartDueBatches(t0).ok());
+    auto ca = a->ClaimExecutions(first, 1, "node-a", t0, t0 + std::chrono::hours(1));
+    auto cb = b->ClaimExecutions(second, 1, "node-b", t0, t0 + std::chrono::hours(1));
+    ASSERT_TRUE(ca.ok() && cb.ok());
+    ASSERT_EQ(ca->size(), 1u);
+    ASSERT_EQ(cb->size(), 1u);
+    std::atomic<int> ready{0};
+    std::atomic<size_t> begun{0};
+    std::string error_a, error_b;
+    auto race = [&](PostgresStore& store, const Execution& e, const std::string& worker, std::string& error) {
+      const std::string attempt = NewUuid();
+      ready.fetch_add(1);
+      while (ready.load() < 2) std::this_thread::yield();
+      auto r = store.BeginAttempts({{attempt, e.id, attempt, "", 1, one_a_day}}, worker, t0);
+      if (!r.ok()) {
+        error = r.status().ToString();
+        return;
+      }
+      begun.fetch_add(r->size());
+    };
+    std::thread ta([&] { race(*a, (*ca)[0], "node-a", error_a); });
+    std::thread tb([&] { race(*b, (*cb)[0], "node-b", error_b); });
+    ta.join();
+    tb.join();
+    EXPECT_EQ(error_a, "");
+    EXPECT_EQ(error_b, "");
+    EXPECT_EQ(begun.load(), 1u) << "round " << round;
+    begun_total += static_cast<int>(begun.load());
+    auto history = setup->DialHistory(account->id, {number}, t0 - std::chrono::hours(1));
+    ASSERT_TRUE(history.ok());
+    EXPECT_EQ(history->at(number).size(), 1u);
+  }
+  EXPECT_EQ(begun_total, kRounds);
+}
+
+}  // namespace
+}  // namespace batchcall
