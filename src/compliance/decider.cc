@@ -1,7 +1,10 @@
 #include "compliance/decider.h"
 
 #include <map>
+#include <tuple>
 #include <unordered_set>
+
+#include "compliance/us_states.h"
 
 namespace batchcall {
 
@@ -17,11 +20,31 @@ Result<std::vector<Decision>> Decider::Decide(const Agent& agent, const Batch& b
     BC_ASSIGN_OR_RETURN(history, store_.DialHistory(batch.account_id, numbers, at - window));
   }
   static const std::vector<TimePoint> kNoDials;
+  // A number without dials and not listed is decided by its zones, region
+  // and state alone: numbers that share them share the decision.
+  bool states = false;
+  for (const RulePack* p : rules.packs) states = states || p->subdivisions == kUsStateSubdivisions;
+  using Key = std::tuple<const std::string_view*, size_t, std::string, std::string_view>;
+  std::map<Key, Decision> same;
   out.reserve(numbers.size());
   for (const std::string& number : numbers) {
     auto dials = history.find(number);
-    out.push_back(batchcall::Decide(
-        rules, DecisionInput{number, at, dials == history.end() ? kNoDials : dials->second, dnc.count(number) > 0}));
+    const bool listed = dnc.count(number) > 0;
+    if (dials != history.end() || listed || !rules.guardrails) {
+      out.push_back(batchcall::Decide(
+          rules, DecisionInput{number, at, dials == history.end() ? kNoDials : dials->second, listed}));
+      continue;
+    }
+    const NumberPlace place = rules.packs.empty() ? NumberPlace{TimeZonesForNumber(number), ""} : PlaceOfNumber(number);
+    Key key{place.zones.data(), place.zones.size(), place.region,
+            states ? UsStateForNumber(number).value_or("") : std::string_view()};
+    auto it = same.find(key);
+    if (it == same.end()) {
+      DecisionInput in{number, at, kNoDials, false};
+      in.place = &place;
+      it = same.emplace(std::move(key), batchcall::Decide(rules, in)).first;
+    }
+    out.push_back(it->second);
   }
   return out;
 }

@@ -47,6 +47,13 @@ class Evaluator {
  public:
   Evaluator(const CallingRules& rules, const DecisionInput& in) : rules_(rules), in_(in) {
     if (rules.guardrails) {
+      if (in.place) {
+        place_ = *in.place;
+      } else if (!rules.packs.empty()) {
+        place_ = PlaceOfNumber(in.e164);
+      } else {
+        place_.zones = TimeZonesForNumber(in.e164);
+      }
       ChooseZones();
       ApplyPacks();
     }
@@ -77,7 +84,7 @@ class Evaluator {
  private:
   void ChooseZones() {
     const CallingGuardrails& g = *rules_.guardrails;
-    TimeZoneList candidates = TimeZonesForNumber(in_.e164);
+    TimeZoneList candidates = place_.zones;
     if (candidates.size() == 1 ||
         (candidates.size() > 1 && g.ambiguous_timezone == AmbiguousZonePolicy::kStrictest)) {
       for (std::string_view name : candidates) {
@@ -94,7 +101,7 @@ class Evaluator {
 
   void ApplyPacks() {
     if (rules_.packs.empty()) return;
-    const std::string region = RegionForNumber(in_.e164);
+    const std::string& region = place_.region;
     if (region.empty()) return;
     const bool strictest = rules_.guardrails->ambiguous_timezone == AmbiguousZonePolicy::kStrictest;
     for (const RulePack* pack : rules_.packs) {
@@ -220,6 +227,7 @@ class Evaluator {
 
   const CallingRules& rules_;
   const DecisionInput& in_;
+  NumberPlace place_;
   std::vector<Zone> zones_;
   std::vector<AppliedRule> rules_applied_;
   std::vector<std::string> reasons_;  // 3 per applied rule: hours, days, holiday

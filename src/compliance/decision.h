@@ -37,6 +37,7 @@
 #include "base/clock.h"
 #include "compliance/rule_pack.h"
 #include "domain/model.h"
+#include "phone/number_timezones.h"
 
 namespace batchcall {
 
@@ -72,6 +73,9 @@ struct DecisionInput {
   // within HistoryWindow() before `at` (older ones are ignored).
   std::span<const TimePoint> dials;
   bool do_not_call = false;
+  // The number's zones and region (phone/number_timezones.h PlaceOfNumber),
+  // when the caller has them already; nullptr: looked up here.
+  const NumberPlace* place = nullptr;
 };
 
 struct Decision {

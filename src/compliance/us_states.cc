@@ -1,13 +1,7 @@
 #include "compliance/us_states.h"
 
-#include <phonenumbers/phonenumberutil.h>
-
 #include <algorithm>
 #include <cstdint>
-#include <unordered_map>
-
-#include <list>
-#include <mutex>
 
 namespace batchcall {
 namespace {
@@ -36,31 +30,6 @@ constexpr int kLongest = [] {
   return n;
 }();
 static_assert(kLongest <= 9, "prefixes must fit uint32");
-
-// libphonenumber's headers define their own GUARDED_BY (base/thread_annotations.h
-// cannot be included with them), so this small cache uses a plain mutex.
-class AreaRegions {
- public:
-  std::optional<std::string> Find(std::string_view npa) {
-    std::lock_guard lock(mu_);
-    auto it = regions_.find(std::string(npa));
-    if (it == regions_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Put(std::string_view npa, const std::string& region) {
-    std::lock_guard lock(mu_);
-    if (regions_.size() < 1000) regions_.emplace(std::string(npa), region);
-  }
-
- private:
-  std::mutex mu_;
-  std::unordered_map<std::string, std::string> regions_;  // guarded by mu_
-};
-
-AreaRegions& Areas() {
-  static AreaRegions* areas = new AreaRegions();  // never destroyed: usable during exit
-  return *areas;
-}
 
 bool AllDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -91,35 +60,5 @@ std::optional<std::string_view> UsStateForNumber(std::string_view e164) {
 std::span<const std::string_view> UsStateCodes() { return kUsStateCodes; }
 
 std::string_view UsStatesDataVersion() { return kUsStatesPhonenumbersVersion; }
-
-std::string RegionForNumber(std::string_view e164) {
-  if (e164.size() < 3 || e164.size() > 16 || e164[0] != '+' || !AllDigits(e164.substr(1))) return "";
-  const bool nanp = e164[1] == '1' && e164.size() >= 5;
-  const std::string_view npa = nanp ? e164.substr(2, 3) : std::string_view();
-  if (nanp) {
-    if (auto cached = Areas().Find(npa)) return *cached;
-  }
-  using i18n::phonenumbers::PhoneNumber;
-  using i18n::phonenumbers::PhoneNumberUtil;
-  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
-  if (!nanp) {
-    // Calling codes are prefix-free: the first that has regions is the
-    // number's. A code of one region needs no parse.
-    for (size_t n = 1; n <= 3 && n + 1 < e164.size(); ++n) {
-      std::list<std::string> regions;
-      util->GetRegionCodesForCountryCallingCode(std::stoi(std::string(e164.substr(1, n))), &regions);
-      if (regions.empty()) continue;
-      if (regions.size() == 1 && regions.front() != "001") return regions.front();
-      break;
-    }
-  }
-  PhoneNumber number;
-  if (util->Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return "";
-  std::string region;
-  util->GetRegionCodeForNumber(number, &region);
-  if (region == "ZZ" || region == "001") region.clear();
-  if (nanp && !region.empty() && util->IsValidNumber(number)) Areas().Put(npa, region);
-  return region;
-}
 
 }  // namespace batchcall

@@ -1,5 +1,4 @@
-// Which US state a phone number belongs to, and which region (country or
-// territory) any number belongs to.
+// Which US state a phone number belongs to.
 //
 // The state comes from libphonenumber's own geocoding data: a table of +1
 // prefixes -> state generated at build time (scripts/gen_us_states.py) from
@@ -8,8 +7,8 @@
 // is New York although area code 201 is New Jersey, because the geocoder
 // says so.
 //
-// Thread-safe: constant tables, plus a mutex-guarded cache of region codes
-// per North American area code.
+// Thread-safe: constant tables. (A number's region: RegionForNumber in
+// phone/number_timezones.h.)
 #pragma once
 
 #include <optional>
@@ -31,9 +30,5 @@ std::span<const std::string_view> UsStateCodes();
 // libphonenumber's, checked by a test).
 std::string_view UsStatesDataVersion();
 
-// libphonenumber's region for the number ("US", "PR", "CA", "GB"), or "" when
-// it has none (invalid numbers, non-geographic codes). For +1 numbers the
-// answer is cached per area code once one valid number has shown it.
-std::string RegionForNumber(std::string_view e164);
 
 }  // namespace batchcall

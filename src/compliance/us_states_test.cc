@@ -1,4 +1,5 @@
 #include "compliance/us_states.h"
+#include "phone/number_timezones.h"
 
 #include <gtest/gtest.h>
 #include <phonenumbers/geocoding/phonenumber_offline_geocoder.h>

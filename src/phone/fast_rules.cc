@@ -158,7 +158,25 @@ FastRules::FastRules() {
         any.append("(?:").append(desc->national_number_pattern()).append(")");
       }
       if (!any.empty()) rule.any_type = get(any, false, ok);
+      // Classify(): the same descriptions split at fixed line.
+      std::string before;
+      for (const PhoneNumberDesc* desc : types) {
+        if (desc == &m.fixed_line() || desc == &m.mobile()) continue;
+        if (desc->national_number_pattern().empty() || LengthRulesOut(*desc, len)) continue;
+        if (!before.empty()) before.push_back('|');
+        before.append("(?:").append(desc->national_number_pattern()).append(")");
+      }
+      if (!before.empty()) rule.before_fixed = get(before, false, ok);
+      const PhoneNumberDesc& fixed = m.fixed_line();
+      if (!fixed.national_number_pattern().empty() && !LengthRulesOut(fixed, len))
+        rule.fixed_line = get(fixed.national_number_pattern(), false, ok);
+      const PhoneNumberDesc& mobile = m.mobile();
+      if (!m.same_mobile_and_fixed_line_pattern() && !mobile.national_number_pattern().empty() &&
+          !LengthRulesOut(mobile, len))
+        rule.mobile = get(mobile.national_number_pattern(), false, ok);
     }
+    region->mobile_geographical =
+        util.IsNumberGeographical(i18n::phonenumbers::PhoneNumberUtil::MOBILE, m.country_code());
     regions_.push_back(std::move(region));
     built.emplace(&m, regions_.back().get());
     return regions_.back().get();
@@ -192,6 +210,47 @@ bool FastRules::IsValidIn(const Region& region, std::string_view nsn) const {
   const LengthRule& rule = region.by_length[nsn.size()];
   return rule.general != nullptr && rule.any_type != nullptr && FullMatch(*rule.general, nsn) &&
          FullMatch(*rule.any_type, nsn);
+}
+
+const FastRules::Region* FastRules::RegionOf(const Code& code, std::string_view nsn, bool* valid) const {
+  const Region& main = *code.regions.front();
+  if (code.regions.size() == 1) {
+    *valid = IsValidIn(main, nsn);
+    return &main;
+  }
+  for (const Region* region : code.regions) {
+    if (region->leading_digits != nullptr) {
+      if (PrefixMatch(*region->leading_digits, nsn)) {
+        *valid = IsValidIn(*region, nsn);
+        return region;
+      }
+    } else if (IsValidIn(*region, nsn)) {
+      *valid = true;
+      return region;
+    }
+  }
+  *valid = false;
+  return nullptr;
+}
+
+std::optional<FastRules::Classification> FastRules::Classify(std::string_view digits) const {
+  const Answer a = Check(digits, /*strict=*/true);
+  if (a.verdict != Verdict::kValid) return std::nullopt;
+  const Code& code = codes_[static_cast<size_t>(a.country_code)];
+  const std::string_view nsn = digits.substr(a.code_digits);
+  bool valid = false;
+  const Region* region = RegionOf(code, nsn, &valid);
+  if (region == nullptr || !valid) return std::nullopt;  // not reached: Check() said valid
+  const LengthRule& rule = region->by_length[nsn.size()];
+  Classification c;
+  c.region = region->id;
+  if (rule.before_fixed != nullptr && FullMatch(*rule.before_fixed, nsn)) return c;  // premium ... voicemail
+  if (rule.fixed_line != nullptr && FullMatch(*rule.fixed_line, nsn)) {
+    c.geographical = true;  // FIXED_LINE or FIXED_LINE_OR_MOBILE
+    return c;
+  }
+  c.geographical = rule.mobile != nullptr && region->mobile_geographical && FullMatch(*rule.mobile, nsn);
+  return c;
 }
 
 FastRules::Answer FastRules::Check(std::string_view digits, bool strict) const {
@@ -229,15 +288,9 @@ FastRules::Answer FastRules::Check(std::string_view digits, bool strict) const {
   if (!strict) return answer(main.by_length[nsn.size()].possible);
 
   // GetRegionCodeForNumber(), then IsValidNumberForRegion().
-  if (code->regions.size() == 1) return answer(IsValidIn(main, nsn));
-  for (const Region* region : code->regions) {
-    if (region->leading_digits != nullptr) {
-      if (PrefixMatch(*region->leading_digits, nsn)) return answer(IsValidIn(*region, nsn));
-    } else if (IsValidIn(*region, nsn)) {
-      return answer(true);
-    }
-  }
-  return answer(false);
+  bool valid = false;
+  RegionOf(*code, nsn, &valid);
+  return answer(valid);
 }
 
 }  // namespace batchcall::phone_internal

@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,20 @@ class FastRules {
     return Check(digits, strict).verdict == Verdict::kValid;
   }
 
+  // For a number Check(digits, strict=true) calls valid: its region
+  // (GetRegionCodeForNumber()) and whether its type is geographical
+  // (IsNumberGeographical(GetNumberType())), decided as the library does:
+  // the types before fixed line in GetNumberTypeHelper()'s order are never
+  // geographical; then fixed line (or fixed line or mobile) is; mobile is
+  // where the library's own IsNumberGeographical(MOBILE, code) says so.
+  // nullopt when Check() is not kValid (then ask libphonenumber). The
+  // differential test in fast_rules_test.cc holds it to the library.
+  struct Classification {
+    std::string_view region;  // e.g. "US", "GB"; "001" for non-geographic entities
+    bool geographical = false;
+  };
+  std::optional<Classification> Classify(std::string_view digits) const;
+
   // Calling codes whose every region compiled (for tests and the benchmark).
   int usable_codes() const { return usable_codes_; }
 
@@ -74,11 +89,17 @@ class FastRules {
     const re2::RE2* general = nullptr;    // null: the general description rules it out
     const re2::RE2* any_type = nullptr;   // alternation of the types that admit it; null: none
     bool possible = false;                // IsPossibleNumberWithReason() == IS_POSSIBLE
+    // Classify(): the types tried before fixed line (all non-geographical),
+    // fixed line, and mobile (when tried on its own); null: none admits it.
+    const re2::RE2* before_fixed = nullptr;
+    const re2::RE2* fixed_line = nullptr;
+    const re2::RE2* mobile = nullptr;
   };
   struct Region {
     std::string id;
     const re2::RE2* leading_digits = nullptr;      // null: the metadata has none
     const re2::RE2* national_prefix = nullptr;     // longest-match; null: none
+    bool mobile_geographical = false;              // IsNumberGeographical(MOBILE, its code)
     std::array<LengthRule, kMaxNsn + 1> by_length;
   };
   struct Code {
@@ -89,6 +110,9 @@ class FastRules {
   FastRules();
   const re2::RE2* Compile(const std::string& pattern, bool longest, bool* ok);
   bool IsValidIn(const Region& region, std::string_view nsn) const;
+  // The region GetRegionCodeForNumber() picks among the code's regions
+  // (nullptr: none); with `valid`, whether it is valid there.
+  const Region* RegionOf(const Code& code, std::string_view nsn, bool* valid) const;
 
   std::vector<std::unique_ptr<re2::RE2>> patterns_;
   std::vector<std::unique_ptr<Region>> regions_;

@@ -330,3 +330,41 @@ TEST(FastRulesTest, SameVerdictsAsLibphonenumber) {
 
 }  // namespace
 }  // namespace batchcall
+
+namespace batchcall {
+namespace {
+
+// Classify() against the library: for every valid number of the sample (the
+// example numbers of every region and type, and their mutations), the same
+// region as GetRegionCodeForNumber() and the same answer as
+// IsNumberGeographical(GetNumberType()).
+TEST(FastRulesTest, ClassifyAgreesWithLibphonenumber) {
+  const auto& rules = phone_internal::FastRules::Get();
+  const std::vector<Input> inputs = Inputs(SampleSize());
+  size_t compared = 0, geographical = 0;
+  for (const Input& in : inputs) {
+    if (in.raw.empty() || in.raw[0] != '+') continue;
+    const std::string digits = in.raw.substr(1);
+    const auto c = rules.Classify(digits);
+    if (!c) continue;
+    PhoneNumber n;
+    ASSERT_EQ(Util().Parse(in.raw, "ZZ", &n), PhoneNumberUtil::NO_PARSING_ERROR) << in.raw;
+    ASSERT_TRUE(Util().IsValidNumber(n)) << in.raw;
+    std::string region;
+    Util().GetRegionCodeForNumber(n, &region);
+    EXPECT_EQ(c->region, region) << in.raw;
+    const bool geo = Util().IsNumberGeographical(Util().GetNumberType(n), n.country_code());
+    EXPECT_EQ(c->geographical, geo) << in.raw << " type " << Util().GetNumberType(n);
+    ++compared;
+    geographical += geo;
+  }
+  EXPECT_GT(compared, 1000u);
+  EXPECT_GT(geographical, 100u);
+  EXPECT_LT(geographical, compared);
+  EXPECT_FALSE(rules.Classify("1415555267").has_value());  // too short: not valid
+  EXPECT_EQ(rules.Classify("18005550123")->geographical, false);
+  EXPECT_EQ(rules.Classify("12125550123")->region, "US");
+}
+
+}  // namespace
+}  // namespace batchcall

@@ -6,11 +6,8 @@
 #include <algorithm>
 #include <bitset>
 #include <cstdint>
-#include <mutex>
 #include <set>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
 
 #include "phone/fast_rules.h"
 
@@ -98,42 +95,6 @@ size_t CountryCodeLength(std::string_view digits) {
 // libphonenumber rejects a national number shorter than this.
 constexpr size_t kMinNationalDigits = 2;
 
-// North American numbers: whether a valid number is geographical follows
-// from its country code, area code and exchange (the first 7 digits): the
-// library's NANP type patterns all end in \d{4} (number_timezones_test.cc
-// checks this on a sample of every area code). Cached per those 7 digits,
-// and only for numbers the fast rules call valid; invalid or undecided
-// numbers take the full path. libphonenumber's headers define their own
-// GUARDED_BY, so this cache uses a plain shared_mutex (guards `geo_`).
-class NanpGeographic {
- public:
-  std::optional<bool> Find(std::string_view key) {
-    std::shared_lock lock(mu_);
-    auto it = geo_.find(Key(key));
-    if (it == geo_.end()) return std::nullopt;
-    return it->second;
-  }
-  void Put(std::string_view key, bool geographic) {
-    std::unique_lock lock(mu_);
-    if (geo_.size() < kMaxEntries) geo_.emplace(Key(key), geographic);
-  }
-
- private:
-  static constexpr size_t kMaxEntries = 1 << 20;  // every NPA-NXX fits
-  static uint32_t Key(std::string_view seven_digits) {
-    uint32_t v = 0;
-    for (char c : seven_digits) v = v * 10 + static_cast<uint32_t>(c - '0');
-    return v;
-  }
-  std::shared_mutex mu_;
-  std::unordered_map<uint32_t, bool> geo_;
-};
-
-NanpGeographic& Nanp() {
-  static NanpGeographic* cache = new NanpGeographic();  // never destroyed: usable during exit
-  return *cache;
-}
-
 }  // namespace
 
 TimeZoneList TimeZonesForPrefix(std::string_view e164) {
@@ -153,33 +114,69 @@ TimeZoneList TimeZonesForCountryCode(std::string_view country_code) {
   return list ? ListAt(*list) : TimeZoneList();
 }
 
-TimeZoneList TimeZonesForNumber(std::string_view e164) {
-  const std::string_view digits = E164Digits(e164);
-  if (digits.empty()) return {};
-  const size_t cc_length = CountryCodeLength(digits);
-  if (cc_length == 0 || digits.size() - cc_length < kMinNationalDigits) return {};
-  // The answer is the prefix list or the country list; when they are the same
-  // list (all one-zone countries, most non-geographical ranges) the number
-  // type cannot change it, and the costly libphonenumber parse is skipped.
-  const TimeZoneList country = TimeZonesForCountryCode(digits.substr(0, cc_length));
-  const TimeZoneList by_prefix = LookupDigits(digits);
-  if (by_prefix.data() == country.data() && by_prefix.size() == country.size()) return country;
+namespace {
 
-  const bool nanp = cc_length == 1 && digits[0] == '1' && digits.size() == 11 &&
-                    phone_internal::FastRules::Get().Check(digits, /*strict=*/true).verdict ==
-                        phone_internal::FastRules::Verdict::kValid;
-  if (nanp) {
-    if (auto geographic = Nanp().Find(digits.substr(0, 7))) return *geographic ? by_prefix : country;
-  }
+// The libphonenumber path for numbers the fast rules cannot classify.
+struct Parsed {
+  bool ok = false;
+  bool geographical = false;
+  std::string region;
+};
+
+Parsed ParseAndClassify(std::string_view e164) {
+  Parsed p;
   const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
   PhoneNumber number;
-  if (util.Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR)
-    return {};
+  if (util.Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) return p;
+  p.ok = true;
   const PhoneNumberUtil::PhoneNumberType type = util.GetNumberType(number);
-  const bool geographic = type != PhoneNumberUtil::UNKNOWN && util.IsNumberGeographical(type, number.country_code());
-  if (nanp && type != PhoneNumberUtil::UNKNOWN) Nanp().Put(digits.substr(0, 7), geographic);
-  return geographic ? by_prefix : country;
+  p.geographical = type != PhoneNumberUtil::UNKNOWN && util.IsNumberGeographical(type, number.country_code());
+  util.GetRegionCodeForNumber(number, &p.region);
+  if (p.region == "ZZ" || p.region == "001") p.region.clear();
+  return p;
 }
+
+// want_region: also fill place.region (else left empty).
+NumberPlace Place(std::string_view e164, bool want_region) {
+  NumberPlace place;
+  const std::string_view digits = E164Digits(e164);
+  if (digits.empty()) return place;
+  const size_t cc_length = CountryCodeLength(digits);
+  const auto classified = phone_internal::FastRules::Get().Classify(digits);
+  if (want_region && classified && classified->region != "001") place.region = std::string(classified->region);
+  if (cc_length == 0 || digits.size() - cc_length < kMinNationalDigits) {
+    if (want_region && !classified) place.region = ParseAndClassify(e164).region;
+    return place;
+  }
+  // The answer is the prefix list or the country list; when they are the same
+  // list (all one-zone countries, most non-geographical ranges) the number
+  // type cannot change it.
+  const TimeZoneList country = TimeZonesForCountryCode(digits.substr(0, cc_length));
+  const TimeZoneList by_prefix = LookupDigits(digits);
+  const bool same = by_prefix.data() == country.data() && by_prefix.size() == country.size();
+  if (classified) {
+    // Valid numbers: the fast rules classify them as the library would, without a parse.
+    place.zones = same || classified->geographical ? by_prefix : country;
+    return place;
+  }
+  if (same && !want_region) {
+    place.zones = country;
+    return place;
+  }
+  const Parsed parsed = ParseAndClassify(e164);
+  if (!parsed.ok) return place;
+  place.region = want_region ? parsed.region : std::string();
+  place.zones = same || parsed.geographical ? by_prefix : country;
+  return place;
+}
+
+}  // namespace
+
+TimeZoneList TimeZonesForNumber(std::string_view e164) { return Place(e164, /*want_region=*/false).zones; }
+
+NumberPlace PlaceOfNumber(std::string_view e164) { return Place(e164, /*want_region=*/true); }
+
+std::string RegionForNumber(std::string_view e164) { return Place(e164, /*want_region=*/true).region; }
 
 std::optional<std::string_view> SingleTimeZoneForNumber(std::string_view e164) {
   TimeZoneList zones = TimeZonesForNumber(e164);

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace batchcall {
@@ -39,9 +40,24 @@ using TimeZoneList = std::span<const std::string_view>;
 // digits, or a region without data gives an empty list.
 // Cost: a few binary searches (~0.1 us, no allocation) when the prefix and
 // country lists agree (one-zone countries such as IN or FR); otherwise (US,
-// AU, UK, ...) also one libphonenumber parse and type check (~20-40 us on the
-// build machine, allocates).
+// AU, UK, ...) also the number's type: for valid numbers from the fast rules
+// (RE2, a few us), for others one libphonenumber parse and type check
+// (~20-40 us on the build machine, allocates).
 TimeZoneList TimeZonesForNumber(std::string_view e164);
+
+// libphonenumber's region for the number (GetRegionCodeForNumber: "US",
+// "PR", "CA", "GB"), or "" when it has none (invalid numbers, non-geographic
+// codes, malformed input). Valid numbers are answered by the fast rules
+// (phone/fast_rules.h) without a parse.
+std::string RegionForNumber(std::string_view e164);
+
+// TimeZonesForNumber and RegionForNumber of one number, with one
+// classification (what a caller wanting both pays once).
+struct NumberPlace {
+  TimeZoneList zones;
+  std::string region;
+};
+NumberPlace PlaceOfNumber(std::string_view e164);
 
 // The single zone of TimeZonesForNumber(e164); nullopt when it has none or
 // several.

@@ -357,14 +357,12 @@ Result<std::map<std::string, std::vector<TimePoint>>> PostgresStore::DialHistory
   std::map<std::string, std::vector<TimePoint>> out;
   if (numbers.empty()) return out;
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  for (const std::string& number : numbers) {
-    if (out.count(number)) continue;
-    BC_ASSIGN_OR_RETURN(auto rows,
-                        conn->Query(sql::kSelectDialsSince, Params().Add(account_id).Add(number).Add(Millis(since))));
-    std::vector<TimePoint> dials;
-    for (int i = 0; i < rows.size(); ++i) dials.push_back(FromUnixMillis(rows.Int(i, 0)));
-    if (!dials.empty()) out.emplace(number, std::move(dials));
-  }
+  // One statement for all the numbers (one round trip, an index range each).
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectDialsOfNumbersSince, Params()
+                                                                                 .Add(account_id)
+                                                                                 .Add(pg::TextArrayLiteral(numbers))
+                                                                                 .Add(Millis(since))));
+  for (int i = 0; i < rows.size(); ++i) out[rows.Text(i, 0)].push_back(FromUnixMillis(rows.Int(i, 1)));
   return out;
 }
 

@@ -263,6 +263,10 @@ inline constexpr const char* kInsertDial =
 // (account, number, since): its dials at or after since, ascending.
 inline constexpr const char* kSelectDialsSince =
     "SELECT at FROM dials WHERE account_id = $1 AND number = $2 AND at >= $3 ORDER BY at";
+// (account, numbers as text[], since): their dials at or after since, by number then time.
+inline constexpr const char* kSelectDialsOfNumbersSince =
+    "SELECT number, at FROM dials WHERE account_id = $1 AND number = ANY($2::text[]) AND at >= $3 "
+    "ORDER BY number, at";
 // (account, number, at, attempt id): by the primary key.
 inline constexpr const char* kDeleteDial =
     "DELETE FROM dials WHERE account_id = $1 AND number = $2 AND at = $3 AND attempt_id = $4";

@@ -254,10 +254,13 @@ Result<std::map<std::string, std::vector<TimePoint>>> SqliteStore::DialHistory(
   std::map<std::string, std::vector<TimePoint>> out;
   if (numbers.empty()) return out;
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  // One read snapshot for all the lookups (not one lock per statement).
+  Transaction snapshot(*conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
   for (const std::string& number : numbers) {
     if (out.count(number)) continue;
     BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDialsSince));
-    st.Bind(1, account_id).Bind(2, number).Bind(3, Millis(since));
+    st.BindStatic(1, account_id).BindStatic(2, number).Bind(3, Millis(since));
     std::vector<TimePoint> dials;
     while (true) {
       BC_ASSIGN_OR_RETURN(auto row, st.Step());
