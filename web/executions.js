@@ -12,6 +12,20 @@ export const EXECUTION_STATUSES = [
 ];
 const PAGE_SIZE = 20;
 
+// A hold_reason code (docs/compliance.md) in words: "state_hours:FL" ->
+// "calling hours (FL)".
+export function reasonText(code) {
+  if (!code) return '';
+  const [kind, where] = String(code).split(':');
+  const words = {
+    calling_hours: 'calling hours', call_days: 'call days', state_hours: 'calling hours',
+    state_days: 'Sunday rule', holiday: 'legal holiday', contact_limit: 'contact limit',
+    state_limit: 'state call cap', do_not_call: 'do-not-call', opted_out: 'opted out',
+    predial_refused: 'pre-dial check refused', predial_unavailable: 'pre-dial check unavailable',
+  }[kind] || kind.replaceAll('_', ' ');
+  return where ? `${words} (${where})` : words;
+}
+
 function valueText(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'object') return JSON.stringify(v, null, 2);
@@ -42,6 +56,7 @@ function detail(e) {
       h('p', null, `${e.attempts ?? 0} dial${e.attempts === 1 ? '' : 's'} begun, ${e.retry_count ?? 0} ` +
                    `retr${e.retry_count === 1 ? 'y' : 'ies'} scheduled.`),
       e.next_attempt_at ? h('p', null, `Next attempt: ${formatTime(e.next_attempt_at)}`) : null,
+      e.hold_reason ? h('p', {'data-testid': 'execution-hold-reason'}, `Held by: ${reasonText(e.hold_reason)}`) : null,
       history.length
         ? h('ol', {class: 'attempts'}, history.map((a) =>
             h('li', null, `Attempt ${a.attempt}: `, chip(a.status), ` ${formatTime(a.at)}`)))
@@ -84,7 +99,7 @@ export function executionsPanel(batchId, page) {
     error,
     h('div', {class: 'table-wrap'},
       h('table', {'data-testid': 'executions-table', class: 'expandable'},
-        h('thead', null, h('tr', null, ['Number', 'Status', 'Attempts', 'Duration (s)', 'Updated', 'Error']
+        h('thead', null, h('tr', null, ['Number', 'Status', 'Attempts', 'Duration (s)', 'Updated', 'Held by', 'Error']
             .map((t) => h('th', {scope: 'col'}, t)))),
         body)),
     message,
@@ -111,6 +126,7 @@ export function executionsPanel(batchId, page) {
         h('td', {class: 'num'}, e.attempts ?? 0),
         h('td', {class: 'num'}, e.conversation_duration ? Math.round(e.conversation_duration) : '—'),
         h('td', null, formatTime(e.updated_at)),
+        h('td', {'data-testid': 'execution-held-by'}, reasonText(e.hold_reason)),
         h('td', {class: 'clip'}, e.error_message ?? ''));
       row.addEventListener('click', (ev) => {
         if (ev.target.closest('a, button')) return;
@@ -125,7 +141,7 @@ export function executionsPanel(batchId, page) {
       });
       if (!open) return row;
       return [row, h('tr', {class: 'detail-row', id: detailId},
-                     h('td', {colspan: '6'}, detail(e)))];
+                     h('td', {colspan: '7'}, detail(e)))];
     }));
     if (focusedId) body.querySelector(`tr[data-execution-id="${CSS.escape(focusedId)}"]`)?.focus();
   }

@@ -6,7 +6,7 @@
 
 import {del, download, get, post, seg} from './api.js';
 import {chip, formatTime, h, replace, s} from './dom.js';
-import {EXECUTION_STATUSES, executionsPanel} from './executions.js';
+import {EXECUTION_STATUSES, executionsPanel, reasonText} from './executions.js';
 import {ACTIVE_BATCH} from './page_batches.js';
 import {scheduleControls} from './schedule.js';
 import {announce, messageOf, navigate, toast} from './ui.js';
@@ -56,6 +56,8 @@ export function renderBatch(main, {params}, page) {
   const statusEl = h('span', {class: 'chip', 'data-testid': 'batch-status'}, '…');
   const progress = h('progress', {'data-testid': 'batch-progress', max: '1', value: '0', 'aria-label': 'Batch progress'});
   const progressText = h('p', {class: 'progress-text'});
+  // "Why isn't it dialling?": executions held or blocked by a calling rule.
+  const heldText = h('p', {class: 'held-text', 'data-testid': 'batch-held', hidden: true});
   const meta = h('dl', {class: 'meta'});
   const counts = h('div', {class: 'counts', 'data-testid': 'batch-counts'});
   const chartBox = h('div', {class: 'chart-box'});
@@ -87,7 +89,7 @@ export function renderBatch(main, {params}, page) {
     h('div', {class: 'page-head'}, h('div', null, title, subtitle), statusEl),
     error,
     h('section', {class: 'card', 'aria-label': 'Progress'},
-      progress, progressText, counts),
+      progress, progressText, heldText, counts),
     h('div', {class: 'two-col'},
       h('section', {class: 'card', 'aria-labelledby': 'outcomes-title'}, h('h2', {id: 'outcomes-title'}, 'Outcomes'),
         chartBox),
@@ -130,6 +132,10 @@ export function renderBatch(main, {params}, page) {
     const pct = total ? Math.round((100 * (p.done || 0)) / total) : 0;
     progressText.textContent = `${p.done || 0} of ${total} calls finished (${pct}%) · ${p.in_flight || 0} in flight · ` +
                                `${p.pending || 0} waiting`;
+
+    const held = Object.entries(b.held || {}).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]);
+    heldText.hidden = held.length === 0;
+    heldText.textContent = held.length ? `Held: ${held.map(([code, n]) => `${n} ${reasonText(code)}`).join(', ')}` : '';
 
     const es = b.execution_status || {};
     replace(counts, GROUPS.map(([label, statuses]) => h('div', {class: 'count-group'},

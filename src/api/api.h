@@ -103,6 +103,7 @@ class Api {
   Result<HttpResponse> ListExecutions(RouteContext& ctx);
   Result<HttpResponse> GetExecution(RouteContext& ctx);
   Result<HttpResponse> GetReport(RouteContext& ctx);
+  Result<HttpResponse> GetDecisions(RouteContext& ctx);  // routes_compliance.cc
   Result<HttpResponse> AddDnc(RouteContext& ctx);
   Result<HttpResponse> ListDnc(RouteContext& ctx);
   Result<HttpResponse> RemoveDnc(RouteContext& ctx);

@@ -1,11 +1,16 @@
 // Compliance routes: GET /rule-packs (every rule pack agents may name, with
 // its rules, sources and the holidays it observes this year and next) and
 // GET /batches/{batch_id}/preview (what the calling rules would decide for
-// every waiting execution at an instant: the dispatcher's own Decider).
+// every waiting execution at an instant: the dispatcher's own Decider) and
+// GET /executions/{execution_id}/decisions (its audit trail: every hold,
+// cancel and dial, oldest first).
 #include <date/date.h>
+
+#include <algorithm>
 
 #include "api/api.h"
 #include "api/views.h"
+#include "base/ids.h"
 #include "base/time.h"
 #include "compliance/decider.h"
 #include "compliance/holidays.h"
@@ -93,6 +98,36 @@ Result<HttpResponse> Api::PreviewBatch(RouteContext& ctx) {
   OrderedJson body = {{"batch_id", batch.id},     {"at", FormatRfc3339(at)}, {"eligible", eligible},
                       {"held", held_json},        {"blocked", blocked_json}, {"executions", listed}};
   return JsonResponse(200, body.dump());
+}
+
+Result<HttpResponse> Api::GetDecisions(RouteContext& ctx) {
+  const std::string& raw = ctx.Param("execution_id");
+  auto id = NormalizeUuid(raw);
+  if (!id) return NotFound("Execution " + raw.substr(0, 64) + " not found.");
+  BC_ASSIGN_OR_RETURN(Execution e, store_.GetExecution(ctx.account_id, *id));
+  BC_ASSIGN_OR_RETURN(auto attempts, store_.ListAttempts(e.id));
+  BC_ASSIGN_OR_RETURN(auto holds, store_.ListHolds(e.id));
+  // Oldest first: every hold and cancel, and every dial (an attempt begun).
+  struct Entry {
+    TimePoint at;
+    OrderedJson json;
+  };
+  std::vector<Entry> entries;
+  for (const HoldRecord& h : holds) {
+    OrderedJson j = {{"at", FormatRfc3339(h.at)}, {"decision", h.canceled ? "canceled" : "held"},
+                     {"reason", h.reason},        {"attempt", h.attempt}};
+    j["eligible_at"] = h.until ? OrderedJson(FormatRfc3339(*h.until)) : OrderedJson(nullptr);
+    entries.push_back({h.at, std::move(j)});
+  }
+  for (const Attempt& a : attempts) {
+    OrderedJson j = {{"at", FormatRfc3339(a.started_at)}, {"decision", "dialled"}, {"reason", nullptr},
+                     {"attempt", a.number},               {"eligible_at", nullptr}};
+    entries.push_back({a.started_at, std::move(j)});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const Entry& x, const Entry& y) { return x.at < y.at; });
+  OrderedJson out = OrderedJson::array();
+  for (Entry& entry : entries) out.push_back(std::move(entry.json));
+  return JsonResponse(200, out.dump());
 }
 
 Result<HttpResponse> Api::ListRulePacks(RouteContext&) {

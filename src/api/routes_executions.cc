@@ -105,6 +105,7 @@ void Api::AddExecutionRoutes() {
   router_.Add("GET", "/batches/{batch_id}/executions", [this](RouteContext& c) { return ListExecutions(c); });
   router_.Add("GET", "/batches/{batch_id}/report", [this](RouteContext& c) { return GetReport(c); });
   router_.Add("GET", "/executions/{execution_id}", [this](RouteContext& c) { return GetExecution(c); });
+  router_.Add("GET", "/executions/{execution_id}/decisions", [this](RouteContext& c) { return GetDecisions(c); });
 }
 
 Result<HttpResponse> Api::ListExecutions(RouteContext& ctx) {

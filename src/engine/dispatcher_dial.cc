@@ -68,11 +68,11 @@ Status Dispatcher::Dial(const RunningBatch& rb, std::vector<Execution>& claimed,
     const Decision& d = decisions[i];
     if (d.verdict == Verdict::kBlocked) {
       cancels.push_back({e.id, d.reason, e.hold_reason, now,
-                         "not called: " + e.contact_number + " is on the do-not-call list"});
+                         "not called: " + e.contact_number + " is on the do-not-call list", e.attempt_count + 1});
       continue;
     }
     if (d.verdict == Verdict::kHeld) {
-      reschedules.push_back({e.id, d.reason, e.hold_reason, d.eligible_at, ""});
+      reschedules.push_back({e.id, d.reason, e.hold_reason, d.eligible_at, "", e.attempt_count + 1});
       continue;
     }
     AttemptStart s;

@@ -150,6 +150,23 @@ TEST_P(StoreConformanceTest, HoldReasonsAreKeptWithTheirCountsAndClearedByTheDia
   EXPECT_EQ(got->held, (std::map<std::string, int64_t>{{"contact_limit", 1}, {"do_not_call", 1}}));
   EXPECT_FALSE(store().GetExecution(acc.id, first.id)->hold_reason.has_value());
   EXPECT_EQ(store().GetExecution(acc.id, second.id)->hold_reason, "contact_limit");
+
+  // The audit trail keeps every hold and cancel, oldest first.
+  auto holds = store().ListHolds(second.id);
+  ASSERT_TRUE(holds.ok()) << holds.status().ToString();
+  ASSERT_EQ(holds->size(), 2u);
+  EXPECT_EQ((*holds)[0].reason, "state_hours:FL");
+  EXPECT_EQ((*holds)[0].at, T(11));
+  EXPECT_EQ((*holds)[0].until, T(100));
+  EXPECT_FALSE((*holds)[0].canceled);
+  EXPECT_EQ((*holds)[1].reason, "contact_limit");
+  EXPECT_EQ((*holds)[1].until, T(300));
+  auto cancels = store().ListHolds(e[2].id);
+  ASSERT_EQ(cancels->size(), 1u);
+  EXPECT_TRUE((*cancels)[0].canceled);
+  EXPECT_FALSE((*cancels)[0].until.has_value());
+  EXPECT_THAT(*store().ListHolds(first.id), ::testing::SizeIs(1));
+  EXPECT_THAT(*store().ListHolds("00000000-0000-4000-8000-000000000000"), IsEmpty());
 }
 
 }  // namespace batchcall

@@ -21,10 +21,10 @@ namespace batchcall {
 // A hold and a block for RescheduleExecutions / CancelExecutions.
 inline ExecutionHold Held(const std::string& id, TimePoint at, std::string reason = "calling_hours",
                           std::optional<std::string> prior = std::nullopt) {
-  return {id, std::move(reason), std::move(prior), at, ""};
+  return {id, std::move(reason), std::move(prior), at, "", 1};
 }
 inline ExecutionHold Blocked(const std::string& id, std::string message, std::string reason = "do_not_call") {
-  return {id, std::move(reason), std::nullopt, TimePoint{}, std::move(message)};
+  return {id, std::move(reason), std::nullopt, TimePoint{}, std::move(message), 1};
 }
 
 // A fresh, empty store plus the narrow hooks the suite needs that Store

@@ -95,6 +95,17 @@ struct ExecutionHold {
   std::optional<std::string> prior_reason;  // its hold_reason as claimed
   TimePoint next_attempt_at;                // rescheduled: when to look again
   std::string message;                      // canceled: error_message
+  int attempt = 1;                          // the attempt it was to be (attempt_count + 1)
+};
+
+// One hold or cancel the engine decided for an execution (its audit trail
+// with its attempts: GET /executions/{id}/decisions).
+struct HoldRecord {
+  TimePoint at;
+  bool canceled = false;      // canceled (blocked), else held
+  std::string reason;         // hold_reason code
+  int attempt = 1;            // the attempt it was to be
+  std::optional<TimePoint> until;  // held: next_attempt_at
 };
 
 // A provider event to record (ApplyCallUpdates). For an outcome event the
@@ -299,6 +310,10 @@ class Store {
   // canceled with error_message and hold_reason; the lease is released.
   virtual Status CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
                                   TimePoint now) = 0;
+  // Every hold and cancel recorded for the execution (by Reschedule- and
+  // CancelExecutions, in their transactions), oldest first; kept as long as
+  // the execution.
+  virtual Result<std::vector<HoldRecord>> ListHolds(const std::string& execution_id) = 0;
   // The account's dials (attempts begun and not known never placed) to each
   // of `numbers` at or after `since`, ascending; numbers without dials are
   // absent. One primary-key range per number.

@@ -331,6 +331,30 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.setViewportSize(DESKTOP);
   });
 
+  step('a batch held by its calling hours says why it is not dialling', async (t) => {
+    const hour = new Date().getUTCHours();
+    const start = (hour + 2) % 24;
+    const agent = await server.api('POST', '/agents', {
+      agent_name: 'closed now', provider: { type: 'simulator', speed: 1000 }, calls_per_second: 0,
+      calling_guardrails: { call_start_hour: start, call_end_hour: start + 1, default_timezone: 'UTC' },
+    });
+    assert.equal(agent.status, 201, agent.text);
+    const form = new FormData();
+    form.append('agent_id', agent.json.agent_id);
+    form.append('file', new Blob(['contact_number,first_name\n+447911123456,Ada\n']), 'held.csv');
+    const created = await server.api('POST', '/batches', form);
+    assert.equal(created.status, 201, created.text);
+    const heldId = created.json.batch_id;
+    const scheduled = await server.api('POST', `/batches/${heldId}/schedule`, { scheduled_at: 'now' });
+    assert.equal(scheduled.status, 200, scheduled.text);
+    await page.goto(`${server.base}/#/batches/${heldId}`);
+    await waitFor(async () => /Held: 1 calling hours/.test((await id('batch-held').textContent()) ?? ''), 15_000,
+      async () => `batch-held says why (got ${JSON.stringify(await id('batch-held').textContent())})`);
+    await id('execution-row').first().waitFor({ state: 'visible' });
+    assert.equal((await id('execution-held-by').first().textContent()).trim(), 'calling hours');
+    await shot(t, 'batch-held');
+  });
+
   step('bad files show a readable upload-error', async (t) => {
     const bad = [
       ['no-contact-number.csv', 'phone,first_name\n+14155552671,Ada\n'],

@@ -85,6 +85,17 @@ class Compliance(unittest.TestCase):
         free = [e for e in self.executions(third) if e["user_number"] != NUMBER][0]
         self.assertEqual(free["status"], "completed")
         self.assertIsNone(free["hold_reason"])
+        # The audit trail says why, and when it may be dialled.
+        r = self.s.get("/executions/%s/decisions" % held["id"])
+        self.assertEqual(r.status, 200, r)
+        decisions = r.json()
+        self.assertEqual([(d["decision"], d["reason"], d["attempt"]) for d in decisions],
+                         [("held", "contact_limit", 1)])
+        self.assertEqual(parse_time(decisions[0]["eligible_at"]), first_dial + timedelta(hours=24))
+        dialled = self.s.get("/executions/%s/decisions" % free["id"]).json()
+        self.assertEqual([(d["decision"], d["attempt"]) for d in dialled], [("dialled", 1)])
+        self.assertEqual(self.s.get("/executions/%s/decisions" % ("0" * 32)).status, 404)
+        self.assertEqual(self.s.get("/executions/%s/decisions" % held["id"], key=None).status, 401)
         # The export says why.
         r = self.s.get("/batches/%s/executions?format=csv" % third)
         self.assertEqual(r.status, 200, r)

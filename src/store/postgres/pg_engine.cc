@@ -79,6 +79,18 @@ Result<int64_t> DialAllowance(Connection& conn, const DialLimits& limits, TimePo
       });
 }
 
+// The audit record of a hold or cancel, in the caller's transaction.
+Status RecordHold(Connection& conn, int64_t key, const ExecutionHold& h, TimePoint now, bool canceled) {
+  Params p;
+  p.Add(key).Add(Millis(now)).Add(h.reason).Add(canceled).Add(static_cast<int64_t>(h.attempt));
+  if (canceled) {
+    p.AddNull();
+  } else {
+    p.Add(Millis(h.next_attempt_at));
+  }
+  return conn.Run(sql::kInsertHold, p).status();
+}
+
 // BeginAttempts, under `limits` when set. Lock order: the agent's dial lock,
 // the batches (FOR SHARE, seq order), then each execution (FOR UPDATE).
 Result<std::vector<std::string>> BeginAttemptsOn(Connection& conn, const std::vector<AttemptStart>& starts,
@@ -321,6 +333,7 @@ Status PostgresStore::RescheduleExecutions(const std::vector<ExecutionHold>& hol
     const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
     deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
     held.Move(seq, h.prior_reason, h.reason);
+    BC_RETURN_IF_ERROR(RecordHold(*conn, rows.Int(0, 0), h, now, /*canceled=*/false));
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));
@@ -346,10 +359,27 @@ Status PostgresStore::CancelExecutions(const std::vector<ExecutionHold>& holds, 
     const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
     deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
     held.Move(seq, h.prior_reason, h.reason);
+    BC_RETURN_IF_ERROR(RecordHold(*conn, rows.Int(0, 0), h, now, /*canceled=*/true));
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));
   return txn.Commit();
+}
+
+Result<std::vector<HoldRecord>> PostgresStore::ListHolds(const std::string& execution_id) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kSelectHoldsOfExecution, Params().Add(execution_id)));
+  std::vector<HoldRecord> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    HoldRecord r;
+    r.at = FromUnixMillis(rows.Int(i, 0));
+    r.canceled = rows.Bool(i, 1);
+    r.reason = rows.Text(i, 2);
+    r.attempt = static_cast<int>(rows.Int(i, 3));
+    if (!rows.IsNull(i, 4)) r.until = FromUnixMillis(rows.Int(i, 4));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::map<std::string, std::vector<TimePoint>>> PostgresStore::DialHistory(

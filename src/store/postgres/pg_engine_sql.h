@@ -150,8 +150,9 @@ CREATE TABLE webhook_secrets (
 )sql";
 
 // Removes the engine's rows of a batch being deleted (see BatchCleanup in pg_sql.h).
-inline constexpr std::array<BatchCleanup, 2> kEngineBatchCleanup{{
+inline constexpr std::array<BatchCleanup, 3> kEngineBatchCleanup{{
     {"DELETE FROM attempts WHERE execution_key BETWEEN $1 AND $2", true},
+    {"DELETE FROM execution_holds WHERE execution_key BETWEEN $1 AND $2", true},
     {"DELETE FROM webhook_journal WHERE batch_seq = $1", false},
 }};
 
@@ -267,6 +268,14 @@ inline constexpr const char* kSelectDialsSince =
 inline constexpr const char* kSelectDialsOfNumbersSince =
     "SELECT number, at FROM dials WHERE account_id = $1 AND number = ANY($2::text[]) AND at >= $3 "
     "ORDER BY number, at";
+// (key, at, reason, canceled, attempt, until)
+inline constexpr const char* kInsertHold =
+    "INSERT INTO execution_holds(execution_key, at, reason, canceled, attempt, until) "
+    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+// (execution id)
+inline constexpr const char* kSelectHoldsOfExecution =
+    "SELECT h.at, h.canceled, h.reason, h.attempt, h.until FROM execution_ids x "
+    "JOIN execution_holds h ON h.execution_key = x.key WHERE x.id = $1 ORDER BY h.at";
 // (account, number, at, attempt id): by the primary key.
 inline constexpr const char* kDeleteDial =
     "DELETE FROM dials WHERE account_id = $1 AND number = $2 AND at = $3 AND attempt_id = $4";

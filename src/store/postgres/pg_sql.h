@@ -214,6 +214,15 @@ CREATE TABLE batch_hold_counts (
   n         BIGINT NOT NULL,
   PRIMARY KEY (batch_seq, reason, node)
 );
+CREATE TABLE execution_holds (
+  execution_key BIGINT NOT NULL,
+  at            BIGINT NOT NULL,
+  reason        TEXT COLLATE "C" NOT NULL,
+  canceled      BOOLEAN NOT NULL,
+  attempt       INTEGER NOT NULL,
+  until         BIGINT,
+  PRIMARY KEY (execution_key, at, reason)
+);
 )sql";
 
 struct Migration {

@@ -255,6 +255,7 @@ TEST_F(PostgresStoreTest, StatusCountsAreFilledByTheirMigrationAndKeptPerNode) {
   RawQuery(db_.url(), "ALTER TABLE executions DROP COLUMN hold_reason");
   RawQuery(db_.url(), "DROP TABLE dials");
   RawQuery(db_.url(), "DROP TABLE batch_hold_counts");
+  RawQuery(db_.url(), "DROP TABLE execution_holds");
   RawQuery(db_.url(), "DELETE FROM schema_migrations WHERE version >= 4 RETURNING version");
   auto c = open_as("node-c");
   ASSERT_TRUE(c);

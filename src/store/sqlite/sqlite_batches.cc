@@ -52,7 +52,8 @@ Status ApplyHoldDeltas(Connection& conn, const store_rules::HoldDeltas& deltas) 
 
 Status DeleteBatchRows(Connection& conn, int64_t seq) {
   // execution_ids first: its rows are found through executions.
-  for (const char* range_sql : {sql::kDeleteAttemptRange, sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
+  for (const char* range_sql :
+       {sql::kDeleteAttemptRange, sql::kDeleteHoldRange, sql::kDeleteExecutionIds, sql::kDeleteExecutionRange}) {
     BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(range_sql));
     BC_RETURN_IF_ERROR(
         st.Bind(1, store_rules::FirstKey(seq)).Bind(2, store_rules::LastKey(seq)).Run());

@@ -79,6 +79,18 @@ Status RunLeasedMove(Connection& conn, const char* text, ExecutionStatus from, E
   return Status::Ok();
 }
 
+// The audit record of a hold or cancel, in the caller's transaction.
+Status RecordHold(Connection& conn, int64_t key, const ExecutionHold& h, TimePoint now, bool canceled) {
+  BC_ASSIGN_OR_RETURN(auto st, conn.Prepare(sql::kInsertHold));
+  st.Bind(1, key).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, canceled ? 1 : 0).Bind(5, h.attempt);
+  if (canceled) {
+    st.BindNull(6);
+  } else {
+    st.Bind(6, Millis(h.next_attempt_at));
+  }
+  return st.Run();
+}
+
 }  // namespace
 
 Result<std::vector<std::string>> SqliteStore::StartDueBatches(TimePoint now) {
@@ -218,9 +230,11 @@ Status SqliteStore::RescheduleExecutions(const std::vector<ExecutionHold>& holds
     st.Bind(5, worker);
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) continue;
-    const int64_t seq = store_rules::SeqOfKey(st.Int(0));
+    const int64_t key = st.Int(0);
+    const int64_t seq = store_rules::SeqOfKey(key);
     deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
     held.Move(seq, h.prior_reason, h.reason);
+    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, /*canceled=*/false));
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
@@ -240,13 +254,34 @@ Status SqliteStore::CancelExecutions(const std::vector<ExecutionHold>& holds, co
     st.Bind(1, h.message).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id).Bind(5, worker);
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (!row) continue;
-    const int64_t seq = store_rules::SeqOfKey(st.Int(0));
+    const int64_t key = st.Int(0);
+    const int64_t seq = store_rules::SeqOfKey(key);
     deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
     held.Move(seq, h.prior_reason, h.reason);
+    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, /*canceled=*/true));
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
   return txn.Commit();
+}
+
+Result<std::vector<HoldRecord>> SqliteStore::ListHolds(const std::string& execution_id) {
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectHoldsOfExecution));
+  st.Bind(1, execution_id);
+  std::vector<HoldRecord> out;
+  while (true) {
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (!row) break;
+    HoldRecord r;
+    r.at = FromUnixMillis(st.Int(0));
+    r.canceled = st.Int(1) != 0;
+    r.reason = st.Text(2);
+    r.attempt = static_cast<int>(st.Int(3));
+    if (!st.IsNull(4)) r.until = FromUnixMillis(st.Int(4));
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 Result<std::map<std::string, std::vector<TimePoint>>> SqliteStore::DialHistory(

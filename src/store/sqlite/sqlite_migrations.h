@@ -308,6 +308,16 @@ CREATE TABLE batch_hold_counts (
   n         INTEGER NOT NULL,
   PRIMARY KEY (batch_seq, reason)
 ) WITHOUT ROWID;
+-- Every hold and cancel the engine decided (the audit trail with attempts).
+CREATE TABLE execution_holds (
+  execution_key INTEGER NOT NULL,
+  at            INTEGER NOT NULL,
+  reason        TEXT NOT NULL,
+  canceled      INTEGER NOT NULL,
+  attempt       INTEGER NOT NULL,
+  until         INTEGER,
+  PRIMARY KEY (execution_key, at, reason)
+) WITHOUT ROWID;
 )sql"},
 };
 

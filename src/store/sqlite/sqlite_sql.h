@@ -360,6 +360,15 @@ inline constexpr const char* kAddHoldCount =
     "ON CONFLICT(batch_seq, reason) DO UPDATE SET n = n + ?3";
 inline constexpr const char* kSelectHoldCounts = "SELECT reason, n FROM batch_hold_counts WHERE batch_seq = ? AND n > 0";
 inline constexpr const char* kDeleteHoldCounts = "DELETE FROM batch_hold_counts WHERE batch_seq = ?";
+// (key, at, reason, canceled, attempt, until)
+inline constexpr const char* kInsertHold =
+    "INSERT OR IGNORE INTO execution_holds(execution_key, at, reason, canceled, attempt, until) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+// (execution id)
+inline constexpr const char* kSelectHoldsOfExecution =
+    "SELECT h.at, h.canceled, h.reason, h.attempt, h.until FROM execution_ids x "
+    "JOIN execution_holds h ON h.execution_key = x.key WHERE x.id = ? ORDER BY h.at";
+inline constexpr const char* kDeleteHoldRange = "DELETE FROM execution_holds WHERE execution_key BETWEEN ? AND ?";
 // (provider_call_id, attempt id)
 inline constexpr const char* kSetProviderCallId = "UPDATE attempts SET provider_call_id = ? WHERE id = ?";
 // (attempt id) -> what ApplyCallUpdates needs

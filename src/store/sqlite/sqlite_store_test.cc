@@ -281,6 +281,7 @@ TEST_F(SqliteStoreTest, StatusCountsOfEarlierBatchesAreFilledByTheirMigration) {
   RawQuery(db(), "ALTER TABLE executions DROP COLUMN hold_reason");
   RawQuery(db(), "DROP TABLE dials");
   RawQuery(db(), "DROP TABLE batch_hold_counts");
+  RawQuery(db(), "DROP TABLE execution_holds");
   RawQuery(db(), "DELETE FROM schema_migrations WHERE version >= 7");
   store = Open();
   ASSERT_TRUE(store);
