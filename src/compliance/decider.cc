@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "compliance/us_states.h"
+#include "domain/guardrails.h"
 
 namespace batchcall {
 
@@ -12,8 +13,7 @@ Result<std::vector<Decision>> Decider::Decide(const Agent& agent, const Batch& b
                                               const std::vector<std::string>& numbers, TimePoint at) const {
   std::vector<Decision> out;
   if (numbers.empty()) return out;
-  BC_ASSIGN_OR_RETURN(auto listed, store_.FilterDoNotCall(batch.account_id, numbers));
-  const std::unordered_set<std::string> dnc(listed.begin(), listed.end());
+  BC_ASSIGN_OR_RETURN(auto dnc, store_.DoNotCallReasons(batch.account_id, numbers));
   const CallingRules rules = CallingRules::For(agent, batch.bypass_call_guardrails, packs_);
   std::map<std::string, std::vector<TimePoint>> history;
   if (const auto window = rules.HistoryWindow(); window.count() > 0) {
@@ -29,10 +29,13 @@ Result<std::vector<Decision>> Decider::Decide(const Agent& agent, const Batch& b
   out.reserve(numbers.size());
   for (const std::string& number : numbers) {
     auto dials = history.find(number);
-    const bool listed = dnc.count(number) > 0;
+    auto entry = dnc.find(number);
+    const bool listed = entry != dnc.end();
     if (dials != history.end() || listed || !rules.guardrails) {
-      out.push_back(batchcall::Decide(
-          rules, DecisionInput{number, at, dials == history.end() ? kNoDials : dials->second, listed}));
+      DecisionInput in{number, at, dials == history.end() ? kNoDials : dials->second, listed};
+      in.opted_out = listed && IsOptOutReason(entry->second);
+      in.do_not_call = listed && !in.opted_out;
+      out.push_back(batchcall::Decide(rules, in));
       continue;
     }
     const NumberPlace place = rules.packs.empty() ? NumberPlace{TimeZonesForNumber(number), ""} : PlaceOfNumber(number);

@@ -67,9 +67,9 @@ class Evaluator {
     Decision d;
     for (const AppliedLimit& l : limits_) d.limits.push_back(l.limit);
     for (const Zone& z : zones_) d.time_zone.append(d.time_zone.empty() ? "" : ", ").append(z.name);
-    if (in_.do_not_call) {
+    if (in_.do_not_call || in_.opted_out) {
       d.verdict = Verdict::kBlocked;
-      d.reason = "do_not_call";
+      d.reason = in_.opted_out ? "opted_out" : "do_not_call";
       d.eligible_at = in_.at;
       return d;
     }

@@ -73,6 +73,7 @@ struct DecisionInput {
   // within HistoryWindow() before `at` (older ones are ignored).
   std::span<const TimePoint> dials;
   bool do_not_call = false;
+  bool opted_out = false;  // listed because the callee opted out (reason "opted_out")
   // The number's zones and region (phone/number_timezones.h PlaceOfNumber),
   // when the caller has them already; nullptr: looked up here.
   const NumberPlace* place = nullptr;
@@ -93,5 +94,7 @@ Decision Decide(const CallingRules& rules, const DecisionInput& in);
 // True for the reasons that cancel (do_not_call, opted_out, predial_refused,
 // predial_unavailable); the others reschedule.
 bool IsBlockingReason(std::string_view reason);
+
+// (OptOutReason / IsOptOutReason: domain/guardrails.h.)
 
 }  // namespace batchcall

@@ -66,6 +66,13 @@ TEST(DecisionTest, DoNotCallBlocks) {
   auto d = Decide(Rules(Hours(9, 21)), DecisionInput{kNewYork, T("2026-12-07T15:00:00Z"), {}, true});
   EXPECT_EQ(d.verdict, Verdict::kBlocked);
   EXPECT_EQ(d.reason, "do_not_call");
+  DecisionInput opted{kNewYork, T("2026-12-07T03:00:00Z"), {}};
+  opted.opted_out = true;  // blocked even outside the hours, and says why
+  d = Decide(Rules(Hours(9, 21)), opted);
+  EXPECT_EQ(d.verdict, Verdict::kBlocked);
+  EXPECT_EQ(d.reason, "opted_out");
+  EXPECT_TRUE(IsBlockingReason("opted_out"));
+  EXPECT_FALSE(IsBlockingReason("state_hours:FL"));
 }
 
 TEST(DecisionTest, AgentHoursAndDays) {

@@ -36,6 +36,10 @@ struct CallEvent {
   // Provider-specific facts merged into the execution's telephony_data
   // (e.g. Twilio's answered_by, sip_response_code); null or an object.
   nlohmann::json telephony_extra;
+  // Outcome only: the callee asked not to be called again (a voice agent's
+  // result "opt_out": true). The number joins the account's do-not-call list
+  // in the outcome's transaction.
+  bool opt_out = false;
 };
 
 inline bool IsOutcome(const CallEvent& e) { return IsTerminal(e.status); }

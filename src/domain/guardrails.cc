@@ -11,6 +11,12 @@ Status Bad(const std::string& field, const std::string& what) { return InvalidAr
 
 }  // namespace
 
+std::string OptOutReason(std::string_view execution_id) {
+  return "opt_out: execution " + std::string(execution_id);
+}
+
+bool IsOptOutReason(std::string_view dnc_reason) { return dnc_reason.rfind("opt_out", 0) == 0; }
+
 std::string_view ToString(AmbiguousZonePolicy p) {
   return p == AmbiguousZonePolicy::kStrictest ? "strictest" : "default";
 }

@@ -24,6 +24,11 @@ nlohmann::json CallDaysJson(uint8_t mask);
 // non-list, an unknown or repeated name, or an empty list.
 Result<uint8_t> ParseCallDays(const nlohmann::json& v, const std::string& field);
 
+// The do-not-call reason written when a callee opts out on a call
+// ("opt_out: execution <id>"), and whether a listed reason is one.
+std::string OptOutReason(std::string_view execution_id);
+bool IsOptOutReason(std::string_view dnc_reason);
+
 inline constexpr int kMaxContactLimits = 4;
 inline constexpr int kMaxContactLimitCalls = 100;
 inline constexpr int kMaxContactLimitHours = 8760;

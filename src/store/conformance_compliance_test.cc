@@ -3,6 +3,7 @@
 // the per-batch held counts.
 #include <gmock/gmock.h>
 
+#include "domain/guardrails.h"
 #include "store/conformance_test.h"
 
 namespace batchcall {
@@ -167,6 +168,36 @@ TEST_P(StoreConformanceTest, HoldReasonsAreKeptWithTheirCountsAndClearedByTheDia
   EXPECT_FALSE((*cancels)[0].until.has_value());
   EXPECT_THAT(*store().ListHolds(first.id), ::testing::SizeIs(1));
   EXPECT_THAT(*store().ListHolds("00000000-0000-4000-8000-000000000000"), IsEmpty());
+}
+
+}  // namespace batchcall
+
+namespace batchcall {
+
+TEST_P(StoreConformanceTest, AnOptOutListsTheNumberInTheOutcomesTransaction) {
+  Account acc = NewAccount("acme");
+  Agent a = NewAgent(acc.id, "a");
+  Batch b = Import(a, 2);
+  auto e = StartAndClaim(store(), b, T(10));
+  ASSERT_EQ(e.size(), 2u);
+  ASSERT_EQ(store().BeginAttempts({Start(e[0], AttemptId(1)), Start(e[1], AttemptId(2))}, "w", T(10))->size(), 2u);
+  CallUpdate out;
+  out.event.attempt_id = AttemptId(1);
+  out.event.status = ExecutionStatus::kCompleted;
+  out.event.at = T(20);
+  out.event.opt_out = true;
+  CallUpdate plain = out;
+  plain.event.attempt_id = AttemptId(2);
+  plain.event.opt_out = false;
+  ASSERT_EQ(Apply(store(), {out, plain}, T(20)).size(), 2u);
+  const std::vector<std::string> numbers = {e[0].contact_number, e[1].contact_number};
+  EXPECT_THAT(*store().FilterDoNotCall(acc.id, numbers), ElementsAre(e[0].contact_number));
+  auto reasons = store().DoNotCallReasons(acc.id, numbers);
+  ASSERT_TRUE(reasons.ok()) << reasons.status().ToString();
+  ASSERT_EQ(reasons->size(), 1u);
+  EXPECT_EQ(reasons->at(e[0].contact_number), "opt_out: execution " + e[0].id);
+  EXPECT_TRUE(IsOptOutReason(reasons->at(e[0].contact_number)));
+  EXPECT_THAT(*store().DoNotCallReasons(NewAccount("other").id, numbers), IsEmpty());
 }
 
 }  // namespace batchcall

@@ -428,6 +428,10 @@ class Store {
   // The subset of `numbers` that is listed for the account.
   virtual Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
                                                            const std::vector<std::string>& numbers) = 0;
+  // The same, with each listed number's reason ("opt_out: execution …" for
+  // a number whose callee opted out on a call).
+  virtual Result<std::map<std::string, std::string>> DoNotCallReasons(const std::string& account_id,
+                                                                      const std::vector<std::string>& numbers) = 0;
 };
 
 }  // namespace batchcall

@@ -16,6 +16,7 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_sql.h"
 #include "store/postgres/pg_store_impl.h"
+#include "domain/guardrails.h"
 #include "store/rules/rules.h"
 
 namespace batchcall {
@@ -183,6 +184,15 @@ Result<std::vector<AppliedOutcome>> PostgresStore::ApplyCallUpdates(const std::v
     }
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(c, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
+    if (u.event.opt_out) {
+      // The callee opted out: listed at once, in the outcome's transaction.
+      BC_RETURN_IF_ERROR(c.Run(sql::kInsertDnc, Params()
+                                                    .Add(a->account_id)
+                                                    .Add(a->contact_number)
+                                                    .Add(OptOutReason(a->execution_id))
+                                                    .Add(Millis(now)))
+                             .status());
+    }
     if (u.never_placed) {
       BC_RETURN_IF_ERROR(c.Run(sql::kDeleteDial, Params()
                                                      .Add(a->account_id)

@@ -69,4 +69,15 @@ Result<std::vector<std::string>> PostgresStore::FilterDoNotCall(const std::strin
   return listed;
 }
 
+Result<std::map<std::string, std::string>> PostgresStore::DoNotCallReasons(const std::string& account_id,
+                                                                          const std::vector<std::string>& numbers) {
+  std::map<std::string, std::string> listed;
+  if (numbers.empty()) return listed;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kFilterDncReasons,
+                                             Params().Add(account_id).Add(pg::TextArrayLiteral(numbers))));
+  for (int i = 0; i < rows.size(); ++i) listed[rows.Text(i, 0)] = rows.Text(i, 1);
+  return listed;
+}
+
 }  // namespace batchcall

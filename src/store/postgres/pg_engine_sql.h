@@ -394,6 +394,8 @@ inline constexpr const char* kDeleteDnc = "DELETE FROM dnc WHERE account_id = $1
 // (account, numbers as text[])
 inline constexpr const char* kFilterDnc =
     "SELECT number FROM dnc WHERE account_id = $1 AND number = ANY($2::text[])";
+inline constexpr const char* kFilterDncReasons =
+    "SELECT number, reason FROM dnc WHERE account_id = $1 AND number = ANY($2::text[])";
 
 // --- webhooks
 // (limit): the oldest changes; a change whose object is gone comes back with

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
+#include "domain/guardrails.h"
 #include "store/rules/rules.h"
 #include "store/sqlite/sqlite_batch_ops.h"
 #include "store/sqlite/sqlite_db.h"
@@ -147,6 +148,15 @@ Result<std::vector<AppliedOutcome>> SqliteStore::ApplyCallUpdates(const std::vec
     }
     BC_ASSIGN_OR_RETURN(auto outcome, ApplyOutcome(*conn, u, *a, type->second, now, deltas));
     applied.push_back(std::move(outcome));
+    if (u.event.opt_out) {
+      // The callee opted out: listed at once, in the outcome's transaction.
+      BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kInsertDnc));
+      BC_RETURN_IF_ERROR(st.Bind(1, a->account_id)
+                             .Bind(2, a->contact_number)
+                             .Bind(3, OptOutReason(a->execution_id))
+                             .Bind(4, Millis(now))
+                             .Run());
+    }
     if (u.never_placed) {
       BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kDeleteDial));
       BC_RETURN_IF_ERROR(
@@ -255,6 +265,28 @@ Result<std::vector<std::string>> SqliteStore::FilterDoNotCall(const std::string&
     st.BindStatic(1, account_id).BindStatic(2, number);
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
     if (row) listed.push_back(number);
+  }
+  return listed;
+}
+
+Result<std::map<std::string, std::string>> SqliteStore::DoNotCallReasons(const std::string& account_id,
+                                                                        const std::vector<std::string>& numbers) {
+  std::map<std::string, std::string> listed;
+  if (numbers.empty()) return listed;
+  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  Transaction snapshot(*conn);
+  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
+  {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kAnyDnc));
+    st.Bind(1, account_id);
+    BC_ASSIGN_OR_RETURN(auto any, st.Step());
+    if (!any) return listed;
+  }
+  for (const std::string& number : numbers) {
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDncReason));
+    st.BindStatic(1, account_id).BindStatic(2, number);
+    BC_ASSIGN_OR_RETURN(auto row, st.Step());
+    if (row) listed[number] = st.Text(0);
   }
   return listed;
 }

@@ -438,6 +438,7 @@ inline constexpr const char* kSelectDncPage =
 inline constexpr const char* kDeleteDnc = "DELETE FROM dnc WHERE account_id = ? AND number = ?";
 inline constexpr const char* kAnyDnc = "SELECT 1 FROM dnc WHERE account_id = ? LIMIT 1";
 inline constexpr const char* kSelectDnc = "SELECT 1 FROM dnc WHERE account_id = ? AND number = ?";
+inline constexpr const char* kSelectDncReason = "SELECT reason FROM dnc WHERE account_id = ? AND number = ?";
 
 }  // namespace batchcall::sqlite_sql
 

@@ -224,6 +224,17 @@ TEST(ParseAgentResultTest, CallSidAndErrorFields) {
   EXPECT_TRUE(e->answered_by_voice_mail);
 }
 
+TEST(ParseAgentResultTest, OptOut) {
+  Result<CallEvent> e = ParseAgentResult({{"status", "completed"}, {"opt_out", true}}, "a", At(kNow));
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_TRUE(e->opt_out);
+  EXPECT_FALSE(ParseAgentResult({{"status", "completed"}}, "a", At(kNow))->opt_out);
+  EXPECT_FALSE(ParseAgentResult({{"status", "completed"}, {"opt_out", nullptr}}, "a", At(kNow))->opt_out);
+  Result<CallEvent> bad = ParseAgentResult({{"status", "completed"}, {"opt_out", "yes"}}, "a", At(kNow));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("opt_out"), std::string::npos);
+}
+
 TEST(ParseAgentResultTest, NullFieldsAreAbsent) {
   json body = {{"status", "completed"}, {"transcript", nullptr},
                {"summary", nullptr},    {"extracted_data", nullptr},

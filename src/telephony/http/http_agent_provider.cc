@@ -385,6 +385,10 @@ Result<CallEvent> ParseAgentResult(const nlohmann::json& body, const std::string
     if (!it->is_boolean()) return BadResult("answered_by_voice_mail", "must be true or false");
     event.answered_by_voice_mail = it->get<bool>();
   }
+  if (auto it = body.find("opt_out"); it != body.end() && !it->is_null()) {
+    if (!it->is_boolean()) return BadResult("opt_out", "must be true or false");
+    event.opt_out = it->get<bool>();
+  }
   if (auto it = body.find("extracted_data"); it != body.end() && !it->is_null()) {
     if (!it->is_object()) return BadResult("extracted_data", "must be an object");
     if (it->dump(-1, ' ', false, json::error_handler_t::replace).size() > kMaxExtractedBytes) {
