@@ -426,10 +426,17 @@ class Store {
   // NotFound when the number is not listed.
   virtual Status RemoveDoNotCall(const std::string& account_id, const std::string& number) = 0;
   // The subset of `numbers` that is listed for the account.
-  virtual Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
-                                                           const std::vector<std::string>& numbers) = 0;
-  // The same, with each listed number's reason ("opt_out: execution …" for
-  // a number whose callee opted out on a call).
+  Result<std::vector<std::string>> FilterDoNotCall(const std::string& account_id,
+                                                   const std::vector<std::string>& numbers) {
+    BC_ASSIGN_OR_RETURN(auto reasons, DoNotCallReasons(account_id, numbers));
+    std::vector<std::string> listed;
+    for (const std::string& number : numbers) {  // in the caller's order
+      if (reasons.count(number)) listed.push_back(number);
+    }
+    return listed;
+  }
+  // The listed ones of `numbers` with their reasons ("opt_out: execution …"
+  // for a number whose callee opted out on a call).
   virtual Result<std::map<std::string, std::string>> DoNotCallReasons(const std::string& account_id,
                                                                       const std::vector<std::string>& numbers) = 0;
 };

@@ -62,6 +62,19 @@ std::unique_ptr<PostgresStore> OpenStore(const std::string& url, const std::stri
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
+// A simulator agent of the account, stored.
+Agent SimulatorAgent(PostgresStore& store, const std::string& account_id, const std::string& name, TimePoint at) {
+  Agent agent;
+  agent.id = NewUuid();
+  agent.account_id = account_id;
+  agent.name = name;
+  agent.provider_type = "simulator";
+  agent.provider = nlohmann::json::object();
+  agent.created_at = agent.updated_at = at;
+  EXPECT_TRUE(store.CreateAgent(agent).ok());
+  return agent;
+}
+
 TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
   if (AdminUrl().empty()) GTEST_SKIP() << "BATCHCALL_TEST_PG_URL is unset (start scripts/pg-test-server)";
   ScratchDatabase db;
@@ -71,14 +84,7 @@ TEST(PostgresConcurrencyTest, FourWorkersClaimEveryExecutionExactlyOnce) {
   const TimePoint t0 = FromUnixMillis(1'767'225'600'000);  // 2026-01-01
   auto account = setup->EnsureDefaultAccount(t0);
   ASSERT_TRUE(account.ok());
-  Agent agent;
-  agent.id = NewUuid();
-  agent.account_id = account->id;
-  agent.name = "claims";
-  agent.provider_type = "simulator";
-  agent.provider = nlohmann::json::object();
-  agent.created_at = agent.updated_at = t0;
-  ASSERT_TRUE(setup->CreateAgent(agent).ok());
+  const Agent agent = SimulatorAgent(*setup, account->id, "claims", t0);
   Batch draft;
   draft.id = RandomHex(16);
   draft.account_id = account->id;
@@ -189,14 +195,7 @@ TEST(PostgresConcurrencyTest, TwoNodesRacingForTheLastAllowedDialPlaceExactlyOne
   const TimePoint t0 = FromUnixMillis(1'767'225'600'000);  // 2026-01-01
   auto account = setup->EnsureDefaultAccount(t0);
   ASSERT_TRUE(account.ok());
-  Agent agent;
-  agent.id = NewUuid();
-  agent.account_id = account->id;
-  agent.name = "racers";
-  agent.provider_type = "simulator";
-  agent.provider = nlohmann::json::object();
-  agent.created_at = agent.updated_at = t0;
-  ASSERT_TRUE(setup->CreateAgent(agent).ok());
+  const Agent agent = SimulatorAgent(*setup, account->id, "racers", t0);
   auto one_batch = [&](const std::string& number) -> std::string {
     Batch draft;
     draft.id = RandomHex(16);

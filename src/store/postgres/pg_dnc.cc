@@ -52,23 +52,6 @@ Status PostgresStore::RemoveDoNotCall(const std::string& account_id, const std::
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> PostgresStore::FilterDoNotCall(const std::string& account_id,
-                                                                const std::vector<std::string>& numbers) {
-  std::vector<std::string> listed;
-  if (numbers.empty()) return listed;
-  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  // One primary-key probe per number, in one statement.
-  BC_ASSIGN_OR_RETURN(
-      auto rows,
-      conn->Query(sql::kFilterDnc, Params().Add(account_id).Add(pg::TextArrayLiteral(numbers))));
-  std::unordered_set<std::string> found;
-  for (int i = 0; i < rows.size(); ++i) found.insert(rows.Text(i, 0));
-  for (const std::string& number : numbers) {  // in the caller's order
-    if (found.count(number)) listed.push_back(number);
-  }
-  return listed;
-}
-
 Result<std::map<std::string, std::string>> PostgresStore::DoNotCallReasons(const std::string& account_id,
                                                                           const std::vector<std::string>& numbers) {
   std::map<std::string, std::string> listed;

@@ -316,32 +316,16 @@ Result<std::vector<Execution>> PostgresStore::ClaimExecutions(const std::string&
 
 Status PostgresStore::RescheduleExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
                                            TimePoint now) {
-  if (holds.empty()) return Status::Ok();
-  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction txn(*conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
-  store_rules::StatusDeltas deltas;
-  store_rules::HoldDeltas held;
-  for (const ExecutionHold& h : holds) {
-    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kRescheduleExecution, Params()
-                                                                               .Add(Millis(h.next_attempt_at))
-                                                                               .Add(Millis(now))
-                                                                               .Add(h.execution_id)
-                                                                               .Add(worker)
-                                                                               .Add(h.reason)));
-    if (rows.size() == 0) continue;
-    const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
-    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
-    held.Move(seq, h.prior_reason, h.reason);
-    BC_RETURN_IF_ERROR(RecordHold(*conn, rows.Int(0, 0), h, now, /*canceled=*/false));
-  }
-  BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
-  BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));
-  return txn.Commit();
+  return HoldExecutions(holds, worker, now, /*cancel=*/false);
 }
 
 Status PostgresStore::CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
                                        TimePoint now) {
+  return HoldExecutions(holds, worker, now, /*cancel=*/true);
+}
+
+Status PostgresStore::HoldExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
+                                     TimePoint now, bool cancel) {
   if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
@@ -349,17 +333,20 @@ Status PostgresStore::CancelExecutions(const std::vector<ExecutionHold>& holds, 
   store_rules::StatusDeltas deltas;
   store_rules::HoldDeltas held;
   for (const ExecutionHold& h : holds) {
-    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(sql::kCancelExecution, Params()
-                                                                           .Add(h.message)
-                                                                           .Add(Millis(now))
-                                                                           .Add(h.execution_id)
-                                                                           .Add(worker)
-                                                                           .Add(h.reason)));
-    if (rows.size() == 0) continue;
-    const int64_t seq = store_rules::SeqOfKey(rows.Int(0, 0));
-    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
+    Params p;
+    if (cancel) {
+      p.Add(h.message);
+    } else {
+      p.Add(Millis(h.next_attempt_at));
+    }
+    p.Add(Millis(now)).Add(h.execution_id).Add(worker).Add(h.reason);
+    BC_ASSIGN_OR_RETURN(auto rows, conn->Query(cancel ? sql::kCancelExecution : sql::kRescheduleExecution, p));
+    if (rows.size() == 0) continue;  // no longer queued and ours
+    const int64_t key = rows.Int(0, 0);
+    const int64_t seq = store_rules::SeqOfKey(key);
+    deltas.Move(seq, ExecutionStatus::kQueued, cancel ? ExecutionStatus::kCanceled : ExecutionStatus::kRescheduled);
     held.Move(seq, h.prior_reason, h.reason);
-    BC_RETURN_IF_ERROR(RecordHold(*conn, rows.Int(0, 0), h, now, /*canceled=*/true));
+    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, cancel));
   }
   BC_RETURN_IF_ERROR(pg::ApplyStatusDeltas(*conn, deltas, options_.node_id));
   BC_RETURN_IF_ERROR(pg::ApplyHoldDeltas(*conn, held, options_.node_id));

@@ -392,8 +392,6 @@ inline constexpr const char* kSelectDncPage =
     "SELECT number, reason, created_at FROM dnc WHERE account_id = $1 AND number > $2 ORDER BY number LIMIT $3";
 inline constexpr const char* kDeleteDnc = "DELETE FROM dnc WHERE account_id = $1 AND number = $2";
 // (account, numbers as text[])
-inline constexpr const char* kFilterDnc =
-    "SELECT number FROM dnc WHERE account_id = $1 AND number = ANY($2::text[])";
 inline constexpr const char* kFilterDncReasons =
     "SELECT number, reason FROM dnc WHERE account_id = $1 AND number = ANY($2::text[])";
 

@@ -41,6 +41,8 @@ class PostgresStore final : public Store {
  private:
   explicit PostgresStore(const PostgresStoreOptions& options);
   pg::ConnectionOptions ConnOptions() const;
+  // RescheduleExecutions (cancel false) and CancelExecutions (true).
+  Status HoldExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker, TimePoint now, bool cancel);
 
   PostgresStoreOptions options_;
   std::unique_ptr<pg::ConnectionPool> pool_;

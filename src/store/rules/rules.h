@@ -48,13 +48,29 @@ Result<ExecutionStatus> ParseStoredStatus(std::string_view text);
 // stored counts are out of step with the executions).
 Status AddStatusCount(std::string_view status, int64_t n, StatusCounts* counts);
 
-// The changes one transaction makes to per-batch status counts, gathered as
-// its statements change executions and written with it (one upsert per
-// (batch, status) whose count moved), so a step that moves a thousand
-// executions writes a handful of count rows. Not thread-safe.
-class StatusDeltas {
+// The changes one transaction makes to per-batch counts keyed by (batch_seq,
+// K), gathered as its statements change executions and written with it (one
+// upsert per key whose count moved), so a step that moves a thousand
+// executions writes a handful of count rows: StatusDeltas (by status),
+// HoldDeltas (by hold_reason). Not thread-safe.
+template <typename K>
+class CountDeltas {
  public:
-  using Key = std::pair<int64_t, ExecutionStatus>;  // (batch_seq, status)
+  using Key = std::pair<int64_t, K>;
+  // Every (batch, K) whose count changed, with its change (never 0).
+  std::vector<std::pair<Key, int64_t>> Changes() const {
+    std::vector<std::pair<Key, int64_t>> out;
+    for (const auto& [key, n] : deltas_)
+      if (n != 0) out.emplace_back(key, n);
+    return out;
+  }
+
+ protected:
+  std::map<Key, int64_t> deltas_;
+};
+
+class StatusDeltas : public CountDeltas<ExecutionStatus> {
+ public:
   // `n` executions of batch `seq` moved from `from` to `to` (nothing when equal).
   void Move(int64_t seq, ExecutionStatus from, ExecutionStatus to, int64_t n = 1) {
     if (from == to || n == 0) return;
@@ -65,38 +81,17 @@ class StatusDeltas {
   void Add(int64_t seq, ExecutionStatus status, int64_t n) {
     if (n != 0) deltas_[{seq, status}] += n;
   }
-  // Every (batch, status) whose count changed, with its change (never 0).
-  std::vector<std::pair<Key, int64_t>> Changes() const {
-    std::vector<std::pair<Key, int64_t>> out;
-    for (const auto& [key, n] : deltas_)
-      if (n != 0) out.emplace_back(key, n);
-    return out;
-  }
-
- private:
-  std::map<Key, int64_t> deltas_;
 };
 
-// Changes to the per-batch counts of executions by hold_reason, as
-// StatusDeltas: collected by a transaction, written once before its commit.
-class HoldDeltas {
+// Changes to the per-batch counts of executions by hold_reason.
+class HoldDeltas : public CountDeltas<std::string> {
  public:
-  using Key = std::pair<int64_t, std::string>;  // (batch_seq, reason)
   // One execution of batch `seq` changed hold_reason (nullopt = none).
   void Move(int64_t seq, const std::optional<std::string>& from, const std::optional<std::string>& to) {
     if (from == to) return;
     if (from) deltas_[{seq, *from}] -= 1;
     if (to) deltas_[{seq, *to}] += 1;
   }
-  std::vector<std::pair<Key, int64_t>> Changes() const {
-    std::vector<std::pair<Key, int64_t>> out;
-    for (const auto& [key, n] : deltas_)
-      if (n != 0) out.emplace_back(key, n);
-    return out;
-  }
-
- private:
-  std::map<Key, int64_t> deltas_;
 };
 
 // --- dial limits

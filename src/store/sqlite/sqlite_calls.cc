@@ -246,29 +246,6 @@ Status SqliteStore::RemoveDoNotCall(const std::string& account_id, const std::st
   return Status::Ok();
 }
 
-Result<std::vector<std::string>> SqliteStore::FilterDoNotCall(const std::string& account_id,
-                                                              const std::vector<std::string>& numbers) {
-  std::vector<std::string> listed;
-  if (numbers.empty()) return listed;
-  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction snapshot(*conn);
-  BC_RETURN_IF_ERROR(snapshot.Begin(/*immediate=*/false));
-  {
-    // Most accounts list nobody: one probe instead of one per number.
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kAnyDnc));
-    st.Bind(1, account_id);
-    BC_ASSIGN_OR_RETURN(auto any, st.Step());
-    if (!any) return listed;
-  }
-  for (const std::string& number : numbers) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kSelectDnc));
-    st.BindStatic(1, account_id).BindStatic(2, number);
-    BC_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (row) listed.push_back(number);
-  }
-  return listed;
-}
-
 Result<std::map<std::string, std::string>> SqliteStore::DoNotCallReasons(const std::string& account_id,
                                                                         const std::vector<std::string>& numbers) {
   std::map<std::string, std::string> listed;

@@ -218,31 +218,16 @@ Result<std::vector<Execution>> SqliteStore::ClaimExecutions(const std::string& b
 
 Status SqliteStore::RescheduleExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
                                          TimePoint now) {
-  if (holds.empty()) return Status::Ok();
-  BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  Transaction txn(*conn);
-  BC_RETURN_IF_ERROR(txn.Begin());
-  store_rules::StatusDeltas deltas;
-  store_rules::HoldDeltas held;
-  for (const ExecutionHold& h : holds) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kRescheduleExecution));
-    st.Bind(1, Millis(h.next_attempt_at)).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id);
-    st.Bind(5, worker);
-    BC_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (!row) continue;
-    const int64_t key = st.Int(0);
-    const int64_t seq = store_rules::SeqOfKey(key);
-    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kRescheduled);
-    held.Move(seq, h.prior_reason, h.reason);
-    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, /*canceled=*/false));
-  }
-  BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
-  BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));
-  return txn.Commit();
+  return HoldExecutions(holds, worker, now, /*cancel=*/false);
 }
 
 Status SqliteStore::CancelExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker,
                                      TimePoint now) {
+  return HoldExecutions(holds, worker, now, /*cancel=*/true);
+}
+
+Status SqliteStore::HoldExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker, TimePoint now,
+                                   bool cancel) {
   if (holds.empty()) return Status::Ok();
   BC_ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   Transaction txn(*conn);
@@ -250,15 +235,20 @@ Status SqliteStore::CancelExecutions(const std::vector<ExecutionHold>& holds, co
   store_rules::StatusDeltas deltas;
   store_rules::HoldDeltas held;
   for (const ExecutionHold& h : holds) {
-    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(sql::kCancelExecution));
-    st.Bind(1, h.message).Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id).Bind(5, worker);
+    BC_ASSIGN_OR_RETURN(auto st, conn->Prepare(cancel ? sql::kCancelExecution : sql::kRescheduleExecution));
+    if (cancel) {
+      st.Bind(1, h.message);
+    } else {
+      st.Bind(1, Millis(h.next_attempt_at));
+    }
+    st.Bind(2, Millis(now)).Bind(3, h.reason).Bind(4, h.execution_id).Bind(5, worker);
     BC_ASSIGN_OR_RETURN(auto row, st.Step());
-    if (!row) continue;
+    if (!row) continue;  // no longer queued and ours
     const int64_t key = st.Int(0);
     const int64_t seq = store_rules::SeqOfKey(key);
-    deltas.Move(seq, ExecutionStatus::kQueued, ExecutionStatus::kCanceled);
+    deltas.Move(seq, ExecutionStatus::kQueued, cancel ? ExecutionStatus::kCanceled : ExecutionStatus::kRescheduled);
     held.Move(seq, h.prior_reason, h.reason);
-    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, /*canceled=*/true));
+    BC_RETURN_IF_ERROR(RecordHold(*conn, key, h, now, cancel));
   }
   BC_RETURN_IF_ERROR(sqlite::ApplyStatusDeltas(*conn, deltas));
   BC_RETURN_IF_ERROR(sqlite::ApplyHoldDeltas(*conn, held));

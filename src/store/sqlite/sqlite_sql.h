@@ -437,7 +437,6 @@ inline constexpr const char* kSelectDncPage =
     "SELECT number, reason, created_at FROM dnc WHERE account_id = ? AND number > ? ORDER BY number LIMIT ?";
 inline constexpr const char* kDeleteDnc = "DELETE FROM dnc WHERE account_id = ? AND number = ?";
 inline constexpr const char* kAnyDnc = "SELECT 1 FROM dnc WHERE account_id = ? LIMIT 1";
-inline constexpr const char* kSelectDnc = "SELECT 1 FROM dnc WHERE account_id = ? AND number = ?";
 inline constexpr const char* kSelectDncReason = "SELECT reason FROM dnc WHERE account_id = ? AND number = ?";
 
 }  // namespace batchcall::sqlite_sql

@@ -70,6 +70,8 @@ class SqliteStore final : public Store {
 
  private:
   explicit SqliteStore(const SqliteStoreOptions& options);
+  // RescheduleExecutions (cancel false) and CancelExecutions (true).
+  Status HoldExecutions(const std::vector<ExecutionHold>& holds, const std::string& worker, TimePoint now, bool cancel);
   Result<std::vector<std::string>> BeginAttemptsImpl(const std::vector<AttemptStart>& starts,
                                                      const std::string& worker, TimePoint now,
                                                      const DialLimits* limits);
