@@ -123,7 +123,7 @@ int Run(int64_t total, int64_t per_round, const std::string& path, bool webhook)
     std::vector<AttemptStart> starts;
     for (const auto& e : claimed) {
       std::string id = NewUuid();
-      starts.push_back({id, e.id, id, "+14155550100", e.retry_count + 1});
+      starts.push_back({id, e.id, id, "+14155550100", e.retry_count + 1, {}});
     }
     timed("BeginAttempts", [&] { Must(store->BeginAttempts(starts, "bench", now), "begin"); });
     std::vector<std::pair<std::string, std::string>> call_ids;
