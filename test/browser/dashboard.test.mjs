@@ -350,8 +350,10 @@ describe('dashboard in Chromium', { timeout: 240_000 }, () => {
     await page.goto(`${server.base}/#/batches/${heldId}`);
     await waitFor(async () => /Held: 1 calling hours/.test((await id('batch-held').textContent()) ?? ''), 15_000,
       async () => `batch-held says why (got ${JSON.stringify(await id('batch-held').textContent())})`);
-    await id('execution-row').first().waitFor({ state: 'visible' });
-    assert.equal((await id('execution-held-by').first().textContent()).trim(), 'calling hours');
+    // The table may have been read before the engine's decision: read it again.
+    await page.reload();
+    await waitFor(async () => ((await id('execution-held-by').first().textContent()) ?? '').trim() === 'calling hours',
+      15_000, async () => `execution-held-by says why (got ${JSON.stringify(await id('execution-held-by').first().textContent())})`);
     await shot(t, 'batch-held');
   });
 
